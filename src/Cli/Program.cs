@@ -1,0 +1,1 @@
+return Lshk.Cli.App.Run(args);
