@@ -1,19 +1,45 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace Lshk.Kernels.Cpu;
 
-/// <summary>Cosine search on the CPU over normalised embeddings.</summary>
-internal sealed class CpuCosineIndex : ICosineIndex
+/// <summary>
+/// Dense cosine search on the CPU, organised like a matrix multiply with the top-k fused in: supports are
+/// normalised and stored in blocks of 16, transposed (block b, dimension j, lane l at [(b·D + j)·16 + l]), so
+/// one Vector512 holds dimension j of 16 supports. A micro-kernel keeps 6 queries × 32 supports of dot
+/// products in 12 registers while it walks the dimensions (broadcast query value × support vector, fused
+/// multiply-add), then compares all 32 scores of each query with its current k-th best; only winners leave
+/// the vector path. Supports are processed in L2-sized tiles shared by a group of queries, and the full
+/// Q×N score matrix is never stored.
+/// </summary>
+internal sealed unsafe class CpuCosineIndex : ICosineIndex
 {
-    private readonly float[] _unit;
+    private const int Lanes = 16;           // floats per Vector512
+    private const int QueryGroup = 6;       // queries per micro-kernel
+    private const int TileBytes = 192 * 1024;
+
+    private readonly float[] _blocked;      // blocks (even count) × D × 16
+    private readonly int _blocks;
 
     public CpuCosineIndex(ReadOnlySpan<float> x, int n, int d)
     {
         Check.NonNegative(n, nameof(n));
         Check.Positive(d, nameof(d));
         Check.Length(x, (long)n * d, nameof(x));
-        _unit = x.ToArray();
-        Normalise(_unit, n, d);
         Count = n;
         Dim = d;
+        _blocks = ((n + Lanes - 1) / Lanes + 1) / 2 * 2;
+        _blocked = GC.AllocateArray<float>(_blocks * d * Lanes, pinned: true);
+        var row = new float[d];
+        for (int s = 0; s < n; s++)
+        {
+            x.Slice(s * d, d).CopyTo(row);
+            Normalise(row, 1, d);
+            int b = s / Lanes, lane = s % Lanes;
+            for (int j = 0; j < d; j++) _blocked[(b * d + j) * Lanes + lane] = row[j];
+        }
     }
 
     public int Count { get; }
@@ -25,8 +51,8 @@ internal sealed class CpuCosineIndex : ICosineIndex
         for (int r = 0; r < n; r++)
         {
             var row = rows.Slice(r * d, d);
-            float norm = System.Numerics.Tensors.TensorPrimitives.Norm(row);
-            if (norm > 0) System.Numerics.Tensors.TensorPrimitives.Divide(row, norm, row);
+            float norm = TensorPrimitives.Norm(row);
+            if (norm > 0) TensorPrimitives.Divide(row, norm, row);
         }
     }
 
@@ -36,25 +62,124 @@ internal sealed class CpuCosineIndex : ICosineIndex
         Check.Positive(k, nameof(k));
         Check.Length(queries, (long)q * Dim, nameof(queries));
         var result = TopK.ForFloats(q, k);
-        float[] qs = queries.ToArray();
+        if (q == 0 || Count == 0) return result;
+
+        // Normalised queries, padded with zero rows to a whole number of micro-kernel groups.
+        int groups = (q + QueryGroup - 1) / QueryGroup;
+        var qs = GC.AllocateArray<float>(groups * QueryGroup * Dim, pinned: true);
+        queries.CopyTo(qs);
         Normalise(qs, q, Dim);
-        Parallel.For(0, q, r =>
+
+        int threads = Environment.ProcessorCount;
+        if (groups >= 2 * threads || _blocks < 8 * threads)
         {
-            var scores = result.ScoreRow(r);
-            var idx = result.IndexRow(r);
-            float threshold = float.NegativeInfinity;
-            var query = qs.AsSpan(r * Dim, Dim);
-            for (int s = 0; s < Count; s++)
+            int chunk = Math.Max(1, Math.Min(8, groups / (threads * 4)));
+            int tasks = (groups + chunk - 1) / chunk;
+            Parallel.For(0, tasks, t =>
             {
-                float c = System.Numerics.Tensors.TensorPrimitives.Dot(query, _unit.AsSpan(s * Dim, Dim));
-                if (c > threshold)
-                {
-                    TopKList.Insert(scores, idx, c, s);
-                    threshold = scores[k - 1];
-                }
-            }
-        });
+                int g0 = t * chunk, g1 = Math.Min(groups, g0 + chunk);
+                var state = new FloatTopK((g1 - g0) * QueryGroup, k);
+                ScanRange(qs, g0, g1, 0, _blocks, state);
+                state.WriteTo(result, g0 * QueryGroup, q);
+            });
+        }
+        else
+        {
+            int parts = threads;
+            int per = (_blocks / 2 + parts - 1) / parts * 2;
+            var states = new FloatTopK[parts];
+            Parallel.For(0, parts, part =>
+            {
+                int b0 = part * per, b1 = Math.Min(_blocks, b0 + per);
+                states[part] = new FloatTopK(groups * QueryGroup, k);
+                if (b0 < b1) ScanRange(qs, 0, groups, b0, b1, states[part]);
+            });
+            var merged = states[0];
+            for (int part = 1; part < parts; part++) merged = merged.MergeWith(states[part]);
+            merged.WriteTo(result, 0, q);
+        }
         return result;
+    }
+
+    /// <summary>Query groups [g0, g1) against support blocks [b0, b1) (an even range), tile by tile.</summary>
+    private void ScanRange(float[] qs, int g0, int g1, int b0, int b1, FloatTopK state)
+    {
+        int tileBlocks = Math.Max(2, TileBytes / (Dim * Lanes * sizeof(float)) / 2 * 2);
+        fixed (float* sup = _blocked)
+        fixed (float* qp = qs)
+        {
+            for (int t0 = b0; t0 < b1; t0 += tileBlocks)
+            {
+                int t1 = Math.Min(b1, t0 + tileBlocks);
+                for (int g = g0; g < g1; g++)
+                    for (int b = t0; b < t1; b += 2)
+                        MicroKernel(qp + (long)g * QueryGroup * Dim, sup + (long)b * Dim * Lanes, b, state, (g - g0) * QueryGroup);
+            }
+        }
+    }
+
+    /// <summary>6 queries × 32 supports (blocks b and b+1) of dot products, then the top-k check.</summary>
+    private void MicroKernel(float* q, float* s, int block, FloatTopK state, int row)
+    {
+        // The dot products go through memory so that no call is live across the FMA loop: otherwise the JIT
+        // spills the 12 accumulators to the stack on every iteration.
+        float* scores = stackalloc float[QueryGroup * 2 * Lanes];
+        DotProducts(q, s, Dim, scores);
+        for (int i = 0; i < QueryGroup; i++)
+            Consider(state, row + i, block, Vector512.Load(scores + i * 2 * Lanes), Vector512.Load(scores + i * 2 * Lanes + Lanes));
+    }
+
+    /// <summary>scores[i·32 + l] = dot(query i, support l of the two blocks at s), for 6 queries.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotProducts(float* q, float* s, int d, float* scores)
+    {
+        float* q0 = q, q1 = q + d, q2 = q + 2 * d, q3 = q + 3 * d, q4 = q + 4 * d, q5 = q + 5 * d;
+        float* s0 = s, s1 = s + d * Lanes;
+        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default,
+            a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        for (int j = 0; j < d; j++)
+        {
+            var v0 = Vector512.Load(s0 + j * Lanes);
+            var v1 = Vector512.Load(s1 + j * Lanes);
+            var x = Vector512.Create(q0[j]);
+            a00 = Vector512.FusedMultiplyAdd(x, v0, a00); a01 = Vector512.FusedMultiplyAdd(x, v1, a01);
+            x = Vector512.Create(q1[j]);
+            a10 = Vector512.FusedMultiplyAdd(x, v0, a10); a11 = Vector512.FusedMultiplyAdd(x, v1, a11);
+            x = Vector512.Create(q2[j]);
+            a20 = Vector512.FusedMultiplyAdd(x, v0, a20); a21 = Vector512.FusedMultiplyAdd(x, v1, a21);
+            x = Vector512.Create(q3[j]);
+            a30 = Vector512.FusedMultiplyAdd(x, v0, a30); a31 = Vector512.FusedMultiplyAdd(x, v1, a31);
+            x = Vector512.Create(q4[j]);
+            a40 = Vector512.FusedMultiplyAdd(x, v0, a40); a41 = Vector512.FusedMultiplyAdd(x, v1, a41);
+            x = Vector512.Create(q5[j]);
+            a50 = Vector512.FusedMultiplyAdd(x, v0, a50); a51 = Vector512.FusedMultiplyAdd(x, v1, a51);
+        }
+        a00.Store(scores); a01.Store(scores + 16); a10.Store(scores + 32); a11.Store(scores + 48);
+        a20.Store(scores + 64); a21.Store(scores + 80); a30.Store(scores + 96); a31.Store(scores + 112);
+        a40.Store(scores + 128); a41.Store(scores + 144); a50.Store(scores + 160); a51.Store(scores + 176);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Consider(FloatTopK state, int row, int block, Vector512<float> first, Vector512<float> second)
+    {
+        var limit = Vector512.Create(state.Worst(row));
+        uint better = (uint)Vector512.GreaterThan(first, limit).ExtractMostSignificantBits()
+            | (uint)Vector512.GreaterThan(second, limit).ExtractMostSignificantBits() << 16;
+        if (better != 0) Offer(state, row, block, first, second, better);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Offer(FloatTopK state, int row, int block, Vector512<float> first, Vector512<float> second, uint lanes)
+    {
+        while (lanes != 0)
+        {
+            int lane = BitOperations.TrailingZeroCount(lanes);
+            lanes &= lanes - 1;
+            int index = block * Lanes + lane;
+            if (index >= Count) break;
+            float score = lane < Lanes ? first.GetElement(lane) : second.GetElement(lane - Lanes);
+            state.Offer(row, score, index);
+        }
     }
 
     public void Dispose()

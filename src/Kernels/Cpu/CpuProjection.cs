@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Lshk.Kernels.Cpu;
@@ -83,6 +84,7 @@ internal static unsafe class CpuProjection
     }
 
     /// <summary>acc[i] = Σ_j x[j]·planesT[j, i] (j ascending, multiply then add) + offsets[i], for all padded planes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ProjectRow(float* x, int d, float* planesT, float* offsets, int padded, float* acc)
     {
         const int Tile = 8; // vectors of accumulators kept in registers: 64 planes

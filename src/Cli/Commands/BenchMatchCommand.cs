@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Lshk.Data;
+using Lshk.Kernels;
+using Lshk.Kernels.Cpu;
+using Lshk.Kernels.Random;
+using Lshk.Lsh;
+using Spectre.Console;
+
+namespace Lshk.Cli.Commands;
+
+/// <summary>
+/// <c>lshk bench match</c>: Hamming search against dense cosine search, measured in the same run on the same
+/// random embeddings (codes come from hashing them with Gaussian planes).
+/// </summary>
+internal static class BenchMatchCommand
+{
+    public sealed record Row(string Method, int N, int Planes, int Dim, int K, int Queries, double BuildSeconds,
+        double SearchSeconds, double QueriesPerSecond, double ComparisonsPerSecond, double GBytesPerSecond, int BytesPerItem);
+
+    public static Command Create()
+    {
+        var n = CommonOptions.IntList("--n", "Support set sizes", 1000, 100_000, 1_000_000);
+        var planes = CommonOptions.IntList("--planes", "Hash bits (planes) per code", 64, 256);
+        var ks = CommonOptions.IntList("--k", "Neighbours returned per query", 1);
+        var queries = new Option<int>("--queries") { Description = "Queries per search", DefaultValueFactory = _ => 1000 };
+        var dim = new Option<int>("--dim") { Description = "Embedding dimension", DefaultValueFactory = _ => 64 };
+        var repeat = new Option<int>("--repeat") { Description = "Searches timed per configuration (the best counts)", DefaultValueFactory = _ => 3 };
+        var seed = new Option<ulong>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1UL };
+        var noCosine = new Option<bool>("--no-cosine") { Description = "Skip the dense cosine baseline" };
+        var membw = new Option<bool>("--memory-bandwidth") { Description = "Also measure the machine's memory read bandwidth", DefaultValueFactory = _ => true };
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file" };
+        var device = CommonOptions.Device();
+
+        var command = new Command("match", "Hamming vs cosine top-k search speed: queries/s, comparisons/s, GB/s, bytes per item")
+        {
+            n, planes, ks, queries, dim, repeat, seed, noCosine, membw, json, device,
+        };
+        command.SetAction(parse =>
+        {
+            int q = parse.GetValue(queries), d = parse.GetValue(dim), reps = parse.GetValue(repeat);
+            Check.Positive(q, "--queries");
+            Check.Positive(d, "--dim");
+            Check.Positive(reps, "--repeat");
+            foreach (int v in parse.GetValue(n)!) Check.Positive(v, "--n");
+            foreach (int v in parse.GetValue(planes)!) Check.Positive(v, "--planes");
+            foreach (int v in parse.GetValue(ks)!) Check.Positive(v, "--k");
+            ulong s = parse.GetValue(seed);
+            var console = Output.Console(parse);
+            using var backend = CommonOptions.OpenDevice(parse, device);
+            console.MarkupLine($"device: [bold]{Markup.Escape(backend.Device.Name)}[/]");
+
+            var rows = new List<Row>();
+            var table = new Table().AddColumns("method", "N", "planes/dim", "k", "build s", "search s", "queries/s",
+                "comparisons/s", "GB/s streamed", "bytes/item");
+            float[] queryEmb = RandomArrays.Gaussian((long)q * d, s, 2);
+            foreach (int size in parse.GetValue(n)!)
+            {
+                float[] support = RandomArrays.Gaussian((long)size * d, s, 1);
+                foreach (int p in parse.GetValue(planes)!)
+                {
+                    var hasher = new LshHasher(Hyperplanes.Generate(PlaneFamily.Gaussian, p, d, s));
+                    uint[] supportCodes = hasher.Hash(backend, support, size);
+                    uint[] queryCodes = hasher.Hash(backend, queryEmb, q);
+                    var watch = Stopwatch.StartNew();
+                    using var index = backend.CreateHammingIndex(supportCodes, size, p);
+                    double build = watch.Elapsed.TotalSeconds;
+                    foreach (int k in parse.GetValue(ks)!)
+                    {
+                        double best = Time(() => index.Search(queryCodes, q, k), reps);
+                        rows.Add(MakeRow("hamming", size, p, d, k, q, build, best, Check.Words(p) * 4));
+                    }
+                }
+                if (!parse.GetValue(noCosine))
+                {
+                    var watch = Stopwatch.StartNew();
+                    using var index = backend.CreateCosineIndex(support, size, d);
+                    double build = watch.Elapsed.TotalSeconds;
+                    foreach (int k in parse.GetValue(ks)!)
+                    {
+                        double best = Time(() => index.Search(queryEmb, q, k), reps);
+                        rows.Add(MakeRow("cosine", size, 0, d, k, q, build, best, d * sizeof(float)));
+                    }
+                }
+            }
+            foreach (var r in rows)
+                table.AddRow(r.Method, r.N.ToString("N0"), r.Method == "cosine" ? $"dim {r.Dim}" : $"{r.Planes}",
+                    r.K.ToString(), $"{r.BuildSeconds:F3}", $"{r.SearchSeconds:F4}", $"{r.QueriesPerSecond:N0}",
+                    $"{r.ComparisonsPerSecond:G3}", $"{r.GBytesPerSecond:F1}", r.BytesPerItem.ToString());
+            console.Write(table);
+
+            double? bandwidth = null;
+            if (parse.GetValue(membw))
+            {
+                bandwidth = MemoryBandwidth.MeasureReadGBps();
+                console.MarkupLine($"memory read bandwidth (all cores, 1 GiB buffer): [bold]{bandwidth:F1} GB/s[/]");
+            }
+            string? path = parse.GetValue(json);
+            if (path is not null)
+            {
+                var doc = new
+                {
+                    device = backend.Device.Name,
+                    backend = backend.Device.Backend,
+                    processors = Environment.ProcessorCount,
+                    memoryReadGBps = bandwidth,
+                    queries = q,
+                    dim = d,
+                    repeats = reps,
+                    seed = s,
+                    rows,
+                };
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, JsonOptions.Indented));
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Row MakeRow(string method, int n, int p, int d, int k, int q, double build, double seconds, int bytesPerItem)
+    {
+        double pairs = (double)n * q;
+        return new Row(method, n, p, d, k, q, build, seconds, q / seconds, pairs / seconds, pairs * bytesPerItem / seconds / 1e9,
+            bytesPerItem);
+    }
+
+    /// <summary>Best wall time of several runs (after one untimed warm-up run for small problems).</summary>
+    public static double Time(Action action, int repeats)
+    {
+        double best = double.MaxValue;
+        for (int i = 0; i < repeats; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            action();
+            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Lshk.Kernels;
+
+namespace Lshk.Cli.Commands;
+
+/// <summary>Options shared by every command that computes.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "Where to compute: auto (CUDA if present, else CPU), cpu, cuda, ilgpu-cpu (ILGPU's CPU simulator, for testing)",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public static IComputeBackend OpenDevice(ParseResult parse, Option<string> option) =>
+        Devices.Open(Devices.Parse(parse.GetValue(option)!));
+
+    /// <summary>A comma-separated list of positive integers, e.g. "16,32,64".</summary>
+    public static Option<int[]> IntList(string name, string description, params int[] defaults) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaults,
+        CustomParser = ParseIntList,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private static int[] ParseIntList(ArgumentResult result)
+    {
+        var values = new List<int>();
+        foreach (var token in result.Tokens)
+            foreach (var part in token.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!int.TryParse(part.Replace("_", ""), out int v))
+                {
+                    result.AddError($"'{part}' is not an integer");
+                    return [];
+                }
+                values.Add(v);
+            }
+        return values.ToArray();
+    }
+}

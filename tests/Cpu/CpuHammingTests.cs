@@ -1,0 +1,70 @@
+using Lshk.Kernels;
+using Lshk.Kernels.Cpu;
+using Lshk.Tests.Reference;
+
+namespace Lshk.Tests.Cpu;
+
+public class CpuHammingTests
+{
+    private static uint[] RandomCodes(System.Random rng, int n, int bits, int distinct = 0)
+    {
+        int words = Check.Words(bits);
+        var codes = new uint[n * words];
+        for (int r = 0; r < n; r++)
+        {
+            int source = distinct > 0 ? r % distinct : r;
+            var local = new System.Random(distinct > 0 ? source * 7919 + bits : rng.Next());
+            for (int j = 0; j < words; j++)
+            {
+                uint w = (uint)local.NextInt64(0, 1L << 32);
+                int valid = Math.Min(32, bits - j * 32);
+                if (valid < 32) w &= (1u << valid) - 1;
+                codes[r * words + j] = w;
+            }
+        }
+        return codes;
+    }
+
+    public static TheoryData<int, int, int, int, int> Cases() => new()
+    {
+        // bits, supports, queries, k, distinct codes (0 = all random; >0 = duplicates → ties)
+        { 1, 50, 7, 3, 0 },
+        { 31, 200, 9, 1, 0 },
+        { 32, 200, 9, 5, 0 },
+        { 33, 123, 9, 5, 0 },
+        { 100, 301, 17, 4, 0 },
+        { 256, 1000, 33, 5, 0 },
+        { 1000, 97, 5, 10, 0 },
+        { 2048, 40, 3, 2, 0 },      // > 31 words of 64 bits: exercises the byte-counter flush
+        { 64, 0, 4, 3, 0 },         // N = 0
+        { 64, 3, 4, 8, 0 },         // N < k
+        { 256, 400, 20, 7, 13 },    // many duplicated codes: ties to the lower index
+        { 8, 500, 11, 20, 0 },      // tiny codes: ties everywhere
+        { 64, 5000, 1, 5, 0 },      // few queries: the split-over-supports path with merge
+        { 96, 5000, 3, 9, 37 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void TopKMatchesScalarReference(int bits, int n, int q, int k, int distinct)
+    {
+        var rng = new System.Random(bits * 1000 + n);
+        uint[] support = RandomCodes(rng, n, bits, distinct);
+        uint[] queries = distinct > 0 ? RandomCodes(rng, q, bits, distinct) : RandomCodes(rng, q, bits);
+        using var index = new CpuBackend().CreateHammingIndex(support, n, bits);
+        var got = index.Search(queries, q, k);
+        var (idx, score) = ScalarReference.HammingTopK(support, n, queries, q, bits, k);
+        Assert.Equal(idx, got.Indices);
+        Assert.Equal(score, got.Scores);
+    }
+
+    [Fact]
+    public void RejectsBadArguments()
+    {
+        using var backend = new CpuBackend();
+        Assert.Throws<ArgumentOutOfRangeException>(() => backend.CreateHammingIndex(new uint[2], 2, 0));
+        using var index = backend.CreateHammingIndex(new uint[4], 2, 64);
+        Assert.Throws<ArgumentOutOfRangeException>(() => index.Search(new uint[2], 1, 0));
+        Assert.Throws<ArgumentException>(() => index.Search(new uint[3], 1, 1));
+    }
+}
