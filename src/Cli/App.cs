@@ -11,6 +11,8 @@ public static partial class App
     {
         var root = new RootCommand("lshk: few-shot image classification with locality-sensitive hash codes");
         root.Subcommands.Add(DevicesCommand.Create());
+        root.Subcommands.Add(HashCommand.Create());
+        root.Subcommands.Add(SearchCommand.Create());
         var bench = new Command("bench", "Benchmarks");
         bench.Subcommands.Add(BenchMatchCommand.Create());
         root.Subcommands.Add(bench);

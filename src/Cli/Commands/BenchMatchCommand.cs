@@ -68,7 +68,7 @@ internal static class BenchMatchCommand
                     double build = watch.Elapsed.TotalSeconds;
                     foreach (int k in parse.GetValue(ks)!)
                     {
-                        double best = Time(() => index.Search(queryCodes, q, k), reps);
+                        double best = Timing.Best(() => index.Search(queryCodes, q, k), reps);
                         rows.Add(MakeRow("hamming", size, p, d, k, q, build, best, Check.Words(p) * 4));
                     }
                 }
@@ -79,7 +79,7 @@ internal static class BenchMatchCommand
                     double build = watch.Elapsed.TotalSeconds;
                     foreach (int k in parse.GetValue(ks)!)
                     {
-                        double best = Time(() => index.Search(queryEmb, q, k), reps);
+                        double best = Timing.Best(() => index.Search(queryEmb, q, k), reps);
                         rows.Add(MakeRow("cosine", size, 0, d, k, q, build, best, d * sizeof(float)));
                     }
                 }
@@ -123,18 +123,5 @@ internal static class BenchMatchCommand
         double pairs = (double)n * q;
         return new Row(method, n, p, d, k, q, build, seconds, q / seconds, pairs / seconds, pairs * bytesPerItem / seconds / 1e9,
             bytesPerItem);
-    }
-
-    /// <summary>Best wall time of several runs (after one untimed warm-up run for small problems).</summary>
-    public static double Time(Action action, int repeats)
-    {
-        double best = double.MaxValue;
-        for (int i = 0; i < repeats; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            action();
-            best = Math.Min(best, watch.Elapsed.TotalSeconds);
-        }
-        return best;
     }
 }
