@@ -10,6 +10,7 @@ public class IlgpuCosineTests(SimulatorFixture fx)
     [InlineData(60, 64, 7)]
     [InlineData(5, 9, 8)]    // fewer supports than k: padded with -1 / -inf
     [InlineData(130, 3, 4)]  // low dimension: many near-ties
+    [InlineData(700, 8, 12)] // ~22 supports per lane
     public void TopKMatchesCpuAndReference(int n, int d, int k)
     {
         var rng = new Random(n * 100 + d + k);

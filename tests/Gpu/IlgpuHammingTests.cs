@@ -61,6 +61,15 @@ public class IlgpuHammingTests(SimulatorFixture fx)
     }
 
     [Fact]
+    public void ManySupportsPerLane()
+    {
+        // ~63 supports per lane with lists of 20: exercises insertion into full lists and 20 merge rounds.
+        var rng = new Random(10);
+        const int n = 2000, q = 6, bits = 48, k = 20;
+        AssertSameAsCpuAndReference(GpuTestData.Codes(rng, n, bits), n, GpuTestData.Codes(rng, q, bits), q, bits, k);
+    }
+
+    [Fact]
     public void KLargerThanEverythingIsPadded()
     {
         var rng = new Random(11);
