@@ -1,4 +1,5 @@
 using Lshk.Kernels.Cpu;
+using Lshk.Kernels.Gpu;
 
 namespace Lshk.Kernels;
 
@@ -14,12 +15,29 @@ public static class Devices
         _ => throw new ArgumentException($"unknown device '{text}' (expected auto, cpu, cuda or ilgpu-cpu)"),
     };
 
-    /// <summary>Every device lshk can use here, the CPU backend first.</summary>
-    public static IReadOnlyList<DeviceInfo> List() => [CpuBackend.Describe()];
+    /// <summary>Every device lshk can use here: the CPU backend first, then CUDA devices, then the ILGPU CPU simulator.</summary>
+    public static IReadOnlyList<DeviceInfo> List() => [CpuBackend.Describe(), .. IlgpuBackend.ListDevices()];
 
-    public static IComputeBackend Open(DeviceRequest request) => request switch
+    /// <summary>
+    /// Opens the requested backend. <c>cuda</c> without a usable CUDA device throws a one-line
+    /// <see cref="InvalidOperationException"/>; <c>auto</c> then falls back to the CPU backend.
+    /// </summary>
+    public static IComputeBackend Open(DeviceRequest request)
     {
-        DeviceRequest.Auto or DeviceRequest.Cpu => new CpuBackend(),
-        _ => throw new InvalidOperationException($"device {request} is not available in this build"),
-    };
+        switch (request)
+        {
+            case DeviceRequest.Cpu:
+                return new CpuBackend();
+            case DeviceRequest.IlgpuCpu:
+                return IlgpuBackend.CreateCpuSimulator();
+            case DeviceRequest.Cuda:
+                return IlgpuBackend.TryCreateCuda(out var cuda, out string? why)
+                    ? cuda
+                    : throw new InvalidOperationException($"--device cuda: {why}");
+            case DeviceRequest.Auto:
+                return IlgpuBackend.TryCreateCuda(out var gpu, out _) ? gpu : new CpuBackend();
+            default:
+                throw new ArgumentOutOfRangeException(nameof(request), request, $"unknown device request {request}");
+        }
+    }
 }

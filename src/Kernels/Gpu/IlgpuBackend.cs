@@ -1,0 +1,405 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace Lshk.Kernels.Gpu;
+
+/// <summary>
+/// The GPU backend: hand-written ILGPU kernels (see <see cref="KernelRegistry"/>) on a CUDA device, or on ILGPU's
+/// CPU accelerator configured like an NVIDIA GPU (warps of 32) for tests. Inputs are uploaded per call; the Hamming
+/// and cosine indices keep their supports in device memory until disposed. Calls are serialised by a lock.
+/// Dispose indices before the backend that created them.
+/// </summary>
+public sealed class IlgpuBackend : IComputeBackend
+{
+    private readonly Context _context;
+    private readonly Accelerator _accelerator;
+    private readonly object _gate = new();
+    private readonly bool _isCuda;
+    private readonly int _maxGroups;
+    private bool _disposed;
+
+    private readonly Lazy<Action<KernelConfig, ProjectionArgs, ArrayView<float>>> _project;
+    private readonly Lazy<Action<KernelConfig, ProjectionArgs, ArrayView<uint>>> _projectPack;
+    private readonly Lazy<Action<KernelConfig, HammingScorer, TopKArgs>> _hammingTopK;
+    private readonly Lazy<Action<KernelConfig, CosineScorer, TopKArgs>> _cosineTopK;
+    private readonly Lazy<Action<KernelConfig, SigmoidScorer, TopKArgs>> _sigmoidTopK;
+    private readonly Lazy<Action<KernelConfig, NormaliseArgs>> _normalise;
+    private readonly Lazy<Action<KernelConfig, MajorityArgs>> _majority;
+    private readonly Lazy<Action<KernelConfig, ClassMeanArgs>> _classMeans;
+
+    private IlgpuBackend(Context context, Accelerator accelerator, DeviceInfo device)
+    {
+        _context = context;
+        _accelerator = accelerator;
+        _isCuda = accelerator.AcceleratorType == AcceleratorType.Cuda;
+        // Grid-stride kernels need only enough groups to fill the device. On the CPU accelerator every group is run
+        // in turn by the same OS threads, with a barrier between groups, so a couple of groups is the fast choice.
+        _maxGroups = _isCuda ? Math.Max(1, accelerator.NumMultiprocessors) * 16 : 2;
+        Device = device;
+
+        _project = Load(KernelRegistry.Project);
+        _projectPack = Load(KernelRegistry.ProjectPack);
+        _hammingTopK = Load(KernelRegistry.HammingTopK);
+        _cosineTopK = Load(KernelRegistry.CosineTopK);
+        _sigmoidTopK = Load(KernelRegistry.SigmoidTopK);
+        _normalise = Load(KernelRegistry.Normalise);
+        _majority = Load(KernelRegistry.MajorityCodes);
+        _classMeans = Load(KernelRegistry.ClassMeans);
+    }
+
+    public DeviceInfo Device { get; }
+
+    /// <summary>
+    /// Bytes of device scratch one top-k launch may use for the lanes' private lists; queries are processed in
+    /// chunks that fit. Internal so tests can force several chunks.
+    /// </summary>
+    internal long TopKScratchBytes { get; set; } = 256L << 20;
+
+    // ---------------------------------------------------------------- factories
+
+    /// <summary>
+    /// Context settings shared by every ILGPU context lshk creates (simulator, CUDA, and the PTX compiler), so the
+    /// PTX checked by the tests is the PTX a CUDA device runs.
+    /// </summary>
+    internal static Context.Builder Configure(Context.Builder builder) => builder.Optimize(OptimizationLevel.O2);
+
+    /// <summary>ILGPU's CPU accelerator simulating an NVIDIA GPU (1 multiprocessor, warps of 32). Slow; for tests.</summary>
+    public static IlgpuBackend CreateCpuSimulator()
+    {
+        var context = Context.Create(builder => Configure(builder).CPU(CPUDevice.Nvidia));
+        try
+        {
+            // Parallel mode runs the simulated threads as OS threads meeting at barriers. Sequential mode hands control
+            // from thread to thread with Monitor.PulseAll and was tens of times slower on warp shuffles when we measured it.
+            var accelerator = context.GetCPUDevice(0).CreateCPUAccelerator(context, CPUAcceleratorMode.Parallel);
+            return new IlgpuBackend(context, accelerator, DescribeSimulator(accelerator.WarpSize, accelerator.NumMultiprocessors));
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens CUDA device <paramref name="deviceIndex"/>. Returns false with a one-line reason when there is none
+    /// (no driver, no GPU, an unsupported architecture) instead of throwing.
+    /// </summary>
+    public static bool TryCreateCuda([NotNullWhen(true)] out IlgpuBackend? backend, [NotNullWhen(false)] out string? why,
+        int deviceIndex = 0)
+    {
+        backend = null;
+        Context? context = null;
+        try
+        {
+            context = Context.Create(builder => Configure(builder).Cuda());
+            var devices = context.GetCudaDevices();
+            if (devices.Count == 0)
+            {
+                why = "no CUDA device was found (no NVIDIA driver/libcuda, no GPU, or an architecture ILGPU 1.5.3 does not support)";
+                context.Dispose();
+                return false;
+            }
+            if ((uint)deviceIndex >= (uint)devices.Count)
+            {
+                why = $"CUDA device {deviceIndex} does not exist ({devices.Count} found)";
+                context.Dispose();
+                return false;
+            }
+            var device = devices[deviceIndex];
+            var accelerator = device.CreateCudaAccelerator(context);
+            backend = new IlgpuBackend(context, accelerator, DescribeCuda(device));
+            why = null;
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            context?.Dispose();
+            why = $"no CUDA device was found (CUDA could not be initialised: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")})";
+            return false;
+        }
+    }
+
+    /// <summary>The CUDA devices present (none without a driver), then the ILGPU CPU simulator.</summary>
+    public static IReadOnlyList<DeviceInfo> ListDevices()
+    {
+        var list = new List<DeviceInfo>();
+        try
+        {
+            using var context = Context.Create(builder => Configure(builder).Cuda());
+            foreach (var device in context.GetCudaDevices())
+                list.Add(DescribeCuda(device));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // No usable CUDA installation: only the simulator is listed.
+        }
+        list.Add(DescribeSimulator(CPUDevice.Nvidia.WarpSize, CPUDevice.Nvidia.NumMultiprocessors));
+        return list;
+    }
+
+    private static DeviceInfo DescribeCuda(CudaDevice device) =>
+        new(device.Name, "cuda", device.MemorySize,
+            device.Architecture is { } arch ? $"{arch.Major}.{arch.Minor}" : null,
+            device.WarpSize, device.NumMultiprocessors);
+
+    private static DeviceInfo DescribeSimulator(int warpSize, int processors) =>
+        new($"ILGPU CPU accelerator (simulated NVIDIA GPU, warp {warpSize})", "ilgpu-cpu",
+            GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, null, warpSize, processors);
+
+    // ---------------------------------------------------------------- operations
+
+    public void Project(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> planes, ReadOnlySpan<float> offsets,
+        int p, Span<float> projections)
+    {
+        ValidateProjection(x, n, d, planes, offsets, p);
+        Check.Length(projections, (long)n * p, nameof(projections));
+        if (n == 0) return;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var bx = Upload(x);
+            using var bp = Upload(planes);
+            using var bo = UploadOffsets(offsets, p);
+            using var result = Allocate<float>(projections.Length);
+            _project.Value(ForThreads((long)n * p), new ProjectionArgs(bx.View, bp.View, bo.View, n, d, p), result.View);
+            Download(result, projections);
+        }
+    }
+
+    public void ProjectPack(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> planes, ReadOnlySpan<float> offsets,
+        int p, Span<uint> codes)
+    {
+        ValidateProjection(x, n, d, planes, offsets, p);
+        int words = Check.Words(p);
+        Check.Length(codes, (long)n * words, nameof(codes));
+        if (n == 0) return;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var bx = Upload(x);
+            using var bp = Upload(planes);
+            using var bo = UploadOffsets(offsets, p);
+            using var result = Allocate<uint>(codes.Length);
+            _projectPack.Value(ForThreads((long)n * words), new ProjectionArgs(bx.View, bp.View, bo.View, n, d, p),
+                result.View);
+            Download(result, codes);
+        }
+    }
+
+    private static void ValidateProjection(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> planes,
+        ReadOnlySpan<float> offsets, int p)
+    {
+        Check.NonNegative(n, nameof(n));
+        Check.Positive(d, nameof(d));
+        Check.Positive(p, "planes");
+        Check.Length(x, (long)n * d, nameof(x));
+        Check.Length(planes, (long)p * d, nameof(planes));
+        if (!offsets.IsEmpty) Check.Length(offsets, p, nameof(offsets));
+    }
+
+    public IHammingIndex CreateHammingIndex(ReadOnlySpan<uint> codes, int n, int bits) =>
+        new IlgpuHammingIndex(this, codes, n, bits);
+
+    public ICosineIndex CreateCosineIndex(ReadOnlySpan<float> x, int n, int d) => new IlgpuCosineIndex(this, x, n, d);
+
+    public void MajorityCodes(ReadOnlySpan<uint> codes, int n, int bits, ReadOnlySpan<int> labels, int classes,
+        Span<uint> result)
+    {
+        Check.NonNegative(n, nameof(n));
+        Check.Positive(bits, nameof(bits));
+        Check.Positive(classes, nameof(classes));
+        int words = Check.Words(bits);
+        Check.Length(codes, (long)n * words, nameof(codes));
+        Check.Length(labels, n, nameof(labels));
+        Check.Length(result, (long)classes * words, nameof(result));
+        Check.Labels(labels, classes, nameof(labels));
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var bc = Upload(codes);
+            using var bl = Upload(labels);
+            using var br = Allocate<uint>(result.Length);
+            _majority.Value(ForWarps((long)classes * words), new MajorityArgs(bc.View, bl.View, br.View, n, bits, classes));
+            Download(br, result);
+        }
+    }
+
+    public void ClassMeans(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<int> labels, int classes, Span<float> result)
+    {
+        Check.NonNegative(n, nameof(n));
+        Check.Positive(d, nameof(d));
+        Check.Positive(classes, nameof(classes));
+        Check.Length(x, (long)n * d, nameof(x));
+        Check.Length(labels, n, nameof(labels));
+        Check.Length(result, (long)classes * d, nameof(result));
+        Check.Labels(labels, classes, nameof(labels));
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var bx = Upload(x);
+            using var bl = Upload(labels);
+            using var br = Allocate<float>(result.Length);
+            _classMeans.Value(ForThreads((long)classes * d), new ClassMeanArgs(bx.View, bl.View, br.View, n, d, classes));
+            Download(br, result);
+        }
+    }
+
+    public TopK<float> SigmoidTopK(ReadOnlySpan<float> queryProjections, int q, ReadOnlySpan<float> supportProjections,
+        int n, int p, float sharpness, int k)
+    {
+        Check.NonNegative(q, nameof(q));
+        Check.NonNegative(n, nameof(n));
+        Check.Positive(p, "planes");
+        Check.Positive(k, nameof(k));
+        Check.Length(queryProjections, (long)q * p, nameof(queryProjections));
+        Check.Length(supportProjections, (long)n * p, nameof(supportProjections));
+        if (!float.IsFinite(sharpness)) throw new ArgumentException($"sharpness must be finite (got {sharpness})");
+        if (q == 0 || n == 0) return TopK.ForFloats(q, k);
+
+        float[] byPlane = Transpose(supportProjections, n, p);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var bq = Upload(queryProjections);
+            using var bs = Upload<float>(byPlane);
+            var scorer = new SigmoidScorer(bq.View, bs.View, n, p, sharpness);
+            ulong[] entries = RunTopK(_sigmoidTopK.Value, scorer, q, n, k, OrderedKeys.FromFloat(float.NegativeInfinity));
+            return DecodeFloats(entries, q, k);
+        }
+    }
+
+    // ---------------------------------------------------------------- shared machinery (used by the indices)
+
+    internal object Gate => _gate;
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    internal void Synchronize() => _accelerator.Synchronize();
+
+    internal Action<KernelConfig, HammingScorer, TopKArgs> HammingTopKKernel => _hammingTopK.Value;
+    internal Action<KernelConfig, CosineScorer, TopKArgs> CosineTopKKernel => _cosineTopK.Value;
+
+    internal MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged =>
+        _accelerator.Allocate1D<T>(Math.Max(1, length)); // never zero-length: ILGPU views of length 0 are awkward
+
+    internal MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(ReadOnlySpan<T> data) where T : unmanaged
+    {
+        var buffer = Allocate<T>(data.Length);
+        if (!data.IsEmpty)
+            buffer.View.SubView(0, data.Length).CopyFromCPU(ref MemoryMarshal.GetReference(data), data.Length);
+        return buffer;
+    }
+
+    private MemoryBuffer1D<float, Stride1D.Dense> UploadOffsets(ReadOnlySpan<float> offsets, int p) =>
+        offsets.IsEmpty ? Upload<float>(new float[p]) : Upload(offsets);
+
+    internal static void Download<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer, Span<T> target) where T : unmanaged
+    {
+        if (!target.IsEmpty)
+            buffer.View.SubView(0, target.Length).CopyToCPU(ref MemoryMarshal.GetReference(target), target.Length);
+    }
+
+    /// <summary>Rows × cols row-major → cols × rows, so a warp's lanes (consecutive rows) read consecutive floats.</summary>
+    internal static float[] Transpose(ReadOnlySpan<float> source, int rows, int cols)
+    {
+        var result = new float[source.Length];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                result[(long)c * rows + r] = source[r * cols + c];
+        return result;
+    }
+
+    /// <summary>Launch shape of a grid-stride kernel over <paramref name="work"/> items.</summary>
+    internal KernelConfig ForThreads(long work)
+    {
+        int group = _isCuda ? 256 : 64;
+        long groups = Math.Clamp((work + group - 1) / group, 1, _maxGroups);
+        return new KernelConfig((int)groups, group);
+    }
+
+    /// <summary>Launch shape of a warp-stride kernel over <paramref name="warps"/> warp tasks (groups of whole warps).</summary>
+    internal KernelConfig ForWarps(long warps)
+    {
+        int warpSize = _accelerator.WarpSize;
+        int warpsPerGroup = _isCuda ? 4 : 2;
+        long groups = Math.Clamp((warps + warpsPerGroup - 1) / warpsPerGroup, 1, _maxGroups);
+        return new KernelConfig((int)groups, warpsPerGroup * warpSize);
+    }
+
+    /// <summary>
+    /// Runs the warp top-k kernel for q queries over n supports and returns the q × k packed entries (0 = padding).
+    /// The lanes' scratch lists hold min(k, ⌈n/32⌉) entries each (a lane never sees more supports than that), and
+    /// queries go in chunks so the scratch stays within <see cref="TopKScratchBytes"/>. Call under <see cref="Gate"/>.
+    /// </summary>
+    internal ulong[] RunTopK<TScorer>(Action<KernelConfig, TScorer, TopKArgs> kernel, TScorer scorer, int q, int n, int k,
+        uint missingKey) where TScorer : struct, IPairScorer
+    {
+        var entries = new ulong[(long)q * k];
+        if (q == 0 || n == 0) return entries;
+        int warpSize = _accelerator.WarpSize;
+        int laneCapacity = (int)Math.Min(k, ((long)n + warpSize - 1) / warpSize);
+        long bytesPerQuery = (long)warpSize * laneCapacity * sizeof(ulong);
+        int chunk = (int)Math.Clamp(TopKScratchBytes / bytesPerQuery, 1, q);
+        using var scratch = Allocate<ulong>((long)chunk * warpSize * laneCapacity);
+        using var result = Allocate<ulong>(entries.Length);
+        for (int offset = 0; offset < q; offset += chunk)
+        {
+            int count = Math.Min(chunk, q - offset);
+            kernel(ForWarps(count), scorer,
+                new TopKArgs(count, offset, n, k, laneCapacity, missingKey, scratch.View, result.View));
+        }
+        Download(result, entries);
+        return entries;
+    }
+
+    internal static TopK<int> DecodeCounts(ulong[] entries, int q, int k)
+    {
+        var topK = TopK.ForCounts(q, k);
+        for (int i = 0; i < entries.Length; i++)
+        {
+            if (entries[i] == 0) continue;
+            topK.Indices[i] = OrderedKeys.EntryIndex(entries[i]);
+            topK.Scores[i] = OrderedKeys.ToInt(OrderedKeys.EntryKey(entries[i]));
+        }
+        return topK;
+    }
+
+    internal static TopK<float> DecodeFloats(ulong[] entries, int q, int k)
+    {
+        var topK = TopK.ForFloats(q, k);
+        for (int i = 0; i < entries.Length; i++)
+        {
+            if (entries[i] == 0) continue;
+            topK.Indices[i] = OrderedKeys.EntryIndex(entries[i]);
+            topK.Scores[i] = OrderedKeys.ToFloat(OrderedKeys.EntryKey(entries[i]));
+        }
+        return topK;
+    }
+
+    internal void Normalise(ArrayView<float> source, ArrayView<float> target, int rows, int d, bool dimensionMajor) =>
+        _normalise.Value(ForThreads(rows),
+            new NormaliseArgs(source, target, rows, d, dimensionMajor ? 1 : d, dimensionMajor ? rows : 1));
+
+    private Lazy<Action<KernelConfig, T1, T2>> Load<T1, T2>(Action<T1, T2> kernel)
+        where T1 : struct where T2 : struct =>
+        new(() => _accelerator.LoadStreamKernel(kernel));
+
+    private Lazy<Action<KernelConfig, T1>> Load<T1>(Action<T1> kernel) where T1 : struct =>
+        new(() => _accelerator.LoadStreamKernel(kernel));
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _accelerator.Dispose();
+            _context.Dispose();
+        }
+    }
+}

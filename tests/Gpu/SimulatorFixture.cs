@@ -1,0 +1,33 @@
+using Lshk.Kernels.Cpu;
+using Lshk.Kernels.Gpu;
+
+namespace Lshk.Tests.Gpu;
+
+/// <summary>
+/// One ILGPU CPU simulator (NVIDIA-like, warps of 32) and one CPU backend shared by every test class of the
+/// "ilgpu-simulator" collection. Sharing also keeps those classes from running at the same time: each simulator
+/// runs 64 OS threads that meet at warp barriers, and several of them on a 2-core machine slow each other down.
+/// </summary>
+public sealed class SimulatorFixture : IDisposable
+{
+    public SimulatorFixture()
+    {
+        Gpu = IlgpuBackend.CreateCpuSimulator();
+        Cpu = new CpuBackend();
+    }
+
+    public IlgpuBackend Gpu { get; }
+    public CpuBackend Cpu { get; }
+
+    public void Dispose()
+    {
+        Gpu.Dispose();
+        Cpu.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SimulatorCollection : ICollectionFixture<SimulatorFixture>
+{
+    public const string Name = "ilgpu-simulator";
+}
