@@ -347,27 +347,16 @@ public static class NpyFile
                 $"shape {NpyText.FormatShape(shape)} holds {count} elements but the data has {data.Length}", nameof(shape));
         byte[] header = FormatHeader(dtype, shape);
 
-        string full = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"{path}: cannot write: the folder {folder} does not exist");
-        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                fs.Write(header);
-                WriteData(fs, data);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
+            using var file = AtomicFile.Open(path);
+            file.Stream.Write(header);
+            WriteData(file.Stream, data);
+            file.Commit();
         }
-        catch (Exception e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not DirectoryNotFoundException)
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            if (e is IOException or UnauthorizedAccessException)
-                throw new IOException($"{path}: cannot write: {NpyText.OneLine(e.Message)}", e);
-            throw;
+            throw new IOException($"{path}: cannot write: {NpyText.OneLine(e.Message)}", e);
         }
     }
 
