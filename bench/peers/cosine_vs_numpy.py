@@ -202,6 +202,7 @@ def main():
     if not use_lshk and not args.skip_lshk:
         print("note: running numpy only; build lshk (dotnet build src/Cli -c Release) or pass --lshk CMD", file=sys.stderr)
 
+    busy_before = peerlib.warn_if_busy()
     workdir = args.workdir or tempfile.mkdtemp(prefix="lshk-peers-cosine-")
     os.makedirs(workdir, exist_ok=True)
     rng = np.random.default_rng(args.seed)
@@ -278,6 +279,7 @@ def main():
              ("speedup", "speed-up", "{:.2f}x"), ("same_indices_text", "same indices", None)]
     peerlib.print_table(rows, cols)
     peerlib.write_json(args.out, {
+        "other_cpu_load_before": busy_before, "other_cpu_load_after": peerlib.warn_if_busy(),
         "benchmark": "cosine_vs_numpy", "machine": peerlib.machine_info(), "numpy_version": np.__version__,
         "blas": blas, "openblas_vars_removed": peerlib.saved_trap_values(),
         "forced_env_blas": forced["blas"] if forced else None,

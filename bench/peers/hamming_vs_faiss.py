@@ -78,6 +78,7 @@ def main():
     if not use_lshk and not args.skip_lshk:
         print("note: running FAISS only; build lshk (dotnet build src/Cli -c Release) or pass --lshk CMD", file=sys.stderr)
 
+    busy_before = peerlib.warn_if_busy()
     workdir = args.workdir or tempfile.mkdtemp(prefix="lshk-peers-hamming-")
     os.makedirs(workdir, exist_ok=True)
     rng = np.random.default_rng(args.seed)
@@ -158,6 +159,7 @@ def main():
             ("indices_valid_text", "indices valid", None), ("ties_lower_index_first_text", "ties->lower idx", None)]
     peerlib.print_table(rows, cols)
     peerlib.write_json(args.out, {
+        "other_cpu_load_before": busy_before, "other_cpu_load_after": peerlib.warn_if_busy(),
         "benchmark": "hamming_vs_faiss", "machine": peerlib.machine_info(),
         "faiss_version": faiss.__version__, "numpy_version": np.__version__,
         "threads": args.threads, "repeat": args.repeat, "seed": args.seed, "queries": args.queries,

@@ -66,6 +66,7 @@ def measure(nbytes, threads, repeat, pool):
 
 def main():
     args = ARGS
+    busy_before = peerlib.warn_if_busy()
     with peerlib.limit_threads(args.threads) or contextlib.nullcontext():
         blas = peerlib.blas_info()
         results = []
@@ -82,7 +83,8 @@ def main():
     print(f"\nDRAM read bandwidth (best of methods, {args.threads} threads): {dram:.1f} GB/s")
     print(f"  a 1M-code scan at 64 bits (8 MB) from DRAM: {8e6 / dram / 1e9 * 1e3:.3f} ms; "
           f"at 256 bits (32 MB): {32e6 / dram / 1e9 * 1e3:.3f} ms per pass over the codes")
-    peerlib.write_json(args.out, {"benchmark": "membw", "machine": peerlib.machine_info(),
+    peerlib.write_json(args.out, {"other_cpu_load_before": busy_before, "other_cpu_load_after": peerlib.warn_if_busy(),
+                                  "benchmark": "membw", "machine": peerlib.machine_info(),
                                   "numpy_version": np.__version__, "blas": blas, "threads": args.threads,
                                   "repeat": args.repeat, "dram_read_gb_per_s": dram, "results": results})
 
