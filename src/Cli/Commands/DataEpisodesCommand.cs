@@ -41,7 +41,7 @@ internal static class DataEpisodesCommand
             int n = parse.GetValue(count);
             if (n < 1) throw new ArgumentException($"--episodes must be at least 1, not {n}");
             var sampler = new EpisodeSampler(source, episodeSpec, parse.GetValue(seed));
-            EpisodeFile.Save(parse.GetValue(output)!, source, episodeSpec, sampler.Seed, sampler.Sample(n));
+            EpisodeFile.Save(parse.GetValue(output)!, source, episodeSpec, sampler.Seed, sampler.SampleMany(n));
             Output.Error(parse).WriteLine($"wrote {n} episodes ({episodeSpec}) from {source.Source} to {parse.GetValue(output)}");
             return 0;
         });

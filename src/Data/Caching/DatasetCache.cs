@@ -81,7 +81,7 @@ public sealed class DatasetCache
     public static void Write(Stream stream, Dataset data, string key)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using var buffered = new BufferedStream(stream, 1 << 20);
+        var buffered = new BufferedStream(stream, 1 << 20); // not disposed: that would close the caller's stream
         void Put(ReadOnlySpan<byte> bytes) { hash.AppendData(bytes); buffered.Write(bytes); }
         void PutInt(int v) => Put(BitConverter.GetBytes(v));
         void PutString(string s) { var b = Encoding.UTF8.GetBytes(s); PutInt(b.Length); Put(b); }

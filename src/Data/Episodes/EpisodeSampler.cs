@@ -73,7 +73,7 @@ public sealed class EpisodeSampler
     }
 
     /// <summary>Episodes <paramref name="first"/> … first + count − 1.</summary>
-    public IReadOnlyList<Episode> Sample(int count, long first = 0)
+    public IReadOnlyList<Episode> SampleMany(int count, long first = 0)
     {
         if (count < 0) throw new ArgumentException($"episode count {count} is negative");
         var episodes = new Episode[count];

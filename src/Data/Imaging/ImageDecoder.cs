@@ -50,7 +50,7 @@ public static class ImageDecoder
                 var pixels = new L8[image.Width * image.Height];
                 image.CopyPixelDataTo(pixels);
                 var planes = new float[pixels.Length];
-                for (int i = 0; i < pixels.Length; i++) planes[i] = pixels[i].PackedValue * (1f / 255f);
+                for (int i = 0; i < pixels.Length; i++) planes[i] = pixels[i].PackedValue / 255f;
                 return new DecodedImage(planes, 1, image.Height, image.Width);
             }
             else
@@ -62,9 +62,9 @@ public static class ImageDecoder
                 var planes = new float[3 * n];
                 for (int i = 0; i < n; i++)
                 {
-                    planes[i] = pixels[i].R * (1f / 255f);
-                    planes[n + i] = pixels[i].G * (1f / 255f);
-                    planes[2 * n + i] = pixels[i].B * (1f / 255f);
+                    planes[i] = pixels[i].R / 255f;
+                    planes[n + i] = pixels[i].G / 255f;
+                    planes[2 * n + i] = pixels[i].B / 255f;
                 }
                 return new DecodedImage(planes, 3, image.Height, image.Width);
             }

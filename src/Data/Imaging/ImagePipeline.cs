@@ -27,6 +27,8 @@ internal sealed class ImagePipeline
         if (height == Height && width == Width) { planes.CopyTo(destination); return; }
         var resize = _resizers.GetOrAdd((height, width), k => new AreaResize(k.Item1, k.Item2, Height, Width));
         resize.Apply(planes, Channels, destination);
+        // Weights summing to 1 in float can overshoot by an ulp: keep the promise of values in [0, 1].
+        foreach (ref float v in destination) v = Math.Clamp(v, 0f, 1f);
     }
 
     /// <summary>Gray → RGB repeats the plane; RGB → gray takes the luminance (ITU-R BT.601 weights, as PIL's "L").</summary>

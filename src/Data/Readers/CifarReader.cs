@@ -115,7 +115,7 @@ public static class CifarReader
             var (first, bytes) = starts.Last(s => s.First <= i);
             int offset = (i - first) * (labelBytes + PixelBytes) + labelBytes;
             var rgb = new float[PixelBytes];
-            for (int p = 0; p < PixelBytes; p++) rgb[p] = bytes[offset + p] * (1f / 255f);
+            for (int p = 0; p < PixelBytes; p++) rgb[p] = bytes[offset + p] / 255f;
             pipeline.Write(ImagePipeline.ConvertChannels(rgb, 3, Side * Side, channels), Side, Side,
                 images.AsSpan(i * pipeline.ImageLength, pipeline.ImageLength));
         });

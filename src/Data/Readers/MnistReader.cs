@@ -36,7 +36,7 @@ public static class MnistReader
         ParallelWork.For(n, i =>
         {
             var gray = new float[plane];
-            for (int p = 0; p < plane; p++) gray[p] = pixels[(long)i * plane + p] * (1f / 255f);
+            for (int p = 0; p < plane; p++) gray[p] = pixels[(long)i * plane + p] / 255f;
             pipeline.Write(ImagePipeline.ConvertChannels(gray, 1, plane, channels), h, w, images.AsSpan(i * pipeline.ImageLength, pipeline.ImageLength));
         });
         return new Dataset(images, n, channels, outH, outW, labels, Digits, null, imagesPath);
