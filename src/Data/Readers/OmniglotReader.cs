@@ -29,7 +29,7 @@ public static class OmniglotReader
     {
         using var zip = SourceFiles.OpenZip(path);
         var entries = new List<(string[] Parts, System.IO.Compression.ZipArchiveEntry Entry)>();
-        foreach (var entry in zip.Entries)
+        foreach (var entry in SourceFiles.Entries(zip, path))
         {
             string full = entry.FullName.Replace('\\', '/');
             if (full.EndsWith('/') || IsSystemFile(full)) continue;    // folders, __MACOSX/, .DS_Store

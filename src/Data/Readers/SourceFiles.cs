@@ -43,6 +43,16 @@ internal static class SourceFiles
         }
     }
 
+    /// <summary>The entries of an open zip; a damaged central directory (read on first use) is reported for the zip.</summary>
+    public static IReadOnlyList<ZipArchiveEntry> Entries(ZipArchive zip, string path)
+    {
+        try { return zip.Entries; }
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or NotSupportedException)
+        {
+            throw new DatasetFormatException(path, $"not a readable zip file ({e.Message})", e);
+        }
+    }
+
     /// <summary>All bytes of a zip entry; a corrupt, truncated or oversized entry is reported as <c>zip!entry</c>.</summary>
     public static byte[] ReadEntry(ZipArchiveEntry entry, string zipPath)
     {
