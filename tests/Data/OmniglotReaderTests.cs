@@ -141,6 +141,23 @@ public sealed class OmniglotReaderTests : IDisposable
     }
 
     [Fact]
+    public void CorruptCompressedEntryIsReportedWithItsName()
+    {
+        string zipPath = _tmp.File("damaged.zip");
+        DataFiles.WriteOmniglotZip(zipPath, 1, 1, 2);
+        byte[] bytes = File.ReadAllBytes(zipPath);
+        // The first local file header: 30 bytes, the name, the extra field, then the deflated data.
+        int nameLength = BitConverter.ToUInt16(bytes, 26), extraLength = BitConverter.ToUInt16(bytes, 28);
+        int compressed = BitConverter.ToInt32(bytes, 18);
+        int data = 30 + nameLength + extraLength;
+        for (int i = data + compressed / 4; i < data + compressed * 3 / 4; i++) bytes[i] = (byte)(i * 151);
+        File.WriteAllBytes(zipPath, bytes);
+        string entry = System.Text.Encoding.UTF8.GetString(bytes, 30, nameLength);
+        var e = Assert.Throws<DatasetFormatException>(() => OmniglotReader.Read(zipPath, PreprocessSettings.Default));
+        Assert.StartsWith($"{zipPath}!{entry}: corrupt", e.Message);
+    }
+
+    [Fact]
     public void TruncatedZipIsReported()
     {
         string zipPath = _tmp.File("cut.zip");
