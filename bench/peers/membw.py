@@ -28,6 +28,7 @@ def parse_args():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--out", default=os.path.join(peerlib.DEFAULT_OUT_DIR, "membw.json"))
+    peerlib.add_quiet_option(ap)
     return ap.parse_args()
 
 
@@ -73,6 +74,7 @@ def main():
         with ThreadPoolExecutor(args.threads) as pool:
             sizes = [(f"{args.gib:g} GiB", args.gib * 2**30)] + [(f"{mb:g} MB", mb * 1e6) for mb in args.sizes]
             for label, nbytes in sizes:
+                peerlib.wait_for_quiet(args.wait_quiet)
                 r = measure(nbytes, args.threads, args.repeat, pool)
                 best = max(r, key=lambda m: r[m]["gb_per_s"])
                 results.append({"size": label, "bytes": int(nbytes), "methods": r, "best_method": best,

@@ -166,6 +166,26 @@ def warn_if_busy(threshold=0.15):
     return load
 
 
+def wait_for_quiet(max_wait, threshold=0.15):
+    """Waits (up to max_wait seconds) until other processes use less than `threshold` of the CPUs.
+    Returns the last load seen; 0 disables the wait."""
+    if not max_wait:
+        return None
+    deadline = time.monotonic() + max_wait
+    load = other_cpu_load(0.5)
+    while load is not None and load > threshold and time.monotonic() < deadline:
+        load = other_cpu_load(2.0)
+    if load is not None and load > threshold:
+        print(f"WARNING: still {load:.0%} CPU load from other processes after waiting {max_wait}s; timing anyway",
+              file=sys.stderr, flush=True)
+    return load
+
+
+def add_quiet_option(parser):
+    parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                        help="before each timed step, wait up to this long for other processes to leave the CPUs idle")
+
+
 def best_of(fn, repeats):
     """Runs fn() `repeats` times; returns (best seconds, last result)."""
     best, result = float("inf"), None
