@@ -74,7 +74,8 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
         int threads = Environment.ProcessorCount;
         if (groups >= 2 * threads || _blocks < 8 * threads)
         {
-            int chunk = Math.Max(1, Math.Min(8, groups / (threads * 4)));
+            // Few, large tasks (two per thread): each streams the support set once for all its query groups.
+            int chunk = Math.Max(1, (groups + threads * 2 - 1) / (threads * 2));
             int tasks = (groups + chunk - 1) / chunk;
             Parallel.For(0, tasks, t =>
             {

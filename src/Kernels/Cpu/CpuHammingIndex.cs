@@ -73,8 +73,9 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
         int threads = Environment.ProcessorCount;
         if (q >= 2 * threads || _blocks < 4 * threads)
         {
-            // Split queries across threads; each thread scans every support.
-            int chunk = Math.Max(1, Math.Min(64, (q + threads * 4 - 1) / (threads * 4)));
+            // Split queries across threads; each task scans every support once for its queries, so few, large
+            // tasks (two per thread, for balance) stream the support set from memory as rarely as possible.
+            int chunk = Math.Max(1, (q + threads * 2 - 1) / (threads * 2));
             int tasks = (q + chunk - 1) / chunk;
             Parallel.For(0, tasks, t =>
             {
