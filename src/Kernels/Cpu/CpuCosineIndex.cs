@@ -121,6 +121,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
     }
 
     /// <summary>6 queries × 64 supports (blocks b .. b+3) of dot products, then the top-k check.</summary>
+    [SkipLocalsInit]
     private void MicroKernel(float* q, float* s, int block, FloatTopK state, int row)
     {
         // The dot products go through memory so that no call is live across the FMA loop: otherwise the JIT

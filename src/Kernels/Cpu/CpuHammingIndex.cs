@@ -130,6 +130,7 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
     /// block, keeping their running minimum; only when that minimum beats the query's current k-th best are the
     /// chunk's supports offered to the top-k. After the first chunks that is rare.
     /// </summary>
+    [SkipLocalsInit]
     private void ScanTileAvx512(ulong* sup, ulong* query, int b0, int b1, State state, int row)
     {
         int w64 = _words64;
