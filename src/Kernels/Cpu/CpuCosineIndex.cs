@@ -104,6 +104,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
     }
 
     /// <summary>Query groups [g0, g1) against support blocks [b0, b1) (whole micro-kernels), tile by tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScanRange(float[] qs, int g0, int g1, int b0, int b1, FloatTopK state)
     {
         int tileBlocks = Math.Max(BlocksPerKernel, TileBytes / (Dim * Lanes * sizeof(float)) / BlocksPerKernel * BlocksPerKernel);
@@ -121,7 +122,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
     }
 
     /// <summary>6 queries × 64 supports (blocks b .. b+3) of dot products, then the top-k check.</summary>
-    [SkipLocalsInit]
+    [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MicroKernel(float* q, float* s, int block, FloatTopK state, int row)
     {
         // The dot products go through memory so that no call is live across the FMA loop: otherwise the JIT

@@ -105,6 +105,7 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
     }
 
     /// <summary>Scans support blocks [b0, b1) for queries [first, last), tile by tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScanRange(ulong[] qs, int first, int last, int b0, int b1, State state)
     {
         int tileBlocks = Math.Max(1, TileBytes / (_words64 * Lanes * 8));
@@ -130,7 +131,7 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
     /// block, keeping their running minimum; only when that minimum beats the query's current k-th best are the
     /// chunk's supports offered to the top-k. After the first chunks that is rare.
     /// </summary>
-    [SkipLocalsInit]
+    [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScanTileAvx512(ulong* sup, ulong* query, int b0, int b1, State state, int row)
     {
         int w64 = _words64;
@@ -150,16 +151,25 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
         }
     }
 
-    /// <summary>Offers the supports of a chunk whose distances beat the query's threshold, in index order.</summary>
+    /// <summary>
+    /// Offers the supports of a chunk whose distances beat the query's threshold, in index order. Whole blocks
+    /// are compared at once, so only the lanes below the threshold take the scalar path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OfferChunk(State state, int row, int c0, int count, ulong* dist)
     {
         ulong limit = (ulong)state.Worst(row);
-        int end = Math.Min(count * Lanes, Count - c0 * Lanes);
-        for (int i = 0; i < end; i++)
+        for (int b = 0; b < count; b++)
         {
-            if (dist[i] < limit)
+            ulong lanes = Vector512.LessThan(Vector512.Load(dist + b * Lanes), Vector512.Create(limit)).ExtractMostSignificantBits();
+            while (lanes != 0)
             {
-                state.Offer(row, (int)dist[i], c0 * Lanes + i);
+                int lane = BitOperations.TrailingZeroCount(lanes);
+                lanes &= lanes - 1;
+                int index = (c0 + b) * Lanes + lane;
+                ulong d = dist[b * Lanes + lane];
+                if (index >= Count || d >= limit) continue;
+                state.Offer(row, (int)d, index);
                 limit = (ulong)state.Worst(row);
             }
         }
@@ -317,6 +327,7 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
         /// <summary>Distance a candidate must beat (strictly) to enter: the k-th best, or bits + 1 while not full.</summary>
         public int Worst(int row) => _filled[row] < _k ? _bits + 1 : _dist[row * _k + _k - 1];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Offer(int row, int distance, int index)
         {
             if (distance >= Worst(row)) return;
