@@ -10,14 +10,20 @@ public readonly record struct BatchNormBuffers(NnBuffer Weight, NnBuffer Bias, N
 {
     public void Validate(int channels)
     {
-        foreach (var (buffer, name) in new[]
-                 {
-                     (Weight, "weight"), (Bias, "bias"), (RunningMean, "running mean"), (RunningVar, "running variance"),
-                     (SavedMean, "saved mean"), (SavedInvStd, "saved inverse std"), (WeightGrad, "weight gradient"),
-                     (BiasGrad, "bias gradient"),
-                 })
-            if (buffer.Length != channels)
-                throw new ArgumentException($"batch norm {name} has {buffer.Length} values, expected {channels}");
+        Expect(Weight, channels, "weight");
+        Expect(Bias, channels, "bias");
+        Expect(RunningMean, channels, "running mean");
+        Expect(RunningVar, channels, "running variance");
+        Expect(SavedMean, channels, "saved mean");
+        Expect(SavedInvStd, channels, "saved inverse std");
+        Expect(WeightGrad, channels, "weight gradient");
+        Expect(BiasGrad, channels, "bias gradient");
+    }
+
+    private static void Expect(NnBuffer buffer, int channels, string name)
+    {
+        if (buffer.Length != channels)
+            throw new ArgumentException($"batch norm {name} has {buffer.Length} values, expected {channels}");
     }
 }
 
