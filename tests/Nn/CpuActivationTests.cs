@@ -29,6 +29,8 @@ public class CpuActivationTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
     [InlineData(2, 3, 8, 8)]
     [InlineData(2, 2, 7, 5)]  // odd sizes: the last row/column belongs to no window (floor mode)
     [InlineData(1, 1, 3, 3)]
+    [InlineData(1, 2, 5, 37)] // 18 windows per row: a full 16-lane chunk and a ragged one
+    [InlineData(2, 1, 4, 64)] // two full chunks
     public void MaxPoolMatchesTheReference(int n, int c, int h, int w)
     {
         var ops = fx.Ops;

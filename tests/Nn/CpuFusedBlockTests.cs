@@ -11,7 +11,7 @@ public class CpuFusedBlockTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
 
     public static TheoryData<int, int, int, int, bool> Cases => new()
     {
-        { 3, 4, 6, 8, false }, { 2, 5, 7, 5, false }, { 4, 3, 4, 4, true }, { 2, 64, 3, 3, false },
+        { 3, 4, 6, 8, false }, { 2, 5, 7, 5, false }, { 4, 3, 4, 4, true }, { 2, 64, 3, 3, false }, { 2, 3, 7, 35, false }, { 3, 2, 6, 40, true },
     };
 
     [Theory]

@@ -39,23 +39,11 @@ internal sealed unsafe class CpuBatchNormReluPool
     private void ForwardImage(int n, int worker)
     {
         var s = _s;
-        int oh = s.Height / 2, ow = s.Width / 2;
+        int pooled = s.Height / 2 * (s.Width / 2);
         for (int c = 0; c < s.Channels; c++)
         {
-            float a = _scale[c], b = _shift[c];
-            float* x = _x + ((long)n * s.Channels + c) * s.Plane;
-            float* y = _pooled + ((long)n * s.Channels + c) * oh * ow;
-            for (int i = 0; i < oh; i++)
-            {
-                float* r0 = x + 2 * i * s.Width, r1 = r0 + s.Width;
-                for (int j = 0; j < ow; j++)
-                {
-                    float m = MathF.Max(
-                        MathF.Max(MathF.FusedMultiplyAdd(r0[2 * j], a, b), MathF.FusedMultiplyAdd(r0[2 * j + 1], a, b)),
-                        MathF.Max(MathF.FusedMultiplyAdd(r1[2 * j], a, b), MathF.FusedMultiplyAdd(r1[2 * j + 1], a, b)));
-                    y[i * ow + j] = m > 0f ? m : 0f;
-                }
-            }
+            long plane = (long)n * s.Channels + c;
+            PoolRows.Forward(_x + plane * s.Plane, s.Height, s.Width, _scale[c], _shift[c], relu: true, _pooled + plane * pooled);
         }
     }
 
@@ -94,30 +82,13 @@ internal sealed unsafe class CpuBatchNormReluPool
     private void SumsImage(int n, int worker)
     {
         var s = _s;
-        int oh = s.Height / 2, ow = s.Width / 2;
+        int pooled = s.Height / 2 * (s.Width / 2);
         double* s1 = _partials.Pointer + worker * 2 * s.Channels, s2 = s1 + s.Channels;
         for (int c = 0; c < s.Channels; c++)
         {
-            float a = _scale[c], b = _shift[c], mean = _mean[c];
-            float* x = _x + ((long)n * s.Channels + c) * s.Plane;
-            float* dp = _dPooled + ((long)n * s.Channels + c) * oh * ow;
-            float sum = 0f, sumProducts = 0f;
-            for (int i = 0; i < oh; i++)
-            {
-                float* r0 = x + 2 * i * s.Width, r1 = r0 + s.Width;
-                for (int j = 0; j < ow; j++)
-                {
-                    float v0 = MathF.FusedMultiplyAdd(r0[2 * j], a, b), v1 = MathF.FusedMultiplyAdd(r0[2 * j + 1], a, b);
-                    float v2 = MathF.FusedMultiplyAdd(r1[2 * j], a, b), v3 = MathF.FusedMultiplyAdd(r1[2 * j + 1], a, b);
-                    int k = CpuMaxPool.FirstMax(v0, v1, v2, v3);
-                    float best = k switch { 0 => v0, 1 => v1, 2 => v2, _ => v3 };
-                    if (best <= 0f) continue;
-                    float g = dp[i * ow + j];
-                    float xv = (k < 2 ? r0 : r1)[2 * j + (k & 1)];
-                    sum += g;
-                    sumProducts += g * (xv - mean);
-                }
-            }
+            long plane = (long)n * s.Channels + c;
+            PoolRows.Sums(_x + plane * s.Plane, _dPooled + plane * pooled, s.Height, s.Width, _scale[c], _shift[c], _mean[c],
+                relu: true, out float sum, out float sumProducts);
             s1[c] += sum;
             s2[c] += sumProducts;
         }
@@ -126,31 +97,13 @@ internal sealed unsafe class CpuBatchNormReluPool
     private void BackwardImage(int n, int worker)
     {
         var s = _s;
-        int oh = s.Height / 2, ow = s.Width / 2;
+        int pooled = s.Height / 2 * (s.Width / 2);
         float* ga = _gradA.Pointer, gb = _gradB.Pointer, gc = _gradC.Pointer;
         for (int c = 0; c < s.Channels; c++)
         {
-            float a = _scale[c], b = _shift[c];
-            long offset = ((long)n * s.Channels + c) * s.Plane;
-            float* x = _x + offset;
-            float* dx = _dx + offset;
-            float* dp = _dPooled + ((long)n * s.Channels + c) * oh * ow;
-            VectorMath.Affine(x, dx, s.Plane, gb[c], gc[c]);
-            float A = ga[c];
-            for (int i = 0; i < oh; i++)
-            {
-                int r0 = 2 * i * s.Width, r1 = r0 + s.Width;
-                for (int j = 0; j < ow; j++)
-                {
-                    float v0 = MathF.FusedMultiplyAdd(x[r0 + 2 * j], a, b), v1 = MathF.FusedMultiplyAdd(x[r0 + 2 * j + 1], a, b);
-                    float v2 = MathF.FusedMultiplyAdd(x[r1 + 2 * j], a, b), v3 = MathF.FusedMultiplyAdd(x[r1 + 2 * j + 1], a, b);
-                    int k = CpuMaxPool.FirstMax(v0, v1, v2, v3);
-                    float best = k switch { 0 => v0, 1 => v1, 2 => v2, _ => v3 };
-                    if (best <= 0f) continue;
-                    int at = (k < 2 ? r0 : r1) + 2 * j + (k & 1);
-                    dx[at] = MathF.FusedMultiplyAdd(A, dp[i * ow + j], dx[at]);
-                }
-            }
+            long plane = (long)n * s.Channels + c;
+            PoolRows.Backward(_x + plane * s.Plane, _dPooled + plane * pooled, _dx + plane * s.Plane, s.Height, s.Width,
+                _scale[c], _shift[c], relu: true, ga[c], gb[c], gc[c]);
         }
     }
 }

@@ -1,6 +1,6 @@
 namespace Lshk.Kernels.Nn.Cpu;
 
-/// <summary>2×2 max-pooling with stride 2 (floor mode) on the CPU, one image per work item.</summary>
+/// <summary>2×2 max-pooling with stride 2 (floor mode) on the CPU: <see cref="PoolRows"/> per plane, one image per work item.</summary>
 internal sealed unsafe class CpuMaxPool
 {
     private readonly WorkerPool _pool;
@@ -26,17 +26,11 @@ internal sealed unsafe class CpuMaxPool
     private void ForwardImage(int n, int worker)
     {
         var s = _s;
-        int oh = s.Height / 2, ow = s.Width / 2;
+        int pooled = s.Height / 2 * (s.Width / 2);
         for (int c = 0; c < s.Channels; c++)
         {
-            float* x = _x + ((long)n * s.Channels + c) * s.Plane;
-            float* y = _y + ((long)n * s.Channels + c) * oh * ow;
-            for (int i = 0; i < oh; i++)
-            {
-                float* r0 = x + 2 * i * s.Width, r1 = r0 + s.Width;
-                for (int j = 0; j < ow; j++)
-                    y[i * ow + j] = MathF.Max(MathF.Max(r0[2 * j], r0[2 * j + 1]), MathF.Max(r1[2 * j], r1[2 * j + 1]));
-            }
+            long plane = (long)n * s.Channels + c;
+            PoolRows.Forward(_x + plane * s.Plane, s.Height, s.Width, 1f, 0f, relu: false, _y + plane * pooled);
         }
     }
 
@@ -63,22 +57,13 @@ internal sealed unsafe class CpuMaxPool
     private void BackwardImage(int n, int worker)
     {
         var s = _s;
-        int oh = s.Height / 2, ow = s.Width / 2;
-        new Span<float>(_dx + (long)n * s.Channels * s.Plane, s.Channels * s.Plane).Clear();
+        int pooled = s.Height / 2 * (s.Width / 2);
         for (int c = 0; c < s.Channels; c++)
         {
-            float* x = _x + ((long)n * s.Channels + c) * s.Plane;
-            float* dx = _dx + ((long)n * s.Channels + c) * s.Plane;
-            float* dy = _dy + ((long)n * s.Channels + c) * oh * ow;
-            for (int i = 0; i < oh; i++)
-            {
-                int r0 = 2 * i * s.Width, r1 = r0 + s.Width;
-                for (int j = 0; j < ow; j++)
-                {
-                    int k = FirstMax(x[r0 + 2 * j], x[r0 + 2 * j + 1], x[r1 + 2 * j], x[r1 + 2 * j + 1]);
-                    dx[(k < 2 ? r0 : r1) + 2 * j + (k & 1)] = dy[i * ow + j];
-                }
-            }
+            long plane = (long)n * s.Channels + c;
+            // dx = 0·x + 0 everywhere, plus 1·dy at each window's first maximum
+            PoolRows.Backward(_x + plane * s.Plane, _dy + plane * pooled, _dx + plane * s.Plane, s.Height, s.Width, 1f, 0f,
+                relu: false, 1f, 0f, 0f);
         }
     }
 }

@@ -74,4 +74,15 @@ internal static unsafe class VectorMath
             Vector512.FusedMultiplyAdd(va, Vector512.Load(dy + i), Vector512.FusedMultiplyAdd(vb, Vector512.Load(x + i), vc)).Store(dx + i);
         for (; i < n; i++) dx[i] = MathF.FusedMultiplyAdd(a, dy[i], MathF.FusedMultiplyAdd(b, x[i], c));
     }
+
+    /// <summary>dx[i] = fma(b, x[i], c): the batch-norm input gradient where no pooled gradient arrives.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Affine2Zero(float* x, float* dx, int n, float b, float c)
+    {
+        var vb = Vector512.Create(b);
+        var vc = Vector512.Create(c);
+        int i = 0;
+        for (; i <= n - 16; i += 16) Vector512.FusedMultiplyAdd(vb, Vector512.Load(x + i), vc).Store(dx + i);
+        for (; i < n; i++) dx[i] = MathF.FusedMultiplyAdd(b, x[i], c);
+    }
 }
