@@ -50,7 +50,10 @@ public sealed record ConvNetConfig(int Blocks = 4, int Filters = 64, float Dropo
 /// <summary>Builds the embedding network as a <see cref="Sequential"/> with PyTorch's layer order and names.</summary>
 public static class ConvNet
 {
-    public static Sequential Create(INnOps ops, ConvNetConfig config, ulong seed, bool fuse = true)
+    public static Sequential Create(INnOps ops, ConvNetConfig config, ulong seed, bool fuse = true) =>
+        Create(ops, config, seed, fuse ? Fusion.ConvBlock : Fusion.None);
+
+    public static Sequential Create(INnOps ops, ConvNetConfig config, ulong seed, Fusion fusion)
     {
         config.Validate();
         var layers = new List<Layer>();
@@ -65,7 +68,7 @@ public static class ConvNet
             channels = config.Filters;
         }
         layers.Add(new Flatten(ops));
-        var network = new Sequential(ops, layers, fuse);
+        var network = new Sequential(ops, layers, fusion);
         network.Initialise(seed);
         return network;
     }

@@ -4,21 +4,38 @@ using Lshk.Nn.Layers;
 
 namespace Lshk.Nn;
 
+/// <summary>How much of a network runs as fused operations (the results are the same up to float rounding).</summary>
+public enum Fusion
+{
+    /// <summary>Every layer on its own.</summary>
+    None,
+
+    /// <summary>BatchNorm2d → ReLU → MaxPool2d as one operation (the normalised and rectified tensors are never stored).</summary>
+    NormReluPool,
+
+    /// <summary>Conv2d → BatchNorm2d → ReLU → MaxPool2d as one operation (also no full-size gradient of the conv output).</summary>
+    ConvBlock,
+}
+
 /// <summary>
 /// Layers applied in order, like PyTorch's <c>nn.Sequential</c>: parameter i of layer k is named "k.name" (e.g.
-/// "0.weight", "1.running_mean"). With <see cref="Fuse"/> on, each BatchNorm2d → ReLU → MaxPool2d run executes as
-/// one fused operation (the same result without storing the normalised and rectified tensors); the layers, their
-/// parameters and names stay as they are.
+/// "0.weight", "1.running_mean"). <see cref="Fusion"/> decides which runs of layers execute as one fused operation;
+/// the layers, their parameters and names stay as they are.
 /// </summary>
 public sealed class Sequential : IDisposable
 {
     private readonly Layer[] _layers;
     private Step[] _steps = [];
     private Nchw[] _inputShapes = [];
-    private bool _fuse;
+    private Fusion _fusion;
     private bool _trainedForward;
 
     public Sequential(INnOps ops, IEnumerable<Layer> layers, bool fuse = true)
+        : this(ops, layers, fuse ? Fusion.ConvBlock : Fusion.None)
+    {
+    }
+
+    public Sequential(INnOps ops, IEnumerable<Layer> layers, Fusion fusion)
     {
         Ops = ops;
         _layers = layers.ToArray();
@@ -26,21 +43,23 @@ public sealed class Sequential : IDisposable
         foreach (var layer in _layers)
             if (!ReferenceEquals(layer.Ops, ops))
                 throw new ArgumentException($"layer {layer.Kind} was made with other operations than the network");
-        Fuse = fuse;
+        _steps = BuildSteps(_layers, fusion);
+        _inputShapes = new Nchw[_steps.Length];
+        _fusion = fusion;
     }
 
     public INnOps Ops { get; }
     public IReadOnlyList<Layer> Layers => _layers;
 
-    /// <summary>Whether BatchNorm2d → ReLU → MaxPool2d runs are executed fused (the default).</summary>
-    public bool Fuse
+    /// <summary>Which runs of layers execute fused (default <see cref="Fusion.ConvBlock"/>).</summary>
+    public Fusion Fusion
     {
-        get => _fuse;
+        get => _fusion;
         set
         {
-            if (_steps.Length > 0 && value == _fuse) return;
+            if (value == _fusion) return;
             foreach (var step in _steps) step.Dispose();
-            _fuse = value;
+            _fusion = value;
             _steps = BuildSteps(_layers, value);
             _inputShapes = new Nchw[_steps.Length];
             _trainedForward = false;
@@ -115,12 +134,19 @@ public sealed class Sequential : IDisposable
 
     // ------------------------------------------------------------------ execution steps
 
-    private static Step[] BuildSteps(Layer[] layers, bool fuse)
+    private static Step[] BuildSteps(Layer[] layers, Fusion fusion)
     {
         var steps = new List<Step>();
         for (int i = 0; i < layers.Length; i++)
         {
-            if (fuse && i + 2 < layers.Length && layers[i] is BatchNorm2d bn && layers[i + 1] is ReLU && layers[i + 2] is MaxPool2d)
+            if (fusion == Fusion.ConvBlock && i + 3 < layers.Length && layers[i] is Conv2d conv && layers[i + 1] is BatchNorm2d cbn
+                && layers[i + 2] is ReLU && layers[i + 3] is MaxPool2d)
+            {
+                steps.Add(new ConvBlockStep(conv, cbn));
+                i += 3;
+            }
+            else if (fusion != Fusion.None && i + 2 < layers.Length && layers[i] is BatchNorm2d bn && layers[i + 1] is ReLU
+                     && layers[i + 2] is MaxPool2d)
             {
                 steps.Add(new FusedStep(bn));
                 i += 2;
@@ -149,6 +175,63 @@ public sealed class Sequential : IDisposable
         public override Nchw OutputShape(Nchw input) => layer.OutputShape(input);
         public override NnBuffer Forward(NnBuffer x, Nchw shape, bool training) => layer.Forward(x, shape, training);
         public override NnBuffer? Backward(NnBuffer dy, Nchw inputShape, bool inputGradient) => layer.Backward(dy, inputGradient);
+    }
+
+    /// <summary>
+    /// Conv2d → BatchNorm2d → ReLU → MaxPool2d(2) as one operation, with the layers' parameters and state. It keeps the
+    /// convolution's output (the batch norm's input) for the backward, and the input for the weight gradient.
+    /// </summary>
+    private sealed class ConvBlockStep(Conv2d conv, BatchNorm2d bn) : Step
+    {
+        private NnBuffer? _convOut, _pooled, _dx, _input;
+        private Conv2dShape _shape;
+
+        public override Nchw OutputShape(Nchw input)
+        {
+            var convShape = conv.OutputShape(input);
+            bn.OutputShape(convShape);
+            if (convShape.Height < 2 || convShape.Width < 2)
+                throw new ArgumentException($"MaxPool2d(2) needs an input of at least 2×2 (got {convShape})");
+            return convShape.Pooled;
+        }
+
+        public override NnBuffer Forward(NnBuffer x, Nchw shape, bool training)
+        {
+            var pooledShape = OutputShape(shape);
+            _shape = conv.ShapeFor(shape);
+            var convOut = Ensure(ref _convOut, _shape.OutputLength);
+            var pooled = Ensure(ref _pooled, pooledShape.Length);
+            conv.Ops.ConvBlockForward(_shape, x, conv.Weight.Value, conv.Bias?.Value, convOut, pooled, bn.Buffers, training,
+                bn.Momentum, bn.Epsilon);
+            if (training) bn.NumBatchesTracked++;
+            _input = x;
+            return pooled;
+        }
+
+        public override NnBuffer? Backward(NnBuffer dy, Nchw inputShape, bool inputGradient)
+        {
+            var dx = inputGradient ? Ensure(ref _dx, _shape.InputLength) : null;
+            conv.Ops.ConvBlockBackward(_shape, _input!, conv.Weight.Value, _convOut!, dy, dx, conv.Weight.Grad, conv.Bias?.Grad,
+                bn.Buffers);
+            return dx;
+        }
+
+        private NnBuffer Ensure(ref NnBuffer? buffer, int length)
+        {
+            if (buffer is null || buffer.Length != length)
+            {
+                buffer?.Dispose();
+                buffer = conv.Ops.Allocate(length);
+            }
+            return buffer;
+        }
+
+        public override void Dispose()
+        {
+            _convOut?.Dispose();
+            _pooled?.Dispose();
+            _dx?.Dispose();
+        }
     }
 
     /// <summary>BatchNorm2d → ReLU → MaxPool2d(2) as one operation, with the batch-norm layer's parameters and state.</summary>

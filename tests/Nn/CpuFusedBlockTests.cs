@@ -66,4 +66,69 @@ public class CpuFusedBlockTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         ops.BatchNormReluPoolForward(s, bx, fusedPooled, fused.Buffers, training: false, 0.1f, Eps);
         Assert.Equal(evalPooled.ToArray(), fusedPooled.ToArray());
     }
+
+    // batch, cin, size, cout, stride, bias, input offset (a large common offset tests the statistics' precision)
+    public static TheoryData<int, int, int, int, int, bool, double> ConvBlockCases => new()
+    {
+        { 3, 1, 12, 8, 1, true, 0 }, { 2, 5, 9, 6, 1, false, 0 }, { 2, 3, 11, 5, 2, true, 0 }, { 4, 2, 8, 7, 1, true, 50 },
+        { 2, 16, 5, 33, 1, true, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ConvBlockCases))]
+    public void ConvBlockEqualsConvolutionThenFusedNormReluPool(int n, int cin, int size, int cout, int stride, bool bias,
+        double offset)
+    {
+        var ops = fx.Ops;
+        var conv = new Conv2dShape(n, cin, size, size, cout, 3, stride, 1);
+        var s = new Nchw(n, cout, conv.OutHeight, conv.OutWidth);
+        double[] x = TestData.Uniform(20, conv.InputLength).Select(v => v + offset).ToArray();
+        double[] w = TestData.Uniform(21, conv.WeightLength, 0.3), b = TestData.Uniform(22, cout);
+        double[] gamma = TestData.Uniform(23, cout), beta = TestData.Uniform(24, cout), dp = TestData.Uniform(25, s.Pooled.Length);
+        using var bx = ops.Upload(x);
+        using var bw = ops.Upload(w);
+        using var bb = bias ? ops.Upload(b) : null;
+        using var bdp = ops.Upload(dp);
+        using var plain = new CpuBatchNormTests.Layer(ops, gamma, beta);
+        using var fused = new CpuBatchNormTests.Layer(ops, gamma, beta);
+
+        // reference order: conv, fused norm-relu-pool, and back
+        using var y = ops.Allocate(conv.OutputLength);
+        using var pooled = ops.Allocate(s.Pooled.Length);
+        using var dy = ops.Allocate(conv.OutputLength);
+        using var dx = ops.Allocate(conv.InputLength);
+        using var dw = ops.Allocate(conv.WeightLength);
+        using var db = ops.Allocate(cout);
+        ops.Conv2dForward(conv, bx, bw, bb, y);
+        ops.BatchNormReluPoolForward(s, y, pooled, plain.Buffers, training: true, 0.1f, Eps);
+        ops.BatchNormReluPoolBackward(s, y, bdp, dy, plain.Buffers);
+        ops.Conv2dBackward(conv, bx, bw, dy, dx, dw, bias ? db : null);
+
+        using var y2 = ops.Allocate(conv.OutputLength);
+        using var pooled2 = ops.Allocate(s.Pooled.Length);
+        using var dx2 = ops.Allocate(conv.InputLength);
+        using var dw2 = ops.Allocate(conv.WeightLength);
+        using var db2 = ops.Allocate(cout);
+        ops.ConvBlockForward(conv, bx, bw, bb, y2, pooled2, fused.Buffers, training: true, 0.1f, Eps);
+        ops.ConvBlockBackward(conv, bx, bw, y2, bdp, dx2, dw2, bias ? db2 : null, fused.Buffers);
+
+        Assert.Equal(y.ToArray(), y2.ToArray());
+        AssertClose(plain.Buffers.SavedMean.ToDoubles(), fused.Buffers.SavedMean.ToArray(), 1e-6, "mean");
+        AssertClose(plain.Buffers.SavedInvStd.ToDoubles(), fused.Buffers.SavedInvStd.ToArray(), 1e-4, "inverse std");
+        AssertClose(plain.Buffers.RunningVar.ToDoubles(), fused.Buffers.RunningVar.ToArray(), 1e-5, "running variance");
+        AssertClose(pooled.ToDoubles(), pooled2.ToArray(), 1e-4, "pooled");
+        AssertClose(dx.ToDoubles(), dx2.ToArray(), 1e-4, "dx");
+        AssertClose(dw.ToDoubles(), dw2.ToArray(), 1e-4, "dw");
+        if (bias) AssertClose(db.ToDoubles(), db2.ToArray(), 1e-4, "db");
+        AssertClose(plain.Buffers.WeightGrad.ToDoubles(), fused.Buffers.WeightGrad.ToArray(), 1e-4, "dgamma");
+
+        // evaluation mode, and no input gradient for the network input
+        ops.Conv2dForward(conv, bx, bw, bb, y);
+        ops.BatchNormReluPoolForward(s, y, pooled, plain.Buffers, training: false, 0.1f, Eps);
+        ops.ConvBlockForward(conv, bx, bw, bb, y2, pooled2, plain.Buffers, training: false, 0.1f, Eps);
+        Assert.Equal(pooled.ToArray(), pooled2.ToArray());
+        using var dw3 = ops.Allocate(conv.WeightLength);
+        ops.ConvBlockBackward(conv, bx, bw, y2, bdp, null, dw3, null, fused.Buffers);
+        AssertClose(dw2.ToDoubles(), dw3.ToArray(), 1e-5, "dw without dx");
+    }
 }

@@ -78,6 +78,24 @@ public interface INnOps : IDisposable
     /// <summary>Backward of the training-mode fused forward: equal to pool, ReLU and batch-norm backward in turn.</summary>
     void BatchNormReluPoolBackward(in Nchw inputShape, NnBuffer x, NnBuffer dPooled, NnBuffer dx, in BatchNormBuffers bn);
 
+    // ------------------------------------------------------------------ fused conv block
+
+    /// <summary>
+    /// One block of the embedding network: convOut = conv(x) (+ bias), then pooled = maxpool2x2(relu(batchnorm(convOut))),
+    /// equal to <see cref="Conv2dForward"/> followed by <see cref="BatchNormReluPoolForward"/>. The CPU takes the batch
+    /// statistics while the convolution's outputs are still in cache.
+    /// </summary>
+    void ConvBlockForward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer convOut, NnBuffer pooled,
+        in BatchNormBuffers bn, bool training, float momentum, float epsilon);
+
+    /// <summary>
+    /// Backward of the training-mode <see cref="ConvBlockForward"/>: equal to <see cref="BatchNormReluPoolBackward"/>
+    /// followed by <see cref="Conv2dBackward"/>. The CPU computes the convolution's output gradient image by image in
+    /// cache instead of writing the whole tensor.
+    /// </summary>
+    void ConvBlockBackward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer convOut, NnBuffer dPooled, NnBuffer? dx,
+        NnBuffer? dWeight, NnBuffer? dBias, in BatchNormBuffers bn);
+
     // ------------------------------------------------------------------ optimisers
 
     void AdamUpdate(NnBuffer parameter, NnBuffer gradient, NnBuffer firstMoment, NnBuffer secondMoment, int count,

@@ -43,7 +43,7 @@ public sealed class Conv2d : Layer
 
     public override IReadOnlyList<Parameter> Parameters => Bias is null ? [Weight] : [Weight, Bias];
 
-    private Conv2dShape ShapeFor(Nchw input)
+    internal Conv2dShape ShapeFor(Nchw input)
     {
         if (input.Channels != InChannels)
             throw new ArgumentException($"Conv2d expects {InChannels} input channels, got {input.Channels} ({input})");

@@ -53,17 +53,26 @@ internal sealed unsafe class CpuBatchNorm
             s1 += a;
             s2 += b;
         }
-        double count = (double)s.Batch * plane;
-        double shiftMean = s1 / count;
-        double variance = Math.Max(0.0, s2 / count - shiftMean * shiftMean);
-        double mean = k + shiftMean;
-        _mean[c] = (float)mean;
-        _invStd[c] = (float)(1.0 / Math.Sqrt(variance + _epsilon));
-        if (_updateRunning)
+        Finish(c, s1, s2, (double)s.Batch * plane, k, _mean, _invStd, _runMean, _runVar, _momentum, _epsilon, _updateRunning);
+    }
+
+    /// <summary>
+    /// From S1 = Σ(x − k) and S2 = Σ(x − k)² over m values of channel c: the batch mean and 1/√(var + ε) (biased
+    /// variance), and the running-statistics update with the unbiased variance.
+    /// </summary>
+    internal static void Finish(int c, double s1, double s2, double m, double k, float* mean, float* invStd, float* runMean,
+        float* runVar, float momentum, float epsilon, bool updateRunning)
+    {
+        double shiftMean = s1 / m;
+        double variance = Math.Max(0.0, s2 / m - shiftMean * shiftMean);
+        double mu = k + shiftMean;
+        mean[c] = (float)mu;
+        invStd[c] = (float)(1.0 / Math.Sqrt(variance + epsilon));
+        if (updateRunning)
         {
-            double unbiased = variance * count / (count - 1);
-            _runMean[c] = (float)((1 - _momentum) * _runMean[c] + _momentum * mean);
-            _runVar[c] = (float)((1 - _momentum) * _runVar[c] + _momentum * unbiased);
+            double unbiased = variance * m / (m - 1);
+            runMean[c] = (float)((1 - momentum) * runMean[c] + momentum * mu);
+            runVar[c] = (float)((1 - momentum) * runVar[c] + momentum * unbiased);
         }
     }
 

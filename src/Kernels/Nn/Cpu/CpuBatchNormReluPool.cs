@@ -54,10 +54,18 @@ internal sealed unsafe class CpuBatchNormReluPool
     public void Backward(in Nchw s, float* x, float* dPooled, float* dx, float* scale, float* shift, float* gamma,
         float* mean, float* invStd, float* dGamma, float* dBeta)
     {
+        Coefficients(s, x, dPooled, scale, shift, gamma, mean, invStd, dGamma, dBeta);
+        _dx = dx;
+        _pool.For(s.Batch, _backwardImage);
+    }
+
+    /// <summary>Pass 1 of the backward: sets the per-channel A, B, C and accumulates the γ/β gradients.</summary>
+    public void Coefficients(in Nchw s, float* x, float* dPooled, float* scale, float* shift, float* gamma, float* mean,
+        float* invStd, float* dGamma, float* dBeta)
+    {
         _s = s;
         _x = x;
         _dPooled = dPooled;
-        _dx = dx;
         _scale = scale;
         _shift = shift;
         _mean = mean;
@@ -76,7 +84,6 @@ internal sealed unsafe class CpuBatchNormReluPool
             }
             CpuBatchNorm.SetGradientCoefficients(c, s1, s2, m, gamma, mean, invStd, dGamma, dBeta, a, b, cc);
         }
-        _pool.For(s.Batch, _backwardImage);
     }
 
     private void SumsImage(int n, int worker)
@@ -94,7 +101,11 @@ internal sealed unsafe class CpuBatchNormReluPool
         }
     }
 
-    private void BackwardImage(int n, int worker)
+    private void BackwardImage(int n, int worker) =>
+        BackwardImageInto(n, _dx + (long)n * _s.Channels * _s.Plane);
+
+    /// <summary>Pass 2 for image n (after <see cref="Coefficients"/>): its input gradient, C × H × W, into dx.</summary>
+    public void BackwardImageInto(int n, float* dx)
     {
         var s = _s;
         int pooled = s.Height / 2 * (s.Width / 2);
@@ -102,7 +113,7 @@ internal sealed unsafe class CpuBatchNormReluPool
         for (int c = 0; c < s.Channels; c++)
         {
             long plane = (long)n * s.Channels + c;
-            PoolRows.Backward(_x + plane * s.Plane, _dPooled + plane * pooled, _dx + plane * s.Plane, s.Height, s.Width,
+            PoolRows.Backward(_x + plane * s.Plane, _dPooled + plane * pooled, dx + (long)c * s.Plane, s.Height, s.Width,
                 _scale[c], _shift[c], relu: true, ga[c], gb[c], gc[c]);
         }
     }

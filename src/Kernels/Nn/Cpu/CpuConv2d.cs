@@ -22,6 +22,9 @@ namespace Lshk.Kernels.Nn.Cpu;
 /// </summary>
 internal sealed unsafe class CpuConv2d
 {
+    /// <summary>Writes image <paramref name="image"/>'s output gradient (Cout × OH × OW) to <paramref name="destination"/>.</summary>
+    public delegate void ImageProducer(int image, int worker, float* destination);
+
     private const int Rows = ConvMicroKernels.Rows;
     private const int Cols = ConvMicroKernels.Cols;
 
@@ -40,6 +43,8 @@ internal sealed unsafe class CpuConv2d
     private float* _x, _bias, _y, _dy, _dx;
     private bool _doDx, _doDw, _doDb, _generic;
     private int _call;
+    private float* _statsShift;        // forward: per-channel shift for the output statistics (null: none)
+    private ImageProducer? _dyProducer; // backward: computes each image's dy instead of reading it
 
     public CpuConv2d(WorkerPool pool)
     {
@@ -57,13 +62,21 @@ internal sealed unsafe class CpuConv2d
 
     // ------------------------------------------------------------------ forward
 
-    public void Forward(in Conv2dShape s, float* x, float* w, float* bias, float* y)
+    /// <summary>
+    /// y = conv(x, w) + bias. With <paramref name="statsShift"/> given, also sums, per output channel, (y − shift) and
+    /// (y − shift)² over the batch into <paramref name="stats"/>[2·co] and [2·co + 1] (double): batch norm's statistics
+    /// taken while the outputs are still in cache.
+    /// </summary>
+    public void Forward(in Conv2dShape s, float* x, float* w, float* bias, float* y, float* statsShift = null,
+        double* stats = null)
     {
         if (s.Batch == 0) return;
         _s = s;
         _x = x;
         _bias = bias;
         _y = y;
+        _statsShift = statsShift;
+        _dyProducer = null;
         _doDx = _doDw = _doDb = false;
         _generic = !UsesGrid(s);
         _call++;
@@ -82,6 +95,11 @@ internal sealed unsafe class CpuConv2d
         _forward.PackedA = _packedForward.Pointer;
         _forward.Offsets = _forwardOffsets.Pointer;
         _pool.For(s.Batch, _forwardImage);
+        if (statsShift == null) return;
+        new Span<double>(stats, 2 * s.OutChannels).Clear();
+        foreach (var scratch in _scratch)
+            if (scratch.Call == _call)
+                for (int i = 0; i < 2 * s.OutChannels; i++) stats[i] += scratch.Stats.Pointer[i];
     }
 
     private void ForwardImage(int n, int worker)
@@ -94,13 +112,44 @@ internal sealed unsafe class CpuConv2d
         {
             float* col = scratch.Col.Ensure(s.Taps * _forward.Ld);
             Im2col(s, input, col, _forward.Ld);
-            GemmImage(_forward, col, output, _bias, scratch, identityColumns: true);
+            GemmImage(_forward, col, output, _bias, scratch, identityColumns: true, _statsShift);
         }
         else
         {
             float* padded = scratch.PaddedA.Pointer;
             PadInto(input, _forward, padded);
-            GemmImage(_forward, padded, output, _bias, scratch, identityColumns: false);
+            GemmImage(_forward, padded, output, _bias, scratch, identityColumns: false, _statsShift);
+        }
+        if (_statsShift != null) FoldStatistics(scratch, s.OutChannels);
+    }
+
+    /// <summary>One output value, y[n][co][oh][ow], by a plain dot product (a cheap per-channel shift for the statistics).</summary>
+    public static float OutputAt(in Conv2dShape s, float* x, float* w, float* bias, int n, int co, int oh, int ow)
+    {
+        double sum = bias == null ? 0 : bias[co];
+        int k = s.Kernel;
+        for (int ci = 0; ci < s.InChannels; ci++)
+            for (int kh = 0; kh < k; kh++)
+                for (int kw = 0; kw < k; kw++)
+                {
+                    int ih = oh * s.Stride - s.Padding + kh, iw = ow * s.Stride - s.Padding + kw;
+                    if ((uint)ih < (uint)s.Height && (uint)iw < (uint)s.Width)
+                        sum += (double)w[((long)co * s.InChannels + ci) * k * k + kh * k + kw]
+                               * x[(((long)n * s.InChannels + ci) * s.Height + ih) * s.Width + iw];
+                }
+        return (float)sum;
+    }
+
+    /// <summary>Adds one image's per-channel vector sums to the worker's double totals and clears them.</summary>
+    private static void FoldStatistics(Scratch scratch, int channels)
+    {
+        float* acc = scratch.StatsVectors.Pointer;
+        double* totals = scratch.Stats.Pointer;
+        for (int i = 0; i < 2 * channels; i++)
+        {
+            var v = Vector512.Load(acc + i * 16);
+            totals[i] += Vector512.Sum(v);
+            Vector512<float>.Zero.Store(acc + i * 16);
         }
     }
 
@@ -108,44 +157,55 @@ internal sealed unsafe class CpuConv2d
     /// output[co][p] = Σ_t A[co][t]·B[t][column(p)] (+ bias) for one image, 32 columns at a time: every 8-channel
     /// weight panel is multiplied by the same columns, then the tile is scattered to the valid output positions.
     /// </summary>
-    private static void GemmImage(in Grid g, float* b, float* output, float* bias, Scratch scratch, bool identityColumns)
+    private static void GemmImage(in Grid g, float* b, float* output, float* bias, Scratch scratch, bool identityColumns,
+        float* statsShift = null)
     {
-        float* tile = scratch.Tile.Ensure(g.MPanels * Rows * Cols);
+        float* acc = statsShift == null ? null : scratch.StatsVectors.Pointer;
+        float* tile = scratch.Tile.Ensure(g.MPanels * Rows * Cols + Cols); // slack: CopyAdd reads whole vectors
         for (int j0 = 0; j0 < g.Columns; j0 += Cols)
         {
             for (int mp = 0; mp < g.MPanels; mp++)
                 ConvMicroKernels.GatherTile(g.PackedA + (long)mp * g.Taps * Rows, b + j0, g.Offsets, g.Taps,
                     tile + mp * Rows * Cols, Cols);
-            if (identityColumns) ScatterIdentity(g, tile, j0, output, bias);
-            else ScatterGrid(g, tile, j0, output, bias);
+            if (identityColumns) ScatterIdentity(g, tile, j0, output, bias, statsShift, acc);
+            else ScatterGrid(g, tile, j0, output, bias, statsShift, acc);
         }
     }
 
     /// <summary>Tile columns j0.. are output positions j0.. directly (the im2col path).</summary>
-    private static void ScatterIdentity(in Grid g, float* tile, int j0, float* output, float* bias)
+    private static void ScatterIdentity(in Grid g, float* tile, int j0, float* output, float* bias, float* shift, float* acc)
     {
         int plane = g.OutH * g.OutW;
         int len = Math.Min(Cols, g.Columns - j0);
         for (int co = 0; co < g.OutC; co++)
-            CopyAdd(tile + co * Cols, output + (long)co * plane + j0, len, bias == null ? 0f : bias[co]);
+            CopyAdd(tile + co * Cols, output + (long)co * plane + j0, len, bias == null ? 0f : bias[co],
+                shift == null ? null : shift + co, acc == null ? null : acc + co * 32);
     }
 
-    /// <summary>dst[i] = src[i] + b for i &lt; len (len ≤ 32), with masked stores for the ragged end.</summary>
+    /// <summary>
+    /// dst[i] = src[i] + b for i &lt; len (len ≤ 32), with masked stores for the ragged end. With a shift, also adds
+    /// (dst − shift) and (dst − shift)² lane-wise to the two accumulator vectors at acc and acc + 16.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyAdd(float* src, float* dst, int len, float b)
+    private static void CopyAdd(float* src, float* dst, int len, float b, float* shift, float* acc)
     {
         var vb = Vector512.Create(b);
-        int i = 0;
-        for (; i <= len - 16; i += 16) (Vector512.Load(src + i) + vb).Store(dst + i);
-        if (i < len)
+        for (int i = 0; i < len; i += 16)
         {
             var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(len - i)).AsSingle();
-            Avx512F.MaskStore(dst + i, mask, Vector512.Load(src + i) + vb);
+            var v = Vector512.Load(src + i) + vb;
+            Avx512F.MaskStore(dst + i, mask, v);
+            if (shift != null)
+            {
+                var d = (v - Vector512.Create(*shift)) & mask;
+                (Vector512.Load(acc) + d).Store(acc);
+                Vector512.FusedMultiplyAdd(d, d, Vector512.Load(acc + 16)).Store(acc + 16);
+            }
         }
     }
 
     /// <summary>Tile columns are grid positions (oh, ow) with ow &lt; Wp; only ow &lt; OW are written.</summary>
-    private static void ScatterGrid(in Grid g, float* tile, int j0, float* output, float* bias)
+    private static void ScatterGrid(in Grid g, float* tile, int j0, float* output, float* bias, float* shift, float* acc)
     {
         int plane = g.OutH * g.OutW;
         int end = Math.Min(j0 + Cols, g.Columns);
@@ -160,7 +220,8 @@ internal sealed unsafe class CpuConv2d
                 int len = Math.Min(g.OutW, next - rowStart) - ow;
                 int from = c0 - j0, to = oh * g.OutW + ow;
                 for (int co = 0; co < g.OutC; co++)
-                    CopyAdd(tile + co * Cols + from, output + (long)co * plane + to, len, bias == null ? 0f : bias[co]);
+                    CopyAdd(tile + co * Cols + from, output + (long)co * plane + to, len, bias == null ? 0f : bias[co],
+                        shift == null ? null : shift + co, acc == null ? null : acc + co * 32);
             }
             c0 = next;
         }
@@ -168,12 +229,20 @@ internal sealed unsafe class CpuConv2d
 
     // ------------------------------------------------------------------ backward
 
-    public void Backward(in Conv2dShape s, float* x, float* w, float* dy, float* dx, float* dWeight, float* dBias)
+    /// <summary>
+    /// The input gradient (dx, when not null) and accumulated weight and bias gradients. The output gradient is read
+    /// from <paramref name="dy"/>, or, when <paramref name="dyProducer"/> is given, computed image by image into
+    /// scratch space just before it is used (so the whole tensor never exists).
+    /// </summary>
+    public void Backward(in Conv2dShape s, float* x, float* w, float* dy, float* dx, float* dWeight, float* dBias,
+        ImageProducer? dyProducer = null)
     {
         if (s.Batch == 0 || (dx == null && dWeight == null && dBias == null)) return;
         _s = s;
         _x = x;
         _dy = dy;
+        _dyProducer = dyProducer;
+        _statsShift = null;
         _dx = dx;
         _doDx = dx != null;
         _doDw = dWeight != null;
@@ -236,7 +305,16 @@ internal sealed unsafe class CpuConv2d
         var s = _s;
         int inPlane = s.Height * s.Width, outPlane = s.OutHeight * s.OutWidth;
         float* input = _x + (long)n * s.InChannels * inPlane;
-        float* dOut = _dy + (long)n * s.OutChannels * outPlane;
+        float* dOut;
+        if (_dyProducer is null)
+        {
+            dOut = _dy + (long)n * s.OutChannels * outPlane;
+        }
+        else
+        {
+            dOut = scratch.Gradient.Ensure(s.OutChannels * outPlane);
+            _dyProducer(n, worker, dOut);
+        }
         int coPad = CoPadded(s.OutChannels);
 
         if (_doDb)
@@ -338,6 +416,9 @@ internal sealed unsafe class CpuConv2d
         public readonly PinnedScratch<float> Transposed = new(); // dy column-major
         public readonly PinnedScratch<float> PartialW = new();   // taps (padded to 8) × Cout (padded to 32)
         public readonly PinnedScratch<float> PartialB = new();
+        public readonly PinnedScratch<float> Gradient = new();     // one image's produced output gradient
+        public readonly PinnedScratch<float> StatsVectors = new(); // per channel: Σ(y − shift), Σ(y − shift)² lane-wise
+        public readonly PinnedScratch<double> Stats = new();       // per channel: the same summed over images
     }
 
     /// <summary>On a worker's first image of a call: zero its buffers (padding borders must be zero; partial sums start at 0).</summary>
@@ -361,6 +442,11 @@ internal sealed unsafe class CpuConv2d
         }
         scratch.PartialW.EnsureZeroed(RoundUp(s.Taps, Rows) * coPad);
         scratch.PartialB.EnsureZeroed(s.OutChannels);
+        if (_statsShift != null)
+        {
+            scratch.StatsVectors.EnsureZeroed(2 * s.OutChannels * 16);
+            scratch.Stats.EnsureZeroed(2 * s.OutChannels);
+        }
         return scratch;
     }
 

@@ -14,6 +14,9 @@ public sealed unsafe class CpuNnOps : INnOps
     private readonly CpuElementwise _elementwise;
     private readonly CpuMaxPool _maxPool;
     private readonly CpuPrototypicalLoss _loss = new();
+    private readonly PinnedScratch<float> _statsShift = new();
+    private readonly PinnedScratch<double> _stats = new();
+    private readonly CpuConv2d.ImageProducer _convBlockGradient;
     private bool _disposed;
 
     /// <summary>Operations on <paramref name="threads"/> worker threads (default: one per logical processor).</summary>
@@ -25,6 +28,7 @@ public sealed unsafe class CpuNnOps : INnOps
         _bnReluPool = new CpuBatchNormReluPool(_pool, _bn);
         _elementwise = new CpuElementwise(_pool);
         _maxPool = new CpuMaxPool(_pool);
+        _convBlockGradient = (n, worker, destination) => _bnReluPool.BackwardImageInto(n, destination);
         var info = global::Lshk.Kernels.Cpu.CpuBackend.Describe();
         string simd = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512" : "no AVX-512";
         Device = info with { Name = $"CPU ({_pool.Workers} threads, {simd})" };
@@ -207,6 +211,63 @@ public sealed unsafe class CpuNnOps : INnOps
         _bn.ScaleShift(inputShape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd));
         _bnReluPool.Backward(inputShape, Ptr(x), Ptr(dPooled), Ptr(dx), _bn.Scale, _bn.Shift, Ptr(bn.Weight), Ptr(bn.SavedMean),
             Ptr(bn.SavedInvStd), Ptr(bn.WeightGrad), Ptr(bn.BiasGrad));
+    }
+
+    // ------------------------------------------------------------------ fused conv block
+
+    public void ConvBlockForward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer convOut,
+        NnBuffer pooled, in BatchNormBuffers bn, bool training, float momentum, float epsilon)
+    {
+        conv.Validate();
+        var shape = new Nchw(conv.Batch, conv.OutChannels, conv.OutHeight, conv.OutWidth);
+        ValidateBatchNorm(shape, bn, momentum, epsilon, training);
+        ValidatePool(shape);
+        Expect(x, conv.InputLength, "conv input");
+        Expect(weight, conv.WeightLength, "conv weight");
+        if (bias is not null) Expect(bias, conv.OutChannels, "conv bias");
+        Expect(convOut, conv.OutputLength, "conv output");
+        Expect(pooled, shape.Pooled.Length, "pooled output");
+        float* b = bias is null ? null : Ptr(bias);
+        if (!training)
+        {
+            _conv.Forward(conv, Ptr(x), Ptr(weight), b, Ptr(convOut));
+            _bn.InferenceScaleShift(shape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.RunningMean), Ptr(bn.RunningVar), epsilon);
+        }
+        else
+        {
+            // statistics of (y − shift) with a shift near each channel's values (its first output), summed in double
+            float* shift = _statsShift.Ensure(conv.OutChannels);
+            for (int c = 0; c < conv.OutChannels; c++) shift[c] = CpuConv2d.OutputAt(conv, Ptr(x), Ptr(weight), b, 0, c, 0, 0);
+            double* stats = _stats.Ensure(2 * conv.OutChannels);
+            _conv.Forward(conv, Ptr(x), Ptr(weight), b, Ptr(convOut), shift, stats);
+            double m = (double)shape.Batch * shape.Plane;
+            for (int c = 0; c < conv.OutChannels; c++)
+                CpuBatchNorm.Finish(c, stats[2 * c], stats[2 * c + 1], m, shift[c], Ptr(bn.SavedMean), Ptr(bn.SavedInvStd),
+                    Ptr(bn.RunningMean), Ptr(bn.RunningVar), momentum, epsilon, updateRunning: true);
+            _bn.ScaleShift(shape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd));
+        }
+        _bnReluPool.Forward(shape, Ptr(convOut), Ptr(pooled), _bn.Scale, _bn.Shift);
+    }
+
+    public void ConvBlockBackward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer convOut, NnBuffer dPooled,
+        NnBuffer? dx, NnBuffer? dWeight, NnBuffer? dBias, in BatchNormBuffers bn)
+    {
+        conv.Validate();
+        var shape = new Nchw(conv.Batch, conv.OutChannels, conv.OutHeight, conv.OutWidth);
+        ValidateBatchNorm(shape, bn, 0f, 1f, training: true);
+        ValidatePool(shape);
+        Expect(x, conv.InputLength, "conv input");
+        Expect(weight, conv.WeightLength, "conv weight");
+        Expect(convOut, conv.OutputLength, "conv output");
+        Expect(dPooled, shape.Pooled.Length, "pooled output gradient");
+        if (dx is not null) Expect(dx, conv.InputLength, "conv input gradient");
+        if (dWeight is not null) Expect(dWeight, conv.WeightLength, "conv weight gradient");
+        if (dBias is not null) Expect(dBias, conv.OutChannels, "conv bias gradient");
+        _bn.ScaleShift(shape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd));
+        _bnReluPool.Coefficients(shape, Ptr(convOut), Ptr(dPooled), _bn.Scale, _bn.Shift, Ptr(bn.Weight), Ptr(bn.SavedMean),
+            Ptr(bn.SavedInvStd), Ptr(bn.WeightGrad), Ptr(bn.BiasGrad));
+        _conv.Backward(conv, Ptr(x), Ptr(weight), null, dx is null ? null : Ptr(dx), dWeight is null ? null : Ptr(dWeight),
+            dBias is null ? null : Ptr(dBias), _convBlockGradient);
     }
 
     // ------------------------------------------------------------------ optimisers and loss
