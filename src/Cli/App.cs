@@ -16,6 +16,7 @@ public static partial class App
         root.Subcommands.Add(DataCommand.Create());
         var bench = new Command("bench", "Benchmarks");
         bench.Subcommands.Add(BenchMatchCommand.Create());
+        bench.Subcommands.Add(BenchTrainCommand.Create());
         root.Subcommands.Add(bench);
 
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };

@@ -1,0 +1,63 @@
+"""The lshk embedding network ("Conv-4") and prototypical loss in PyTorch, shared by the torch_* peer scripts.
+
+Layer order and names match lshk's nn.Sequential (see src/Nn/ConvNet.cs), so an lshk .safetensors model
+loads with load_state_dict(strict=True).
+"""
+import json
+import struct
+
+import torch
+from torch import nn
+
+
+def conv_net(blocks=4, filters=64, in_channels=1, kernel=3, bias=True, dropout=0.0):
+    layers = []
+    channels = in_channels
+    for _ in range(blocks):
+        layers += [nn.Conv2d(channels, filters, kernel, padding=kernel // 2, bias=bias), nn.BatchNorm2d(filters),
+                   nn.ReLU(), nn.MaxPool2d(2)]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        channels = filters
+    layers.append(nn.Flatten())
+    return nn.Sequential(*layers)
+
+
+def prototypical_loss(embeddings, ways, shots, queries):
+    """Class-major episode (each class: `shots` supports, then `queries` queries), as lshk's EpisodeShape."""
+    e = embeddings.reshape(ways, shots + queries, -1)
+    prototypes = e[:, :shots].mean(dim=1)
+    q = e[:, shots:].reshape(ways * queries, -1)
+    logits = -torch.cdist(q, prototypes).pow(2)
+    labels = torch.arange(ways).repeat_interleave(queries)
+    return nn.functional.cross_entropy(logits, labels)
+
+
+_DTYPES = {"F32": (torch.float32, 4), "I64": (torch.int64, 8)}
+
+
+def read_safetensors(path):
+    """A minimal independent safetensors reader: returns ({name: tensor}, metadata)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n])
+    data = raw[8 + n:]
+    metadata = header.pop("__metadata__", {})
+    tensors = {}
+    for name, entry in header.items():
+        dtype, size = _DTYPES[entry["dtype"]]
+        begin, end = entry["data_offsets"]
+        count = 1
+        for d in entry["shape"]:
+            count *= d
+        assert end - begin == count * size, f"{name}: {end - begin} bytes for shape {entry['shape']}"
+        t = torch.frombuffer(bytearray(data[begin:end]), dtype=dtype) if count else torch.empty(0, dtype=dtype)
+        tensors[name] = t.reshape(entry["shape"]).clone()
+    return tensors, metadata
+
+
+def net_from_metadata(metadata):
+    return conv_net(blocks=int(metadata["lshk.blocks"]), filters=int(metadata["lshk.filters"]),
+                    in_channels=int(metadata["lshk.input_channels"]), kernel=int(metadata["lshk.kernel"]),
+                    bias=metadata["lshk.conv_bias"] == "true", dropout=float(metadata["lshk.dropout"]))

@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+"""Training throughput of Conv-4 in PyTorch on the CPU next to `lshk bench train`, in one run.
+
+Both train the same network (4 x [conv3x3(64) + BN + ReLU + maxpool2], 1x28x28 -> 64-d) on the same kind of
+step: forward, prototypical loss of a 60-way 5-shot 5-query episode (batch 600), backward, Adam (lr 1e-3),
+on random images. PyTorch runs in its best CPU form here: torch.set_num_threads(2), channels_last tensors
+(oneDNN convolutions), and Debian's tcmalloc preloaded (the script re-executes itself with
+LD_PRELOAD=libtcmalloc_minimal.so.4 when it is present); it also times the default contiguous (NCHW)
+layout and reports the faster.
+Run:  /usr/bin/python3 bench/peers/torch_train_bench.py   (needs python3-torch; lshk built in Release)
+"""
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peerlib  # noqa: E402
+
+TCMALLOC = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--batch", type=int, default=600)
+    ap.add_argument("--shots", type=int, default=5)
+    ap.add_argument("--queries", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--lshk", default=peerlib.default_lshk_command(), help="command that runs lshk")
+    ap.add_argument("--no-lshk", action="store_true", help="time PyTorch only")
+    ap.add_argument("--out", default=os.path.join(peerlib.DEFAULT_OUT_DIR, "train_vs_torch.json"))
+    return ap.parse_args()
+
+
+ARGS = parse_args()
+if os.path.exists(TCMALLOC) and TCMALLOC not in os.environ.get("LD_PRELOAD", ""):
+    env = dict(os.environ, LD_PRELOAD=(TCMALLOC + " " + os.environ.get("LD_PRELOAD", "")).strip(),
+               LSHK_PEERS_NO_PRELOAD_FOR_CHILDREN="1")
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+import torch  # noqa: E402
+
+from torch_conv4 import conv_net, prototypical_loss  # noqa: E402
+
+
+def time_torch(channels_last, args):
+    torch.manual_seed(1)
+    ways = args.batch // (args.shots + args.queries)
+    model = conv_net()
+    x = torch.rand(args.batch, 1, 28, 28)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
+
+    def step():
+        opt.zero_grad(set_to_none=False)
+        loss = prototypical_loss(model(x), ways, args.shots, args.queries)
+        loss.backward()
+        opt.step()
+        return float(loss)
+
+    first = None
+    for _ in range(args.warmup):
+        loss = step()
+        first = loss if first is None else first
+    times = []
+    for _ in range(args.steps):
+        t0 = time.perf_counter()
+        loss = step()
+        times.append(time.perf_counter() - t0)
+        first = loss if first is None else first
+    times.sort()
+    return {"layout": "channels_last" if channels_last else "contiguous (NCHW)",
+            "images_per_s": args.batch * len(times) / sum(times), "best_images_per_s": args.batch / times[0],
+            "median_step_s": times[len(times) // 2], "first_loss": first, "last_loss": loss}
+
+
+def run_lshk(args):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "train.json")
+        argv = shlex.split(args.lshk) + ["bench", "train", "--device", "cpu", "--batch", str(args.batch),
+                                         "--shots", str(args.shots), "--queries", str(args.queries),
+                                         "--steps", str(args.steps), "--warmup", str(args.warmup),
+                                         "--threads", str(args.threads), "--json", out]
+        env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "LSHK_PEERS_NO_PRELOAD_FOR_CHILDREN")}
+        r = subprocess.run(argv, capture_output=True, text=True, env=env)
+        if r.returncode != 0:
+            raise RuntimeError(f"lshk failed (exit {r.returncode}): {r.stderr.strip() or r.stdout.strip()}")
+        import json
+        with open(out) as f:
+            return json.load(f)
+
+
+def main():
+    args = ARGS
+    torch.set_num_threads(args.threads)
+    info = {"torch": torch.__version__, "threads": torch.get_num_threads(), "mkldnn": torch.backends.mkldnn.is_available(),
+            "ld_preload": os.environ.get("LD_PRELOAD", "")}
+    print(f"PyTorch {info['torch']}, {info['threads']} threads, oneDNN {info['mkldnn']}, LD_PRELOAD={info['ld_preload'] or '-'}")
+    lshk = None if args.no_lshk else run_lshk(args)
+    torch_runs = [time_torch(True, args), time_torch(False, args)]
+    best = max(torch_runs, key=lambda r: r["images_per_s"])
+    rows = []
+    if lshk:
+        rows.append({"who": "lshk (" + lshk["device"] + ")", "images_per_s": lshk["imagesPerSecond"],
+                     "best_images_per_s": lshk["bestImagesPerSecond"], "median_step_s": lshk["medianStepSeconds"],
+                     "peak_ws_mib": lshk["peakWorkingSetBytes"] / 2**20})
+    for r in torch_runs:
+        rows.append({"who": f"PyTorch {r['layout']}", "images_per_s": r["images_per_s"],
+                     "best_images_per_s": r["best_images_per_s"], "median_step_s": r["median_step_s"]})
+    peerlib.print_table(rows, [("who", "trainer", None), ("images_per_s", "images/s", "{:.1f}"),
+                               ("best_images_per_s", "best step img/s", "{:.1f}"),
+                               ("median_step_s", "s/step (median)", "{:.3f}"), ("peak_ws_mib", "peak WS MiB", "{:.0f}")])
+    if lshk:
+        print(f"\nlshk / best PyTorch ({best['layout']}): {lshk['imagesPerSecond'] / best['images_per_s']:.2f}x")
+    peerlib.write_json(args.out, {"benchmark": "train_vs_torch", "machine": peerlib.machine_info(), "torch": info,
+                                  "batch": args.batch, "shots": args.shots, "queries": args.queries,
+                                  "steps": args.steps, "warmup": args.warmup, "lshk": lshk, "pytorch": torch_runs})
+
+
+if __name__ == "__main__":
+    main()

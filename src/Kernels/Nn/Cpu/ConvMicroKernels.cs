@@ -1,0 +1,109 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Lshk.Kernels.Nn.Cpu;
+
+/// <summary>
+/// The register-blocked inner loops of the convolutions: an 8×32 tile of results kept in 16 Vector512 accumulators
+/// while a shared dimension is walked, each step being 2 vector loads, 8 broadcasts and 16 fused multiply-adds.
+/// Each method is call-free and stores its tile to memory at the end, so the JIT keeps the accumulators in registers.
+/// </summary>
+internal static unsafe class ConvMicroKernels
+{
+    public const int Rows = 8;
+    public const int Cols = 32;
+
+    /// <summary>
+    /// c[i·ldc + j] = Σ_t a[t·8 + i] · b[offsets[t] + j] for i &lt; 8, j &lt; 32: the convolution tile. a is one
+    /// packed weight panel (tap-major, 8 output channels per tap); b[offsets[t] + j] is input column j shifted to
+    /// tap t (an implicit im2col).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GatherTile(float* a, float* b, int* offsets, int taps, float* c, int ldc)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
+            c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int t = 0; t < taps; t++)
+        {
+            float* bt = b + offsets[t];
+            var b0 = Vector512.Load(bt);
+            var b1 = Vector512.Load(bt + 16);
+            float* at = a + t * Rows;
+            var x = Vector512.Create(at[0]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(at[1]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(at[2]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(at[3]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(at[4]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(at[5]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(at[6]);
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(at[7]);
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+        }
+        c00.Store(c); c01.Store(c + 16); c += ldc;
+        c10.Store(c); c11.Store(c + 16); c += ldc;
+        c20.Store(c); c21.Store(c + 16); c += ldc;
+        c30.Store(c); c31.Store(c + 16); c += ldc;
+        c40.Store(c); c41.Store(c + 16); c += ldc;
+        c50.Store(c); c51.Store(c + 16); c += ldc;
+        c60.Store(c); c61.Store(c + 16); c += ldc;
+        c70.Store(c); c71.Store(c + 16);
+    }
+
+    /// <summary>
+    /// c[i·ldc + j] += Σ_{k &lt; count} rows[i][k] · b[k·ldb + j] for i &lt; 8, j &lt; 32: the weight-gradient tile,
+    /// where rows[i] is tap i's shifted input row and b holds the output gradient transposed (column-major).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AccumulateTile(float** rows, float* b, int ldb, int count, float* c, int ldc)
+    {
+        float* r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5], r6 = rows[6], r7 = rows[7];
+        float* p = c;
+        Vector512<float> c00 = Vector512.Load(p), c01 = Vector512.Load(p + 16); p += ldc;
+        Vector512<float> c10 = Vector512.Load(p), c11 = Vector512.Load(p + 16); p += ldc;
+        Vector512<float> c20 = Vector512.Load(p), c21 = Vector512.Load(p + 16); p += ldc;
+        Vector512<float> c30 = Vector512.Load(p), c31 = Vector512.Load(p + 16); p += ldc;
+        Vector512<float> c40 = Vector512.Load(p), c41 = Vector512.Load(p + 16); p += ldc;
+        Vector512<float> c50 = Vector512.Load(p), c51 = Vector512.Load(p + 16); p += ldc;
+        Vector512<float> c60 = Vector512.Load(p), c61 = Vector512.Load(p + 16); p += ldc;
+        Vector512<float> c70 = Vector512.Load(p), c71 = Vector512.Load(p + 16);
+        for (int k = 0; k < count; k++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            b += ldb;
+            var x = Vector512.Create(r0[k]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(r1[k]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(r2[k]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(r3[k]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(r4[k]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(r5[k]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(r6[k]);
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(r7[k]);
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+        }
+        p = c;
+        c00.Store(p); c01.Store(p + 16); p += ldc;
+        c10.Store(p); c11.Store(p + 16); p += ldc;
+        c20.Store(p); c21.Store(p + 16); p += ldc;
+        c30.Store(p); c31.Store(p + 16); p += ldc;
+        c40.Store(p); c41.Store(p + 16); p += ldc;
+        c50.Store(p); c51.Store(p + 16); p += ldc;
+        c60.Store(p); c61.Store(p + 16); p += ldc;
+        c70.Store(p); c71.Store(p + 16);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Lshk.Kernels.Nn.Cpu;
+
+/// <summary>ReLU and inverted dropout on the CPU, in chunks of 32K values per work item.</summary>
+internal sealed unsafe class CpuElementwise
+{
+    private const int Chunk = 1 << 15;
+
+    private readonly WorkerPool _pool;
+    private readonly WorkerPool.Body _reluForward, _reluBackward, _dropout;
+    private float* _a, _b, _c;
+    private int _count;
+    private DropoutMask _mask;
+
+    public CpuElementwise(WorkerPool pool)
+    {
+        _pool = pool;
+        _reluForward = ReluForwardChunk;
+        _reluBackward = ReluBackwardChunk;
+        _dropout = DropoutChunk;
+    }
+
+    private int Chunks(int count) => (count + Chunk - 1) / Chunk;
+
+    public void ReluForward(float* x, float* y, int count)
+    {
+        _a = x;
+        _b = y;
+        _count = count;
+        _pool.For(Chunks(count), _reluForward);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ReluForwardChunk(int chunk, int worker)
+    {
+        int start = chunk * Chunk, end = Math.Min(_count, start + Chunk);
+        float* x = _a, y = _b;
+        int i = start;
+        for (; i <= end - 16; i += 16) Vector512.Max(Vector512.Load(x + i), Vector512<float>.Zero).Store(y + i);
+        for (; i < end; i++) y[i] = x[i] > 0f ? x[i] : 0f;
+    }
+
+    public void ReluBackward(float* y, float* dy, float* dx, int count)
+    {
+        _a = y;
+        _b = dy;
+        _c = dx;
+        _count = count;
+        _pool.For(Chunks(count), _reluBackward);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ReluBackwardChunk(int chunk, int worker)
+    {
+        int start = chunk * Chunk, end = Math.Min(_count, start + Chunk);
+        float* y = _a, dy = _b, dx = _c;
+        int i = start;
+        for (; i <= end - 16; i += 16)
+        {
+            var mask = Vector512.GreaterThan(Vector512.Load(y + i), Vector512<float>.Zero);
+            (Vector512.Load(dy + i) & mask).Store(dx + i);
+        }
+        for (; i < end; i++) dx[i] = y[i] > 0f ? dy[i] : 0f;
+    }
+
+    /// <summary>y = x·scale where the mask keeps, else 0 (forward: x is the input; backward: x is dy).</summary>
+    public void Dropout(float* x, float* y, int count, in DropoutMask mask)
+    {
+        _a = x;
+        _b = y;
+        _count = count;
+        _mask = mask;
+        _pool.For(Chunks(count), _dropout);
+    }
+
+    private void DropoutChunk(int chunk, int worker)
+    {
+        int start = chunk * Chunk, end = Math.Min(_count, start + Chunk);
+        float* x = _a, y = _b;
+        ulong key = _mask.Key;
+        uint threshold = _mask.Threshold;
+        float scale = _mask.Scale;
+        for (int i = start; i < end; i++) y[i] = DropoutMask.Keeps(key, threshold, i) ? x[i] * scale : 0f;
+    }
+}

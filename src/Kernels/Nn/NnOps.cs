@@ -1,0 +1,17 @@
+using Lshk.Kernels.Nn.Cpu;
+
+namespace Lshk.Kernels.Nn;
+
+/// <summary>Finds the neural-net operations of a compute backend.</summary>
+public static class NnOps
+{
+    /// <summary>
+    /// The NN operations that run where <paramref name="backend"/> computes; <paramref name="cpuThreads"/> sets the CPU
+    /// operations' worker threads (0: one per logical processor).
+    /// </summary>
+    public static INnOps For(IComputeBackend backend, int cpuThreads = 0) => backend switch
+    {
+        global::Lshk.Kernels.Cpu.CpuBackend => new CpuNnOps(cpuThreads),
+        _ => throw new ArgumentException($"no neural-net operations for the {backend.Device.Backend} backend"),
+    };
+}

@@ -1,0 +1,78 @@
+using Lshk.Kernels.Nn;
+using Lshk.Nn.Layers;
+
+namespace Lshk.Nn;
+
+/// <summary>
+/// Settings of the embedding network: <see cref="Blocks"/> blocks of [K×K conv with <see cref="Filters"/> filters,
+/// padding K/2 → batch norm → ReLU → 2×2 max-pool (→ dropout when <see cref="Dropout"/> &gt; 0)], then flatten.
+/// The default is "Conv-4": 4 blocks of 64 3×3 filters on 1×28×28 images, a 64-d embedding.
+/// </summary>
+public sealed record ConvNetConfig(int Blocks = 4, int Filters = 64, float Dropout = 0f, int InputChannels = 1,
+    int InputSize = 28, int Kernel = 3, bool ConvBias = true)
+{
+    public void Validate()
+    {
+        Kernels.Check.Positive(Blocks, "blocks");
+        Kernels.Check.Positive(Filters, "filters");
+        Kernels.Check.Positive(InputChannels, "input channels");
+        Kernels.Check.Positive(InputSize, "input size");
+        Kernels.Check.Positive(Kernel, "kernel size");
+        if (Kernel % 2 == 0) throw new ArgumentException($"kernel size must be odd (got {Kernel})");
+        if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1) (got {Dropout})");
+        int size = InputSize;
+        for (int b = 0; b < Blocks; b++)
+        {
+            if (size < 2) throw new ArgumentException($"{Blocks} blocks shrink a {InputSize}×{InputSize} input below 1×1 (block {b + 1} gets {size}×{size})");
+            size /= 2;
+        }
+    }
+
+    /// <summary>Side of the last block's output (28 → 14 → 7 → 3 → 1 for Conv-4).</summary>
+    public int OutputSize
+    {
+        get
+        {
+            int size = InputSize;
+            for (int b = 0; b < Blocks; b++) size /= 2;
+            return size;
+        }
+    }
+
+    public int EmbeddingDim => Filters * OutputSize * OutputSize;
+
+    /// <summary>A one-line description, e.g. "conv4: 4×[conv3x3(64)+bn+relu+maxpool2], input 1×28×28, embedding 64".</summary>
+    public string Describe() =>
+        $"conv{Blocks}: {Blocks}×[conv{Kernel}x{Kernel}({Filters}{(ConvBias ? "" : ", no bias")})+bn+relu+maxpool2" +
+        $"{(Dropout > 0 ? $"+dropout({Dropout})" : "")}], input {InputChannels}×{InputSize}×{InputSize}, embedding {EmbeddingDim}";
+}
+
+/// <summary>Builds the embedding network as a <see cref="Sequential"/> with PyTorch's layer order and names.</summary>
+public static class ConvNet
+{
+    public static Sequential Create(INnOps ops, ConvNetConfig config, ulong seed, bool fuse = true) =>
+        Create(ops, config, seed, fuse ? Fusion.ConvBlock : Fusion.None);
+
+    public static Sequential Create(INnOps ops, ConvNetConfig config, ulong seed, Fusion fusion)
+    {
+        config.Validate();
+        var layers = new List<Layer>();
+        int channels = config.InputChannels;
+        for (int b = 0; b < config.Blocks; b++)
+        {
+            layers.Add(new Conv2d(ops, channels, config.Filters, config.Kernel, 1, config.Kernel / 2, config.ConvBias));
+            layers.Add(new BatchNorm2d(ops, config.Filters));
+            layers.Add(new ReLU(ops));
+            layers.Add(new MaxPool2d(ops));
+            if (config.Dropout > 0) layers.Add(new Dropout(ops, config.Dropout, seed, (ulong)layers.Count));
+            channels = config.Filters;
+        }
+        layers.Add(new Flatten(ops));
+        var network = new Sequential(ops, layers, fusion);
+        network.Initialise(seed);
+        return network;
+    }
+
+    public static Nchw InputShape(ConvNetConfig config, int batch) =>
+        new(batch, config.InputChannels, config.InputSize, config.InputSize);
+}

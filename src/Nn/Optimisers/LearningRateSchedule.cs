@@ -1,0 +1,37 @@
+namespace Lshk.Nn.Optimisers;
+
+/// <summary>The learning rate of optimiser step t (counting from 0).</summary>
+public interface ILearningRateSchedule
+{
+    float Rate(int step);
+}
+
+/// <summary>The same rate at every step.</summary>
+public sealed record ConstantRate(float LearningRate) : ILearningRateSchedule
+{
+    public float Rate(int step) => LearningRate;
+}
+
+/// <summary>Step decay (PyTorch's StepLR): lr·γ^⌊t / every⌋.</summary>
+public sealed record StepDecay(float LearningRate, int Every, float Gamma) : ILearningRateSchedule
+{
+    public float Rate(int step)
+    {
+        Kernels.Check.Positive(Every, "step-decay period");
+        return (float)(LearningRate * Math.Pow(Gamma, step / Every));
+    }
+}
+
+/// <summary>
+/// Cosine annealing (PyTorch's CosineAnnealingLR without restarts): min + (lr − min)·(1 + cos(π·t/T))/2 for t ≤ T,
+/// then min.
+/// </summary>
+public sealed record CosineDecay(float LearningRate, int TotalSteps, float Minimum = 0f) : ILearningRateSchedule
+{
+    public float Rate(int step)
+    {
+        Kernels.Check.Positive(TotalSteps, "cosine schedule length");
+        double t = Math.Min(step, TotalSteps);
+        return (float)(Minimum + (LearningRate - Minimum) * (1 + Math.Cos(Math.PI * t / TotalSteps)) / 2);
+    }
+}

@@ -1,0 +1,155 @@
+using Lshk.Kernels.Nn;
+using Lshk.Tests.Nn.Reference;
+using static Lshk.Tests.Nn.Reference.GradientCheck;
+
+namespace Lshk.Tests.Nn;
+
+/// <summary>The CPU convolution (both its padded-grid and im2col paths) against the float64 reference.</summary>
+public class CpuConv2dTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
+{
+    private const double Tolerance = 2e-5;
+
+    // batch, cin, h, w, cout, kernel, stride, padding, bias
+    public static TheoryData<int, int, int, int, int, int, int, int, bool> Shapes => new()
+    {
+        { 3, 5, 9, 11, 7, 3, 1, 1, true },     // grid path, channel counts off the 8/32 blocking
+        { 2, 1, 28, 28, 64, 3, 1, 1, true },   // Conv-4's first block
+        { 2, 64, 7, 7, 64, 3, 1, 1, false },   // a later block
+        { 2, 3, 8, 6, 40, 3, 1, 0, true },     // no padding
+        { 2, 4, 9, 9, 9, 5, 1, 2, true },      // 5×5
+        { 2, 6, 5, 5, 3, 1, 1, 0, true },      // 1×1
+        { 2, 3, 9, 10, 5, 3, 2, 1, true },     // stride 2: im2col path
+        { 1, 2, 7, 8, 33, 3, 3, 2, false },    // stride 3
+        { 2, 2, 6, 6, 4, 3, 1, 3, true },      // padding ≥ kernel: im2col path
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void ForwardAndBackwardMatchTheReference(int batch, int cin, int h, int w, int cout, int k, int stride, int pad, bool bias)
+    {
+        var s = new Conv2dShape(batch, cin, h, w, cout, k, stride, pad);
+        foreach (bool im2col in new[] { false, true })
+            CheckAgainstReference(s, bias, im2col, seed: batch * 100 + cin * 10 + k);
+    }
+
+    private void CheckAgainstReference(Conv2dShape s, bool bias, bool im2col, int seed)
+    {
+        var ops = fx.Ops;
+        ops.ForceIm2col = im2col;
+        try
+        {
+            double[] x = TestData.Uniform(seed, s.InputLength), w = TestData.Uniform(seed + 1, s.WeightLength);
+            double[]? b = bias ? TestData.Uniform(seed + 2, s.OutChannels) : null;
+            double[] dy = TestData.Uniform(seed + 3, s.OutputLength);
+            using var bx = ops.Upload(x);
+            using var bw = ops.Upload(w);
+            using var bb = b is null ? null : ops.Upload(b);
+            using var by = ops.Allocate(s.OutputLength);
+            ops.Conv2dForward(s, bx, bw, bb, by);
+            string path = im2col ? "im2col" : "grid";
+            AssertClose(NnReference.Conv2dForward(s, x, w, b), by.ToArray(), Tolerance, $"{path} y");
+
+            using var bdy = ops.Upload(dy);
+            using var bdx = ops.Allocate(s.InputLength);
+            using var bdw = ops.Allocate(s.WeightLength);
+            using var bdb = ops.Allocate(s.OutChannels);
+            ops.Conv2dBackward(s, bx, bw, bdy, bdx, bdw, bdb);
+            var (rdx, rdw, rdb) = NnReference.Conv2dBackward(s, x, w, dy);
+            AssertClose(rdx, bdx.ToArray(), Tolerance, $"{path} dx");
+            AssertClose(rdw, bdw.ToArray(), Tolerance, $"{path} dw");
+            AssertClose(rdb, bdb.ToArray(), Tolerance, $"{path} db");
+        }
+        finally
+        {
+            ops.ForceIm2col = false;
+        }
+    }
+
+    [Fact]
+    public void ParameterGradientsAccumulateAndInputGradientIsOverwritten()
+    {
+        var ops = fx.Ops;
+        var s = new Conv2dShape(2, 3, 6, 6, 8);
+        double[] x = TestData.Uniform(20, s.InputLength), w = TestData.Uniform(21, s.WeightLength), dy = TestData.Uniform(22, s.OutputLength);
+        using var bx = ops.Upload(x);
+        using var bw = ops.Upload(w);
+        using var bdy = ops.Upload(dy);
+        using var bdx = ops.Allocate(s.InputLength);
+        using var bdw = ops.Allocate(s.WeightLength);
+        using var bdb = ops.Allocate(s.OutChannels);
+        ops.Fill(bdx, 123f);
+        ops.Conv2dBackward(s, bx, bw, bdy, bdx, bdw, bdb);
+        float[] dx1 = bdx.ToArray(), dw1 = bdw.ToArray(), db1 = bdb.ToArray();
+        ops.Conv2dBackward(s, bx, bw, bdy, bdx, bdw, bdb);
+        Assert.Equal(dx1, bdx.ToArray());
+        AssertClose(dw1.Select(v => 2.0 * v).ToArray(), bdw.ToArray(), 1e-6, "dw twice");
+        AssertClose(db1.Select(v => 2.0 * v).ToArray(), bdb.ToArray(), 1e-6, "db twice");
+
+        // skipping dx (the network input) leaves the other gradients unchanged
+        using var bdw2 = ops.Allocate(s.WeightLength);
+        ops.Conv2dBackward(s, bx, bw, bdy, null, bdw2, null);
+        Assert.Equal(dw1, bdw2.ToArray());
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(1, 0)]
+    public void DirectionalDerivativeOfFloat32ForwardMatchesBackward(int stride, int pad)
+    {
+        var ops = fx.Ops;
+        var s = new Conv2dShape(2, 4, 8, 8, 6, 3, stride, pad);
+        double[] x = TestData.Uniform(30, s.InputLength), w = TestData.Uniform(31, s.WeightLength), b = TestData.Uniform(32, 6);
+        double[] r = TestData.Uniform(33, s.OutputLength);
+        double[] vx = TestData.Uniform(34, x.Length), vw = TestData.Uniform(35, w.Length), vb = TestData.Uniform(36, b.Length);
+        const double eps = 1e-2;
+
+        double Loss(double sign)
+        {
+            using var bx = ops.Upload(x.Select((v, i) => v + sign * eps * vx[i]).ToArray());
+            using var bw = ops.Upload(w.Select((v, i) => v + sign * eps * vw[i]).ToArray());
+            using var bb = ops.Upload(b.Select((v, i) => v + sign * eps * vb[i]).ToArray());
+            using var by = ops.Allocate(s.OutputLength);
+            ops.Conv2dForward(s, bx, bw, bb, by);
+            return Weighted(by.ToArray(), r);
+        }
+
+        double numeric = (Loss(1) - Loss(-1)) / (2 * eps);
+        using var cx = ops.Upload(x);
+        using var cw = ops.Upload(w);
+        using var cr = ops.Upload(r);
+        using var dx = ops.Allocate(x.Length);
+        using var dw = ops.Allocate(w.Length);
+        using var db = ops.Allocate(b.Length);
+        ops.Conv2dBackward(s, cx, cw, cr, dx, dw, db);
+        double analytic = Dot(dx.ToArray(), vx) + Dot(dw.ToArray(), vw) + Dot(db.ToArray(), vb);
+        Assert.True(Math.Abs(numeric - analytic) <= 1e-3 * Math.Abs(analytic), $"numeric {numeric}, analytic {analytic}");
+    }
+
+    [Fact]
+    public void WrongBufferLengthIsAClearError()
+    {
+        var ops = fx.Ops;
+        var s = new Conv2dShape(1, 2, 5, 5, 3);
+        using var x = ops.Allocate(s.InputLength - 1);
+        using var w = ops.Allocate(s.WeightLength);
+        using var y = ops.Allocate(s.OutputLength);
+        var e = Assert.Throws<ArgumentException>(() => ops.Conv2dForward(s, x, w, null, y));
+        Assert.Contains("conv input has 49 values, expected 50", e.Message);
+        Assert.Throws<ArgumentException>(() => ops.Conv2dForward(s with { Kernel = 9, Padding = 1 }, x, w, null, y));
+    }
+
+    [Fact]
+    public void EmptyBatchDoesNothing()
+    {
+        var ops = fx.Ops;
+        var s = new Conv2dShape(0, 2, 5, 5, 3);
+        using var x = ops.Allocate(0);
+        using var w = ops.Upload(TestData.Uniform(40, s.WeightLength));
+        using var y = ops.Allocate(0);
+        using var dw = ops.Allocate(s.WeightLength);
+        ops.Conv2dForward(s, x, w, null, y);
+        ops.Conv2dBackward(s, x, w, y, x, dw, null);
+        Assert.All(dw.ToArray(), v => Assert.Equal(0f, v));
+    }
+}

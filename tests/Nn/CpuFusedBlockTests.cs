@@ -1,0 +1,134 @@
+using Lshk.Kernels.Nn;
+using Lshk.Tests.Nn.Reference;
+using static Lshk.Tests.Nn.Reference.GradientCheck;
+
+namespace Lshk.Tests.Nn;
+
+/// <summary>The fused batch norm + ReLU + max-pool against the unfused operations run in turn.</summary>
+public class CpuFusedBlockTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
+{
+    private const float Eps = 1e-5f;
+
+    public static TheoryData<int, int, int, int, bool> Cases => new()
+    {
+        { 3, 4, 6, 8, false }, { 2, 5, 7, 5, false }, { 4, 3, 4, 4, true }, { 2, 64, 3, 3, false }, { 2, 3, 7, 35, false }, { 3, 2, 6, 40, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FusedEqualsUnfused(int n, int c, int h, int w, bool ties)
+    {
+        var ops = fx.Ops;
+        var s = new Nchw(n, c, h, w);
+        // with ties: values from a small set, so windows hold equal maxima and all-negative windows occur
+        double[] x = ties
+            ? TestData.Uniform(1, s.Length).Select(v => Math.Round(v * 2) / 2).ToArray()
+            : TestData.Uniform(1, s.Length, 2);
+        double[] gamma = TestData.Uniform(2, c).Select((v, i) => i % 3 == 0 ? -0.5 - Math.Abs(v) : v).ToArray(); // some γ < 0
+        double[] beta = TestData.Uniform(3, c), dp = TestData.Uniform(4, s.Pooled.Length);
+        using var unfused = new CpuBatchNormTests.Layer(ops, gamma, beta);
+        using var fused = new CpuBatchNormTests.Layer(ops, gamma, beta);
+        using var bx = ops.Upload(x);
+
+        // unfused: BN → ReLU → pool, and back
+        using var bn = ops.Allocate(s.Length);
+        using var relu = ops.Allocate(s.Length);
+        using var pooled = ops.Allocate(s.Pooled.Length);
+        ops.BatchNormTrainingForward(s, bx, bn, unfused.Buffers, 0.1f, Eps);
+        ops.ReluForward(bn, relu, s.Length);
+        ops.MaxPool2x2Forward(s, relu, pooled);
+        using var bdp = ops.Upload(dp);
+        using var dRelu = ops.Allocate(s.Length);
+        using var dBn = ops.Allocate(s.Length);
+        using var dx = ops.Allocate(s.Length);
+        ops.MaxPool2x2Backward(s, relu, bdp, dRelu);
+        ops.ReluBackward(relu, dRelu, dBn, s.Length);
+        ops.BatchNormBackward(s, bx, dBn, dx, unfused.Buffers);
+
+        using var fusedPooled = ops.Allocate(s.Pooled.Length);
+        using var fusedDx = ops.Allocate(s.Length);
+        ops.BatchNormReluPoolForward(s, bx, fusedPooled, fused.Buffers, training: true, 0.1f, Eps);
+        ops.BatchNormReluPoolBackward(s, bx, bdp, fusedDx, fused.Buffers);
+
+        Assert.Equal(pooled.ToArray(), fusedPooled.ToArray()); // bit for bit
+        Assert.Equal(unfused.Buffers.RunningMean.ToArray(), fused.Buffers.RunningMean.ToArray());
+        Assert.Equal(unfused.Buffers.RunningVar.ToArray(), fused.Buffers.RunningVar.ToArray());
+        AssertClose(dx.ToDoubles(), fusedDx.ToArray(), 1e-5, "dx");
+        AssertClose(unfused.Buffers.WeightGrad.ToDoubles(), fused.Buffers.WeightGrad.ToArray(), 1e-5, "dgamma");
+        AssertClose(unfused.Buffers.BiasGrad.ToDoubles(), fused.Buffers.BiasGrad.ToArray(), 1e-5, "dbeta");
+
+        // evaluation mode
+        using var evalBn = ops.Allocate(s.Length);
+        using var evalPooled = ops.Allocate(s.Pooled.Length);
+        ops.BatchNormInferenceForward(s, bx, evalBn, unfused.Buffers, Eps);
+        ops.ReluForward(evalBn, relu, s.Length);
+        ops.MaxPool2x2Forward(s, relu, evalPooled);
+        ops.BatchNormReluPoolForward(s, bx, fusedPooled, fused.Buffers, training: false, 0.1f, Eps);
+        Assert.Equal(evalPooled.ToArray(), fusedPooled.ToArray());
+    }
+
+    // batch, cin, size, cout, stride, bias, input offset (a large common offset tests the statistics' precision)
+    public static TheoryData<int, int, int, int, int, bool, double> ConvBlockCases => new()
+    {
+        { 3, 1, 12, 8, 1, true, 0 }, { 2, 5, 9, 6, 1, false, 0 }, { 2, 3, 11, 5, 2, true, 0 }, { 4, 2, 8, 7, 1, true, 50 },
+        { 2, 16, 5, 33, 1, true, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ConvBlockCases))]
+    public void ConvBlockEqualsConvolutionThenFusedNormReluPool(int n, int cin, int size, int cout, int stride, bool bias,
+        double offset)
+    {
+        var ops = fx.Ops;
+        var conv = new Conv2dShape(n, cin, size, size, cout, 3, stride, 1);
+        var s = new Nchw(n, cout, conv.OutHeight, conv.OutWidth);
+        double[] x = TestData.Uniform(20, conv.InputLength).Select(v => v + offset).ToArray();
+        double[] w = TestData.Uniform(21, conv.WeightLength, 0.3), b = TestData.Uniform(22, cout);
+        double[] gamma = TestData.Uniform(23, cout), beta = TestData.Uniform(24, cout), dp = TestData.Uniform(25, s.Pooled.Length);
+        using var bx = ops.Upload(x);
+        using var bw = ops.Upload(w);
+        using var bb = bias ? ops.Upload(b) : null;
+        using var bdp = ops.Upload(dp);
+        using var plain = new CpuBatchNormTests.Layer(ops, gamma, beta);
+        using var fused = new CpuBatchNormTests.Layer(ops, gamma, beta);
+
+        // reference order: conv, fused norm-relu-pool, and back
+        using var y = ops.Allocate(conv.OutputLength);
+        using var pooled = ops.Allocate(s.Pooled.Length);
+        using var dy = ops.Allocate(conv.OutputLength);
+        using var dx = ops.Allocate(conv.InputLength);
+        using var dw = ops.Allocate(conv.WeightLength);
+        using var db = ops.Allocate(cout);
+        ops.Conv2dForward(conv, bx, bw, bb, y);
+        ops.BatchNormReluPoolForward(s, y, pooled, plain.Buffers, training: true, 0.1f, Eps);
+        ops.BatchNormReluPoolBackward(s, y, bdp, dy, plain.Buffers);
+        ops.Conv2dBackward(conv, bx, bw, dy, dx, dw, bias ? db : null);
+
+        using var y2 = ops.Allocate(conv.OutputLength);
+        using var pooled2 = ops.Allocate(s.Pooled.Length);
+        using var dx2 = ops.Allocate(conv.InputLength);
+        using var dw2 = ops.Allocate(conv.WeightLength);
+        using var db2 = ops.Allocate(cout);
+        ops.ConvBlockForward(conv, bx, bw, bb, y2, pooled2, fused.Buffers, training: true, 0.1f, Eps);
+        ops.ConvBlockBackward(conv, bx, bw, y2, bdp, dx2, dw2, bias ? db2 : null, fused.Buffers);
+
+        Assert.Equal(y.ToArray(), y2.ToArray());
+        AssertClose(plain.Buffers.SavedMean.ToDoubles(), fused.Buffers.SavedMean.ToArray(), 1e-6, "mean");
+        AssertClose(plain.Buffers.SavedInvStd.ToDoubles(), fused.Buffers.SavedInvStd.ToArray(), 1e-4, "inverse std");
+        AssertClose(plain.Buffers.RunningVar.ToDoubles(), fused.Buffers.RunningVar.ToArray(), 1e-5, "running variance");
+        AssertClose(pooled.ToDoubles(), pooled2.ToArray(), 1e-4, "pooled");
+        AssertClose(dx.ToDoubles(), dx2.ToArray(), 1e-4, "dx");
+        AssertClose(dw.ToDoubles(), dw2.ToArray(), 1e-4, "dw");
+        if (bias) AssertClose(db.ToDoubles(), db2.ToArray(), 1e-4, "db");
+        AssertClose(plain.Buffers.WeightGrad.ToDoubles(), fused.Buffers.WeightGrad.ToArray(), 1e-4, "dgamma");
+
+        // evaluation mode, and no input gradient for the network input
+        ops.Conv2dForward(conv, bx, bw, bb, y);
+        ops.BatchNormReluPoolForward(s, y, pooled, plain.Buffers, training: false, 0.1f, Eps);
+        ops.ConvBlockForward(conv, bx, bw, bb, y2, pooled2, plain.Buffers, training: false, 0.1f, Eps);
+        Assert.Equal(pooled.ToArray(), pooled2.ToArray());
+        using var dw3 = ops.Allocate(conv.WeightLength);
+        ops.ConvBlockBackward(conv, bx, bw, y2, bdp, null, dw3, null, fused.Buffers);
+        AssertClose(dw2.ToDoubles(), dw3.ToArray(), 1e-5, "dw without dx");
+    }
+}

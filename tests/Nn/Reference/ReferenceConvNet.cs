@@ -1,0 +1,78 @@
+using Lshk.Kernels.Nn;
+using Lshk.Nn;
+
+namespace Lshk.Tests.Nn.Reference;
+
+/// <summary>
+/// The embedding network composed from <see cref="NnReference"/> in float64 (training mode: batch statistics), with
+/// its backward chained by hand. Parameters are in <see cref="Sequential.NamedParameters"/> order.
+/// </summary>
+public sealed class ReferenceConvNet(ConvNetConfig config, ulong dropoutSeed)
+{
+    private const double Eps = 1e-5;
+
+    private Conv2dShape ConvShape(int block, int batch, int size) =>
+        new(batch, block == 0 ? config.InputChannels : config.Filters, size, size, config.Filters, config.Kernel, 1, config.Kernel / 2);
+
+    /// <summary>The dropout mask of block b's first training forward, as the Dropout layer draws it.</summary>
+    private DropoutMask Mask(int block)
+    {
+        int layerIndex = block * 5 + 4;
+        return new DropoutMask(1f - config.Dropout, dropoutSeed, ((ulong)layerIndex << 32) + 0);
+    }
+
+    private int ParametersPerBlock => config.ConvBias ? 4 : 3;
+
+    public double[] Forward(double[][] p, double[] x, int batch) => Run(p, x, batch, null).Output;
+
+    /// <summary>Returns the output and, when <paramref name="dOutput"/> is given, dL/dx and dL/dθ for every parameter.</summary>
+    public (double[] Output, double[] Dx, double[][] Dp) Run(double[][] p, double[] x, int batch, double[]? dOutput)
+    {
+        int size = config.InputSize, per = ParametersPerBlock;
+        var tape = new List<Action<Func<double[], double[]>>>();
+        var dp = p.Select(t => new double[t.Length]).ToArray();
+        var backward = new Stack<Func<double[], double[]>>();
+        for (int b = 0; b < config.Blocks; b++)
+        {
+            var cs = ConvShape(b, batch, size);
+            double[] w = p[b * per], bias = config.ConvBias ? p[b * per + 1] : new double[config.Filters];
+            double[] gamma = p[b * per + per - 2], beta = p[b * per + per - 1];
+            double[] input = x;
+            double[] conv = NnReference.Conv2dForward(cs, input, w, bias);
+            var bs = new Nchw(batch, config.Filters, cs.OutHeight, cs.OutWidth);
+            double[] bn = NnReference.BatchNormTraining(bs, conv, gamma, beta, Eps).Y;
+            double[] relu = NnReference.Relu(bn);
+            double[] pooled = NnReference.MaxPool(bs, relu);
+            int block = b;
+            backward.Push(dPooled =>
+            {
+                double[] dRelu = NnReference.MaxPoolBackward(bs, relu, dPooled);
+                double[] dBn = NnReference.ReluBackward(bn, dRelu);
+                var (dConv, dGamma, dBeta) = NnReference.BatchNormBackward(bs, conv, gamma, dBn, Eps);
+                var (dIn, dW, dBias) = NnReference.Conv2dBackward(cs, input, w, dConv);
+                Add(dp[block * per], dW);
+                if (config.ConvBias) Add(dp[block * per + 1], dBias);
+                Add(dp[block * per + per - 2], dGamma);
+                Add(dp[block * per + per - 1], dBeta);
+                return dIn;
+            });
+            x = pooled;
+            if (config.Dropout > 0)
+            {
+                var mask = Mask(b);
+                x = NnReference.Dropout(pooled, mask);
+                backward.Push(d => NnReference.Dropout(d, mask));
+            }
+            size /= 2;
+        }
+        if (dOutput is null) return (x, [], dp);
+        double[] g = dOutput;
+        while (backward.Count > 0) g = backward.Pop()(g);
+        return (x, g, dp);
+    }
+
+    private static void Add(double[] target, double[] values)
+    {
+        for (int i = 0; i < target.Length; i++) target[i] += values[i];
+    }
+}
