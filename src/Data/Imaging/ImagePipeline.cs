@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Lshk.Data.Imaging;
 
 /// <summary>Turns decoded images into the dataset's layout: chosen channels, resized to the output size.</summary>
-internal sealed class ImagePipeline
+public sealed class ImagePipeline
 {
     private readonly ConcurrentDictionary<(int, int), AreaResize> _resizers = new();
 

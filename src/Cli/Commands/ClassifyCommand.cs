@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Lshk.Lsh;
+using Lshk.Lsh.Index;
+
+namespace Lshk.Cli.Commands;
+
+/// <summary>
+/// <c>lshk classify</c>: the predicted class and the top class scores of each image, against an index made by
+/// <c>enroll</c> (same model, checked by checksum) or a support folder enrolled on the fly. Scores: XNOR counts
+/// for the Hamming methods, cosine similarities for cosine. Plain text, or with <c>--json</c> one JSON array with
+/// an object per image: {"image", "class", "top": [{"class", "score"}, …]}.
+/// </summary>
+internal static class ClassifyCommand
+{
+    public static Command Create()
+    {
+        var model = EnrollOptions.Model();
+        var indexOption = new Option<string?>("--index") { Description = "Support index (.lshi) made by lshk enroll with this model" };
+        var support = new Option<string?>("--support") { Description = "Support folder (one subfolder of images per class), enrolled on the fly" };
+        var images = new Argument<string[]>("images") { Description = "Image files and folders (searched recursively for PNG, JPEG and BMP)", Arity = ArgumentArity.OneOrMore };
+        var top = new Option<int>("--top") { Description = "Classes listed per image", DefaultValueFactory = _ => 5 };
+        var method = new Option<string>("--method") { Description = "hamming (nearest support code), hamming-proto (nearest class majority code) or cosine (nearest support embedding)", DefaultValueFactory = _ => "hamming" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per image" };
+        var planes = EnrollOptions.Planes();
+        var hash = EnrollOptions.Hash();
+        var seed = EnrollOptions.Seed();
+        var center = EnrollOptions.Center();
+        var device = CommonOptions.Device();
+        var command = new Command("classify", "Classify images against an enrolled index or a support folder")
+        {
+            model, indexOption, support, images, top, method, json, planes, hash, seed, center, device,
+        };
+        command.SetAction(parse =>
+        {
+            string? indexPath = parse.GetValue(indexOption), supportDir = parse.GetValue(support);
+            if ((indexPath is null) == (supportDir is null)) throw new ArgumentException("give either --index FILE or --support DIR");
+            int topK = parse.GetValue(top);
+            Lshk.Kernels.Check.Positive(topK, "--top");
+            var matching = MatchMethods.Parse(parse.GetValue(method)!);
+            string modelPath = parse.GetValue(model)!;
+            var files = Modeling.ImageFiles.Find(parse.GetValue(images)!);
+            using var backend = CommonOptions.OpenDevice(parse, device);
+
+            SupportIndex? stored = null;
+            if (indexPath is not null)
+            {
+                stored = SupportIndexFile.Read(indexPath);
+                EnrollOptions.RequireSameHashing(stored, indexPath, parse, planes, hash, seed, center);
+            }
+            var hashing = EnrollOptions.Resolve(parse, planes, hash, seed, center);
+            var (embedder, preprocessing) = EnrollOptions.LoadModel(modelPath, backend);
+            using (embedder)
+            {
+                SupportIndex index;
+                if (stored is not null)
+                {
+                    SupportIndexFile.RequireModel(stored, indexPath!, embedder.Checksum, embedder.Dim, modelPath);
+                    index = stored;
+                }
+                else
+                {
+                    var items = EnrollOptions.SupportItemsFrom(supportDir!, embedder, preprocessing);
+                    var hyperplanes = Hyperplanes.Generate(hashing.Family, hashing.Planes, embedder.Dim, hashing.Seed);
+                    index = SupportIndex.Create(backend, embedder.Checksum, hyperplanes, hashing.Center, items);
+                }
+                var (batch, embeddings) = EnrollOptions.Embed(embedder, preprocessing, files);
+                using var classifier = new IndexClassifier(backend, index, matching);
+                var results = classifier.Classify(embeddings, batch.Count, topK);
+                var output = parse.InvocationConfiguration.Output;
+                if (parse.GetValue(json)) WriteJson(output, batch.Paths, results, index, matching);
+                else WriteText(output, batch.Paths, results, index, matching);
+                Output.Error(parse).WriteLine($"classified {batch.Count} images against {index.Count} supports of {index.ClassCount} classes " +
+                                              $"({matching.Name()}, {index.Bits} planes) on {backend.Device.Name}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Score(double score, MatchMethod method) =>
+        method.CountsBits() ? ((long)score).ToString(CultureInfo.InvariantCulture) : score.ToString("F4", CultureInfo.InvariantCulture);
+
+    private static void WriteText(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, MatchMethod method)
+    {
+        for (int i = 0; i < paths.Count; i++)
+        {
+            var r = results[i];
+            string rest = string.Join(", ", r.Select(s => $"{index.ClassNames[s.Class]} {Score(s.Score, method)}"));
+            output.WriteLine($"{paths[i]}\t{index.ClassNames[r[0].Class]}\t{Score(r[0].Score, method)}\t[{rest}]");
+        }
+    }
+
+    private static void WriteJson(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, MatchMethod method)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartArray();
+            for (int i = 0; i < paths.Count; i++)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("image", paths[i]);
+                writer.WriteString("class", index.ClassNames[results[i][0].Class]);
+                writer.WriteStartArray("top");
+                foreach (var s in results[i])
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("class", index.ClassNames[s.Class]);
+                    if (method.CountsBits()) writer.WriteNumber("score", (long)s.Score);
+                    else writer.WriteNumber("score", (float)s.Score);
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+        }
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+}

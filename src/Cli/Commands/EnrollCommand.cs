@@ -1,0 +1,81 @@
+using System.CommandLine;
+using Lshk.Data;
+using Lshk.Lsh;
+using Lshk.Lsh.Index;
+
+namespace Lshk.Cli.Commands;
+
+/// <summary>
+/// <c>lshk enroll</c>: embeds a support folder (one subfolder of images per class) with a model and writes a
+/// support index (<see cref="SupportIndexFile"/>: codes, embeddings, class names, planes, centre, the model's
+/// checksum). <c>--add DIR</c> appends classes or examples to the existing index at <c>--out</c>: stored items
+/// are never re-embedded (files already enrolled in the same class, by SHA-256, are skipped), and the centre stays
+/// the one of the first enrolment, so existing codes stay valid; <c>--recenter</c> instead moves the centre to
+/// the mean of all embeddings and rehashes every item from its stored embedding.
+/// </summary>
+internal static class EnrollCommand
+{
+    public static Command Create()
+    {
+        var model = EnrollOptions.Model();
+        var support = new Option<string?>("--support") { Description = "Folder with one subfolder of images per class: a new index" };
+        var add = new Option<string?>("--add") { Description = "Folder with one subfolder of images per class, added to the existing index at --out" };
+        var output = new Option<string>("--out") { Description = "The index file (.lshi) to write (or, with --add, to update)", Required = true };
+        var planes = EnrollOptions.Planes();
+        var hash = EnrollOptions.Hash();
+        var seed = EnrollOptions.Seed();
+        var center = EnrollOptions.Center();
+        var recenter = new Option<bool>("--recenter") { Description = "With --add: move the centre to the mean of all embeddings and rehash every item (earlier results may change)" };
+        var device = CommonOptions.Device();
+        var command = new Command("enroll", "Embed a support folder (one subfolder per class) and store it as an LSH index")
+        {
+            model, support, add, output, planes, hash, seed, center, recenter, device,
+        };
+        command.SetAction(parse =>
+        {
+            string? supportDir = parse.GetValue(support), addDir = parse.GetValue(add);
+            if ((supportDir is null) == (addDir is null)) throw new ArgumentException("give either --support DIR (a new index) or --add DIR (to extend --out)");
+            if (parse.GetValue(recenter) && addDir is null) throw new ArgumentException("--recenter goes with --add");
+            string outPath = parse.GetValue(output)!, modelPath = parse.GetValue(model)!;
+            var err = Output.Error(parse);
+            using var backend = CommonOptions.OpenDevice(parse, device);
+
+            SupportIndex? existing = null;
+            if (addDir is not null)
+            {
+                existing = SupportIndexFile.Read(outPath);
+                EnrollOptions.RequireSameHashing(existing, outPath, parse, planes, hash, seed, center);
+            }
+            var hashing = EnrollOptions.Resolve(parse, planes, hash, seed, center);
+            var (embedder, preprocessing) = EnrollOptions.LoadModel(modelPath, backend);
+            using (embedder)
+            {
+                SupportIndex index;
+                if (existing is null)
+                {
+                    var items = EnrollOptions.SupportItemsFrom(supportDir!, embedder, preprocessing);
+                    var hyperplanes = Hyperplanes.Generate(hashing.Family, hashing.Planes, embedder.Dim, hashing.Seed);
+                    index = SupportIndex.Create(backend, embedder.Checksum, hyperplanes, hashing.Center, items);
+                    err.WriteLine($"enrolled {index.Count} images of {index.ClassCount} classes with {hashing.Describe()} on {backend.Device.Name}");
+                }
+                else
+                {
+                    SupportIndexFile.RequireModel(existing, outPath, embedder.Checksum, embedder.Dim, modelPath);
+                    int before = existing.ClassCount;
+                    var items = EnrollOptions.SupportItemsFrom(addDir!, embedder, preprocessing, (c, h) => existing.Contains(c, h));
+                    int skipped = ImageCount(addDir!) - items.Count;
+                    index = items.Count > 0 ? existing.Add(backend, items) : existing;
+                    if (parse.GetValue(recenter)) index = index.Recentered(backend, existing.Center is not null);
+                    err.WriteLine($"added {items.Count} images ({index.ClassCount - before} new classes; {skipped} already enrolled) " +
+                                  $"→ {index.Count} images of {index.ClassCount} classes{(parse.GetValue(recenter) ? ", re-centred" : "")}");
+                    if (items.Count == 0 && !parse.GetValue(recenter)) return 0;
+                }
+                AtomicFile.Write(outPath, s => SupportIndexFile.Write(s, index));
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static int ImageCount(string folder) => Modeling.ImageFiles.ClassFolders(folder).Sum(c => c.Files.Count);
+}

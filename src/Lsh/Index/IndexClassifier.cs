@@ -1,0 +1,156 @@
+using Lshk.Kernels;
+
+namespace Lshk.Lsh.Index;
+
+/// <summary>How a query is matched against an index.</summary>
+public enum MatchMethod
+{
+    /// <summary>Nearest support code by Hamming distance; a class scores its best support's XNOR count.</summary>
+    Hamming,
+    /// <summary>Nearest class majority-vote code (<see cref="Prototypes.MajorityCodes"/>); score = XNOR count.</summary>
+    HammingProto,
+    /// <summary>Nearest support embedding by cosine similarity (raw embeddings, no centring); a class scores its best support's cosine.</summary>
+    Cosine,
+}
+
+public static class MatchMethods
+{
+    public static MatchMethod Parse(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "hamming" => MatchMethod.Hamming,
+        "hamming-proto" or "hamming-prototype" or "majority" => MatchMethod.HammingProto,
+        "cosine" => MatchMethod.Cosine,
+        _ => throw new ArgumentException($"unknown method '{text}' (expected hamming, hamming-proto or cosine)"),
+    };
+
+    public static string Name(this MatchMethod method) => method switch
+    {
+        MatchMethod.Hamming => "hamming",
+        MatchMethod.HammingProto => "hamming-proto",
+        _ => "cosine",
+    };
+
+    /// <summary>Whether scores are whole XNOR counts (Hamming methods) rather than cosines.</summary>
+    public static bool CountsBits(this MatchMethod method) => method != MatchMethod.Cosine;
+}
+
+/// <summary>A class and its score for one query (XNOR count or cosine; higher is better).</summary>
+public readonly record struct ClassScore(int Class, double Score);
+
+/// <summary>
+/// Classifies query embeddings against a <see cref="SupportIndex"/>. For each query it returns up to
+/// <c>top</c> classes, best first: with <see cref="MatchMethod.Hamming"/> and <see cref="MatchMethod.Cosine"/> a
+/// class's score is that of its best support, and classes are ranked by the supports' order in the search
+/// (score, then lower support index); with <see cref="MatchMethod.HammingProto"/> classes are ranked by their
+/// majority code's XNOR count (ties to the lower class id). The first class is the prediction.
+/// </summary>
+public sealed class IndexClassifier : IDisposable
+{
+    /// <summary>Most query × support results held at once while searching.</summary>
+    private const long ResultBudget = 1 << 22;
+
+    private readonly IComputeBackend _backend;
+    private readonly SupportIndex _index;
+    private readonly IHammingIndex? _hamming;
+    private readonly ICosineIndex? _cosine;
+
+    public IndexClassifier(IComputeBackend backend, SupportIndex index, MatchMethod method)
+    {
+        _backend = backend;
+        _index = index;
+        Method = method;
+        switch (method)
+        {
+            case MatchMethod.Hamming:
+                _hamming = backend.CreateHammingIndex(index.Codes, index.Count, index.Bits);
+                break;
+            case MatchMethod.HammingProto:
+                uint[] majority = Prototypes.MajorityCodes(backend, index.Codes, index.Count, index.Bits, index.Labels, index.ClassCount);
+                _hamming = backend.CreateHammingIndex(majority, index.ClassCount, index.Bits);
+                break;
+            case MatchMethod.Cosine:
+                _cosine = backend.CreateCosineIndex(index.Embeddings, index.Count, index.Dim);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(method));
+        }
+    }
+
+    public MatchMethod Method { get; }
+
+    /// <summary>Q×D query embeddings → for each query its top classes (at most <paramref name="top"/>), best first.</summary>
+    public ClassScore[][] Classify(ReadOnlySpan<float> queries, int q, int top)
+    {
+        Check.Positive(top, "top");
+        Check.NonNegative(q, nameof(q));
+        if (queries.Length != (long)q * _index.Dim)
+            throw new ArgumentException($"queries have {(q == 0 ? queries.Length : queries.Length / q)} values each, the index expects {_index.Dim}");
+        var result = new ClassScore[q][];
+        if (q == 0) return result;
+        int classes = Math.Min(top, _index.ClassCount);
+        if (Method == MatchMethod.HammingProto)
+        {
+            uint[] codes = _index.Hasher.Hash(_backend, queries, q);
+            var found = _hamming!.Search(codes, q, classes);
+            for (int r = 0; r < q; r++)
+            {
+                result[r] = new ClassScore[classes];
+                for (int j = 0; j < classes; j++) result[r][j] = new ClassScore(found.IndexRow(r)[j], found.ScoreRow(r)[j]);
+            }
+            return result;
+        }
+        // Per support: search the k best supports, enough to meet `classes` distinct classes; widen k when not.
+        int chunk = (int)Math.Clamp(ResultBudget / _index.Count, 1, q);
+        uint[]? queryCodes = Method == MatchMethod.Hamming ? _index.Hasher.Hash(_backend, queries, q) : null;
+        for (int start = 0; start < q; start += chunk)
+        {
+            int n = Math.Min(chunk, q - start);
+            int k = Math.Min(_index.Count, 8 * classes + 32);
+            while (true)
+            {
+                bool complete = true;
+                if (queryCodes is not null)
+                {
+                    var found = _hamming!.Search(queryCodes.AsSpan(start * _index.Words, n * _index.Words), n, k);
+                    for (int r = 0; r < n && complete; r++)
+                        complete = BestPerClass(found.IndexRow(r), found.ScoreRow(r), classes, out result[start + r], k == _index.Count);
+                }
+                else
+                {
+                    var found = _cosine!.Search(queries.Slice(start * _index.Dim, n * _index.Dim), n, k);
+                    for (int r = 0; r < n && complete; r++)
+                        complete = BestPerClass(found.IndexRow(r), found.ScoreRow(r), classes, out result[start + r], k == _index.Count);
+                }
+                if (complete) break;
+                k = (int)Math.Min(_index.Count, 4L * k);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The first <paramref name="classes"/> distinct classes of a ranked support list, each with its first (best)
+    /// score. False when the list holds fewer distinct classes and does not cover every support.
+    /// </summary>
+    private bool BestPerClass<T>(ReadOnlySpan<int> supports, ReadOnlySpan<T> scores, int classes, out ClassScore[] best, bool whole)
+        where T : unmanaged
+    {
+        var list = new List<ClassScore>(classes);
+        var seen = new HashSet<int>();
+        var labels = _index.Labels;
+        for (int j = 0; j < supports.Length && list.Count < classes; j++)
+        {
+            if (supports[j] < 0) break;
+            int c = labels[supports[j]];
+            if (seen.Add(c)) list.Add(new ClassScore(c, Convert.ToDouble(scores[j])));
+        }
+        best = list.ToArray();
+        return list.Count == classes || whole;
+    }
+
+    public void Dispose()
+    {
+        _hamming?.Dispose();
+        _cosine?.Dispose();
+    }
+}

@@ -1,0 +1,158 @@
+using System.Text;
+using Lshk.Kernels;
+
+namespace Lshk.Lsh.Index;
+
+/// <summary>
+/// The enrolled support set of a classifier: for every item its class, the SHA-256 of its source file, its LSH code
+/// and its float embedding, together with the planes and centre that made the codes and the checksum of the model
+/// that made the embeddings. Stored as a file by <see cref="SupportIndexFile"/>.
+///
+/// Items keep their order: the first enrolment's, then each addition's appended. Classes are numbered in order
+/// of first appearance. Keeping the embeddings lets cosine matching and re-centring work without the images,
+/// and lets additions never re-embed what is there.
+///
+/// Centring: the centre (mean of the first enrolment's embeddings, when centring is on) is frozen by
+/// <see cref="Add"/>: new items are hashed with the same planes and centre, so every stored code and every
+/// query code stays what it was, and adding items can change a query's result only where an added item beats
+/// the earlier ones. <see cref="Recentered"/> instead takes the mean of all stored embeddings and rehashes every
+/// item from its stored embedding (no images needed), at the price that earlier results may move.
+/// </summary>
+public sealed class SupportIndex
+{
+    public const int MaxClassNameBytes = 1024;
+
+    private readonly string[] _classNames;
+    private readonly int[] _labels;
+    private readonly byte[] _contentHashes;
+    private readonly uint[] _codes;
+    private readonly float[] _embeddings;
+    private readonly HashSet<(int Class, string Hash)> _known = [];
+
+    internal SupportIndex(string modelChecksum, LshHasher hasher, string[] classNames, int[] labels, byte[] contentHashes,
+        uint[] codes, float[] embeddings)
+    {
+        ModelChecksum = modelChecksum;
+        Hasher = hasher;
+        _classNames = classNames;
+        _labels = labels;
+        _contentHashes = contentHashes;
+        _codes = codes;
+        _embeddings = embeddings;
+        for (int i = 0; i < labels.Length; i++)
+            _known.Add((labels[i], Convert.ToHexString(contentHashes, i * SupportItems.HashBytes, SupportItems.HashBytes)));
+    }
+
+    /// <summary>SHA-256 (64 lowercase hex digits) of the model file whose embeddings these are.</summary>
+    public string ModelChecksum { get; }
+
+    /// <summary>The planes and the (frozen) centre that hash supports and queries.</summary>
+    public LshHasher Hasher { get; }
+
+    public Hyperplanes Planes => Hasher.Planes;
+    public float[]? Center => Hasher.Center;
+    public int Dim => Planes.Dim;
+    public int Bits => Planes.Count;
+    public int Words => Planes.Words;
+    public int Count => _labels.Length;
+    public int ClassCount => _classNames.Length;
+    public IReadOnlyList<string> ClassNames => _classNames;
+
+    /// <summary>Class id (index into <see cref="ClassNames"/>) of each item.</summary>
+    public ReadOnlySpan<int> Labels => _labels;
+
+    /// <summary>N × 32 bytes: the SHA-256 of each item's source file.</summary>
+    public ReadOnlySpan<byte> ContentHashes => _contentHashes;
+
+    /// <summary>N × W packed codes.</summary>
+    public ReadOnlySpan<uint> Codes => _codes;
+
+    /// <summary>N × D float embeddings.</summary>
+    public ReadOnlySpan<float> Embeddings => _embeddings;
+
+    /// <summary>Whether a file with this content is already enrolled in the named class.</summary>
+    public bool Contains(string className, ReadOnlySpan<byte> contentHash)
+    {
+        int c = Array.IndexOf(_classNames, className);
+        return c >= 0 && _known.Contains((c, Convert.ToHexString(contentHash)));
+    }
+
+    /// <summary>
+    /// Enrols items: hashes them with <paramref name="planes"/>, centred on their mean when <paramref name="center"/>
+    /// is set. Classes are numbered in order of first appearance.
+    /// </summary>
+    public static SupportIndex Create(IComputeBackend backend, string modelChecksum, Hyperplanes planes, bool center, SupportItems items)
+    {
+        CheckChecksum(modelChecksum);
+        CheckDim(planes, items);
+        if (items.Count == 0) throw new ArgumentException("nothing to enrol: no support images");
+        var hasher = center ? LshHasher.CenteredOn(planes, items.Embeddings, items.Count) : new LshHasher(planes);
+        var empty = new SupportIndex(modelChecksum, hasher, [], [], [], [], []);
+        return empty.Append(backend, items);
+    }
+
+    /// <summary>
+    /// A new index with <paramref name="items"/> appended (new classes after the existing ones), hashed with this
+    /// index's planes and frozen centre. Existing items, codes and class ids are unchanged.
+    /// </summary>
+    public SupportIndex Add(IComputeBackend backend, SupportItems items)
+    {
+        CheckDim(Planes, items);
+        return Append(backend, items);
+    }
+
+    /// <summary>
+    /// The same items with the centre moved to the mean of all stored embeddings and every code recomputed from
+    /// its stored embedding (or, with <paramref name="center"/> false, uncentred).
+    /// </summary>
+    public SupportIndex Recentered(IComputeBackend backend, bool center = true)
+    {
+        var hasher = center ? LshHasher.CenteredOn(Planes, _embeddings, Count) : new LshHasher(Planes);
+        return new SupportIndex(ModelChecksum, hasher, _classNames, _labels, _contentHashes, hasher.Hash(backend, _embeddings, Count), _embeddings);
+    }
+
+    private SupportIndex Append(IComputeBackend backend, SupportItems items)
+    {
+        var names = new List<string>(_classNames);
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < names.Count; c++) ids[names[c]] = c;
+        var labels = new int[Count + items.Count];
+        _labels.CopyTo(labels, 0);
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (!ids.TryGetValue(items.Classes[i], out int id))
+            {
+                id = names.Count;
+                ids[items.Classes[i]] = id;
+                names.Add(items.Classes[i]);
+            }
+            labels[Count + i] = id;
+        }
+        var hashes = new byte[(long)labels.Length * SupportItems.HashBytes];
+        _contentHashes.CopyTo(hashes, 0);
+        for (int i = 0; i < items.Count; i++) items.ContentHashes[i].CopyTo(hashes, (Count + i) * SupportItems.HashBytes);
+        uint[] newCodes = Hasher.Hash(backend, items.Embeddings, items.Count);
+        uint[] codes = [.. _codes, .. newCodes];
+        float[] embeddings = [.. _embeddings, .. items.Embeddings];
+        return new SupportIndex(ModelChecksum, Hasher, names.ToArray(), labels, hashes, codes, embeddings);
+    }
+
+    internal static void CheckClassName(string name)
+    {
+        if (string.IsNullOrEmpty(name)) throw new ArgumentException("a class name is empty");
+        if (Encoding.UTF8.GetByteCount(name) > MaxClassNameBytes)
+            throw new ArgumentException($"class name '{name[..40]}…' is longer than {MaxClassNameBytes} bytes");
+    }
+
+    internal static void CheckChecksum(string checksum)
+    {
+        if (checksum.Length != 64 || !checksum.All(char.IsAsciiHexDigitLower))
+            throw new ArgumentException($"model checksum '{checksum}' is not 64 lowercase hex digits (SHA-256)");
+    }
+
+    private static void CheckDim(Hyperplanes planes, SupportItems items)
+    {
+        if (items.Dim != planes.Dim)
+            throw new ArgumentException($"embeddings of dimension {items.Dim} do not fit planes of dimension {planes.Dim}");
+    }
+}

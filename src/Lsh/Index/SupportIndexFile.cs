@@ -1,0 +1,235 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Lshk.Lsh.Index;
+
+/// <summary>
+/// The support index file (<c>.lshi</c>), version 1. All numbers little-endian; floats IEEE-754 float32.
+/// <code>
+/// offset  bytes   field
+///  0      8       magic "LSHKIDX" + 0x1A
+///  8      4       u32 format version (1)
+/// 12      4       u32 D: embedding dimension
+/// 16      4       u32 P: planes (bits per code); W = ⌈P/32⌉ words per code
+/// 20      4       u32 C: classes
+/// 24      4       u32 N: items
+/// 28      1       u8  plane family (0 gaussian, 1 uniform, 2 integer)
+/// 29      1       u8  flags: bit 0 = planes have offsets, bit 1 = centred (a centre vector follows)
+/// 30      2       zero
+/// 32      8       u64 seed the planes were drawn from
+/// 40      4       i32 R of the integer family
+/// 44      4       zero
+/// 48      32      SHA-256 of the model file that made the embeddings
+/// 80      …       C class names: u16 byte length (1…1024) + UTF-8, in class-id order
+///         4·P·D   plane normals, P×D row-major
+///         4·P     plane offsets (only with flag bit 0)
+///         4·D     centre subtracted before hashing (only with flag bit 1)
+///         4·N     u32 class id of each item
+///         32·N    SHA-256 of each item's source file
+///         4·N·W   u32 packed codes, N×W (bit i of a code in word i/32 at position i%32; unused high bits 0)
+///         4·N·D   float embeddings, N×D
+/// end−32  32      SHA-256 of every byte before it
+/// </code>
+/// Reading checks, in order: magic, version, header values, that the file length is exactly what the header
+/// describes, the trailing SHA-256, then the content (class ids in range, every class used, names unique,
+/// finite floats, unused code bits zero). Any failure is an <see cref="IndexFormatException"/>. The file is
+/// written by the caller to a temporary name and renamed (the CLI uses AtomicFile).
+/// </summary>
+public static class SupportIndexFile
+{
+    public const int Version = 1;
+    public const int HeaderBytes = 80;
+    public const int MaxDim = 1 << 20;
+    public const int MaxPlanes = 1 << 16;
+
+    private static ReadOnlySpan<byte> Magic => "LSHKIDX\x1A"u8;
+    private const int TrailerBytes = SHA256.HashSizeInBytes;
+
+    public static void Write(Stream stream, SupportIndex index)
+    {
+        var planes = index.Planes;
+        using var buffer = new MemoryStream();
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        header.Clear();
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)index.Dim);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[16..], (uint)index.Bits);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[20..], (uint)index.ClassCount);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[24..], (uint)index.Count);
+        header[28] = (byte)planes.Family;
+        header[29] = (byte)((planes.Offsets is not null ? 1 : 0) | (index.Center is not null ? 2 : 0));
+        BinaryPrimitives.WriteUInt64LittleEndian(header[32..], planes.Seed);
+        BinaryPrimitives.WriteInt32LittleEndian(header[40..], planes.Range);
+        Convert.FromHexString(index.ModelChecksum).CopyTo(header[48..]);
+        buffer.Write(header);
+        Span<byte> length = stackalloc byte[2];
+        foreach (string name in index.ClassNames)
+        {
+            byte[] utf8 = Encoding.UTF8.GetBytes(name);
+            BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)utf8.Length);
+            buffer.Write(length);
+            buffer.Write(utf8);
+        }
+        WriteValues<float>(buffer, planes.Normals);
+        if (planes.Offsets is not null) WriteValues<float>(buffer, planes.Offsets);
+        if (index.Center is not null) WriteValues<float>(buffer, index.Center);
+        WriteValues(buffer, index.Labels);
+        buffer.Write(index.ContentHashes);
+        WriteValues(buffer, index.Codes);
+        WriteValues(buffer, index.Embeddings);
+        byte[] body = buffer.GetBuffer();
+        int bodyLength = (int)buffer.Length;
+        stream.Write(body, 0, bodyLength);
+        stream.Write(SHA256.HashData(body.AsSpan(0, bodyLength)));
+    }
+
+    /// <summary>Reads an index file; every problem is an <see cref="IndexFormatException"/> naming the file.</summary>
+    public static SupportIndex Read(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            if (Directory.Exists(path)) throw new IndexFormatException(path, "is a folder, expected an index file");
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new IndexFormatException(path, "index file not found");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IndexFormatException(path, $"cannot read ({e.Message})");
+        }
+        return Read(bytes, path);
+    }
+
+    public static SupportIndex Read(ReadOnlySpan<byte> bytes, string source)
+    {
+        if (bytes.Length < Magic.Length || !bytes[..Magic.Length].SequenceEqual(Magic))
+            throw new IndexFormatException(source, "not an lshk support index (bad magic)");
+        if (bytes.Length < HeaderBytes + TrailerBytes)
+            throw new IndexFormatException(source, $"truncated: {bytes.Length} bytes is shorter than the header");
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
+        if (version != Version)
+            throw new IndexFormatException(source, $"index format version {version} is not supported (this lshk reads version {Version})");
+        uint dim = BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]);
+        uint bits = BinaryPrimitives.ReadUInt32LittleEndian(bytes[16..]);
+        uint classes = BinaryPrimitives.ReadUInt32LittleEndian(bytes[20..]);
+        uint count = BinaryPrimitives.ReadUInt32LittleEndian(bytes[24..]);
+        byte family = bytes[28], flags = bytes[29];
+        if (dim < 1 || dim > MaxDim) throw Bad(source, $"embedding dimension {dim} is out of range (1 to {MaxDim})");
+        if (bits < 1 || bits > MaxPlanes) throw Bad(source, $"plane count {bits} is out of range (1 to {MaxPlanes})");
+        if (count < 1 || count > int.MaxValue) throw Bad(source, $"item count {count} is out of range");
+        if (classes < 1 || classes > count) throw Bad(source, $"class count {classes} is out of range (1 to the {count} items)");
+        if (family > (byte)PlaneFamily.Integer) throw Bad(source, $"unknown plane family {family}");
+        if ((flags & ~3) != 0 || bytes[30] != 0 || bytes[31] != 0 || BinaryPrimitives.ReadInt32LittleEndian(bytes[44..]) != 0)
+            throw Bad(source, "reserved header bytes are not zero");
+        ulong seed = BinaryPrimitives.ReadUInt64LittleEndian(bytes[32..]);
+        int range = BinaryPrimitives.ReadInt32LittleEndian(bytes[40..]);
+        if ((PlaneFamily)family == PlaneFamily.Integer && range < 1) throw Bad(source, $"integer-family range {range} is not positive");
+        string checksum = Convert.ToHexStringLower(bytes.Slice(48, 32));
+        bool hasOffsets = (flags & 1) != 0, hasCenter = (flags & 2) != 0;
+
+        // Class names, then the fixed-size arrays: the file must be exactly as long as they say.
+        int at = HeaderBytes;
+        int end = bytes.Length - TrailerBytes;
+        var names = new string[classes];
+        for (int c = 0; c < classes; c++)
+        {
+            if (at + 2 > end) throw Truncated(source, bytes.Length, $"class name {c}");
+            int length = BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);
+            at += 2;
+            if (length < 1 || length > SupportIndex.MaxClassNameBytes) throw Bad(source, $"class name {c} has length {length}");
+            if (at + length > end) throw Truncated(source, bytes.Length, $"class name {c}");
+            try { names[c] = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.Slice(at, length)); }
+            catch (DecoderFallbackException) { throw Bad(source, $"class name {c} is not valid UTF-8"); }
+            at += length;
+        }
+        long words = (bits + 31) / 32;
+        long expected = at + 4L * bits * dim + (hasOffsets ? 4L * bits : 0) + (hasCenter ? 4L * dim : 0)
+                        + 4L * count + (long)SupportItems.HashBytes * count + 4L * count * words + 4L * count * dim + TrailerBytes;
+        if (expected != bytes.Length)
+            throw Bad(source, $"inconsistent sizes: the header describes {expected} bytes ({count} items, {classes} classes, " +
+                              $"{bits} planes, dimension {dim}) but the file has {bytes.Length}{(expected > bytes.Length ? " (truncated?)" : "")}");
+        if (4L * count * dim > Array.MaxLength || (long)bits * dim > Array.MaxLength)
+            throw Bad(source, $"{count}×{dim} embeddings are too many to load");
+        if (!SHA256.HashData(bytes[..end]).AsSpan().SequenceEqual(bytes[end..]))
+            throw Bad(source, "checksum mismatch: the file is corrupt");
+
+        float[] normals = ReadValues<float>(bytes, ref at, (long)bits * dim);
+        float[]? offsets = hasOffsets ? ReadValues<float>(bytes, ref at, bits) : null;
+        float[]? center = hasCenter ? ReadValues<float>(bytes, ref at, dim) : null;
+        int[] labels = ReadValues<int>(bytes, ref at, count);
+        byte[] hashes = bytes.Slice(at, SupportItems.HashBytes * (int)count).ToArray();
+        at += hashes.Length;
+        uint[] codes = ReadValues<uint>(bytes, ref at, count * words);
+        float[] embeddings = ReadValues<float>(bytes, ref at, (long)count * dim);
+
+        // Content that the checksum cannot vouch for (it was written wrong, or by another tool).
+        RequireFinite(source, normals, "plane normals");
+        if (offsets is not null) RequireFinite(source, offsets, "plane offsets");
+        if (center is not null) RequireFinite(source, center, "centre");
+        RequireFinite(source, embeddings, "embeddings");
+        var used = new bool[classes];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= classes) throw Bad(source, $"item {i} has class id {labels[i]}, outside [0, {classes})");
+            used[labels[i]] = true;
+        }
+        int unusedClass = Array.IndexOf(used, false);
+        if (unusedClass >= 0) throw Bad(source, $"class '{names[unusedClass]}' has no items");
+        if (names.Distinct(StringComparer.Ordinal).Count() != names.Length) throw Bad(source, "class names are not unique");
+        if (bits % 32 != 0)
+        {
+            uint unused = ~((1u << (int)(bits % 32)) - 1);
+            for (long i = 0; i < count; i++)
+                if ((codes[(i + 1) * words - 1] & unused) != 0) throw Bad(source, $"code {i} has bits set beyond bit {bits - 1}");
+        }
+
+        var planes = new Hyperplanes((PlaneFamily)family, (int)bits, (int)dim, normals, offsets, seed, range);
+        return new SupportIndex(checksum, new LshHasher(planes, center), names, labels, hashes, codes, embeddings);
+    }
+
+    /// <summary>
+    /// Checks that an index can serve a model: the same model file (checksum) and so the same embedding dimension.
+    /// </summary>
+    public static void RequireModel(SupportIndex index, string source, string modelChecksum, int modelDim, string modelSource)
+    {
+        if (index.ModelChecksum != modelChecksum)
+            throw new IndexFormatException(source, $"was made with another model (checksum {index.ModelChecksum[..12]}…), " +
+                                                   $"not {modelSource} ({modelChecksum[..Math.Min(12, modelChecksum.Length)]}…)");
+        if (index.Dim != modelDim)
+            throw new IndexFormatException(source, $"holds {index.Dim}-d embeddings but {modelSource} makes {modelDim}-d ones");
+    }
+
+    private static IndexFormatException Bad(string source, string problem) => new(source, problem);
+
+    private static IndexFormatException Truncated(string source, int length, string what) =>
+        new(source, $"truncated: the file ends ({length} bytes) inside {what}");
+
+    private static void RequireFinite(string source, float[] values, string what)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) throw Bad(source, $"{what} hold a non-finite value at {i}");
+    }
+
+    private static T[] ReadValues<T>(ReadOnlySpan<byte> bytes, ref int at, long count) where T : unmanaged
+    {
+        int size = Marshal.SizeOf<T>();
+        var values = new T[count];
+        var source = bytes.Slice(at, checked((int)(count * size)));
+        if (BitConverter.IsLittleEndian) source.CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
+        else throw new PlatformNotSupportedException("support index files are read on little-endian machines only");
+        at += source.Length;
+        return values;
+    }
+
+    private static void WriteValues<T>(Stream stream, ReadOnlySpan<T> values) where T : unmanaged
+    {
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("support index files are written on little-endian machines only");
+        stream.Write(MemoryMarshal.AsBytes(values));
+    }
+}
