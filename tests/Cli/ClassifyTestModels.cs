@@ -58,6 +58,16 @@ internal static class ClassifyTestModels
         return path;
     }
 
+    /// <summary>An untrained network saved with the given preprocessing in its metadata.</summary>
+    public static string SaveRandom(string path, ImagePreprocessing preprocessing, ConvNetConfig? config = null, ulong seed = 3)
+    {
+        config ??= new ConvNetConfig(Blocks: 3, Filters: 8, InputChannels: preprocessing.Channels, InputSize: preprocessing.Size);
+        using var backend = new CpuBackend();
+        using var network = ConvNet.Create(NnOps.For(backend), config, seed);
+        AtomicFile.Write(path, s => ModelFile.Save(s, network, config, preprocessing.ToMetadata()));
+        return path;
+    }
+
     /// <summary>
     /// Extracts drawings of Omniglot evaluation characters: for each of the first <paramref name="characters"/>
     /// characters (ordinal order of alphabet/character) its first <paramref name="drawings"/> PNGs, to
