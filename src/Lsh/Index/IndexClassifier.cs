@@ -133,7 +133,7 @@ public sealed class IndexClassifier : IDisposable
     /// score. False when the list holds fewer distinct classes and does not cover every support.
     /// </summary>
     private bool BestPerClass<T>(ReadOnlySpan<int> supports, ReadOnlySpan<T> scores, int classes, out ClassScore[] best, bool whole)
-        where T : unmanaged
+        where T : unmanaged, System.Numerics.INumberBase<T>
     {
         var list = new List<ClassScore>(classes);
         var seen = new HashSet<int>();
@@ -142,7 +142,7 @@ public sealed class IndexClassifier : IDisposable
         {
             if (supports[j] < 0) break;
             int c = labels[supports[j]];
-            if (seen.Add(c)) list.Add(new ClassScore(c, Convert.ToDouble(scores[j])));
+            if (seen.Add(c)) list.Add(new ClassScore(c, double.CreateTruncating(scores[j])));
         }
         best = list.ToArray();
         return list.Count == classes || whole;
