@@ -38,7 +38,7 @@ internal static class ClassifyCommand
             if ((indexPath is null) == (supportDir is null)) throw new ArgumentException("give either --index FILE or --support DIR");
             int topK = parse.GetValue(top);
             Lshk.Kernels.Check.Positive(topK, "--top");
-            var matching = MatchMethods.Parse(parse.GetValue(method)!);
+            var matching = ClassifyMethods.Parse(parse.GetValue(method)!);
             string modelPath = parse.GetValue(model)!;
             var files = Modeling.ImageFiles.Find(parse.GetValue(images)!);
             using var backend = CommonOptions.OpenDevice(parse, device);
@@ -79,10 +79,10 @@ internal static class ClassifyCommand
         return command;
     }
 
-    private static string Score(double score, MatchMethod method) =>
+    private static string Score(double score, ClassifyMethod method) =>
         method.CountsBits() ? ((long)score).ToString(CultureInfo.InvariantCulture) : score.ToString("F4", CultureInfo.InvariantCulture);
 
-    private static void WriteText(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, MatchMethod method)
+    private static void WriteText(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, ClassifyMethod method)
     {
         for (int i = 0; i < paths.Count; i++)
         {
@@ -92,7 +92,7 @@ internal static class ClassifyCommand
         }
     }
 
-    private static void WriteJson(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, MatchMethod method)
+    private static void WriteJson(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, ClassifyMethod method)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))

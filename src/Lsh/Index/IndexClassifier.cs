@@ -3,7 +3,7 @@ using Lshk.Kernels;
 namespace Lshk.Lsh.Index;
 
 /// <summary>How a query is matched against an index.</summary>
-public enum MatchMethod
+public enum ClassifyMethod
 {
     /// <summary>Nearest support code by Hamming distance; a class scores its best support's XNOR count.</summary>
     Hamming,
@@ -13,25 +13,25 @@ public enum MatchMethod
     Cosine,
 }
 
-public static class MatchMethods
+public static class ClassifyMethods
 {
-    public static MatchMethod Parse(string text) => text.Trim().ToLowerInvariant() switch
+    public static ClassifyMethod Parse(string text) => text.Trim().ToLowerInvariant() switch
     {
-        "hamming" => MatchMethod.Hamming,
-        "hamming-proto" or "hamming-prototype" or "majority" => MatchMethod.HammingProto,
-        "cosine" => MatchMethod.Cosine,
+        "hamming" => ClassifyMethod.Hamming,
+        "hamming-proto" or "hamming-prototype" or "majority" => ClassifyMethod.HammingProto,
+        "cosine" => ClassifyMethod.Cosine,
         _ => throw new ArgumentException($"unknown method '{text}' (expected hamming, hamming-proto or cosine)"),
     };
 
-    public static string Name(this MatchMethod method) => method switch
+    public static string Name(this ClassifyMethod method) => method switch
     {
-        MatchMethod.Hamming => "hamming",
-        MatchMethod.HammingProto => "hamming-proto",
+        ClassifyMethod.Hamming => "hamming",
+        ClassifyMethod.HammingProto => "hamming-proto",
         _ => "cosine",
     };
 
     /// <summary>Whether scores are whole XNOR counts (Hamming methods) rather than cosines.</summary>
-    public static bool CountsBits(this MatchMethod method) => method != MatchMethod.Cosine;
+    public static bool CountsBits(this ClassifyMethod method) => method != ClassifyMethod.Cosine;
 }
 
 /// <summary>A class and its score for one query (XNOR count or cosine; higher is better).</summary>
@@ -39,9 +39,9 @@ public readonly record struct ClassScore(int Class, double Score);
 
 /// <summary>
 /// Classifies query embeddings against a <see cref="SupportIndex"/>. For each query it returns up to
-/// <c>top</c> classes, best first: with <see cref="MatchMethod.Hamming"/> and <see cref="MatchMethod.Cosine"/> a
+/// <c>top</c> classes, best first: with <see cref="ClassifyMethod.Hamming"/> and <see cref="ClassifyMethod.Cosine"/> a
 /// class's score is that of its best support, and classes are ranked by the supports' order in the search
-/// (score, then lower support index); with <see cref="MatchMethod.HammingProto"/> classes are ranked by their
+/// (score, then lower support index); with <see cref="ClassifyMethod.HammingProto"/> classes are ranked by their
 /// majority code's XNOR count (ties to the lower class id). The first class is the prediction.
 /// </summary>
 public sealed class IndexClassifier : IDisposable
@@ -54,21 +54,21 @@ public sealed class IndexClassifier : IDisposable
     private readonly IHammingIndex? _hamming;
     private readonly ICosineIndex? _cosine;
 
-    public IndexClassifier(IComputeBackend backend, SupportIndex index, MatchMethod method)
+    public IndexClassifier(IComputeBackend backend, SupportIndex index, ClassifyMethod method)
     {
         _backend = backend;
         _index = index;
         Method = method;
         switch (method)
         {
-            case MatchMethod.Hamming:
+            case ClassifyMethod.Hamming:
                 _hamming = backend.CreateHammingIndex(index.Codes, index.Count, index.Bits);
                 break;
-            case MatchMethod.HammingProto:
+            case ClassifyMethod.HammingProto:
                 uint[] majority = Prototypes.MajorityCodes(backend, index.Codes, index.Count, index.Bits, index.Labels, index.ClassCount);
                 _hamming = backend.CreateHammingIndex(majority, index.ClassCount, index.Bits);
                 break;
-            case MatchMethod.Cosine:
+            case ClassifyMethod.Cosine:
                 _cosine = backend.CreateCosineIndex(index.Embeddings, index.Count, index.Dim);
                 break;
             default:
@@ -76,7 +76,7 @@ public sealed class IndexClassifier : IDisposable
         }
     }
 
-    public MatchMethod Method { get; }
+    public ClassifyMethod Method { get; }
 
     /// <summary>Q×D query embeddings → for each query its top classes (at most <paramref name="top"/>), best first.</summary>
     public ClassScore[][] Classify(ReadOnlySpan<float> queries, int q, int top)
@@ -88,7 +88,7 @@ public sealed class IndexClassifier : IDisposable
         var result = new ClassScore[q][];
         if (q == 0) return result;
         int classes = Math.Min(top, _index.ClassCount);
-        if (Method == MatchMethod.HammingProto)
+        if (Method == ClassifyMethod.HammingProto)
         {
             uint[] codes = _index.Hasher.Hash(_backend, queries, q);
             var found = _hamming!.Search(codes, q, classes);
@@ -101,7 +101,7 @@ public sealed class IndexClassifier : IDisposable
         }
         // Per support: search the k best supports, enough to meet `classes` distinct classes; widen k when not.
         int chunk = (int)Math.Clamp(ResultBudget / _index.Count, 1, q);
-        uint[]? queryCodes = Method == MatchMethod.Hamming ? _index.Hasher.Hash(_backend, queries, q) : null;
+        uint[]? queryCodes = Method == ClassifyMethod.Hamming ? _index.Hasher.Hash(_backend, queries, q) : null;
         for (int start = 0; start < q; start += chunk)
         {
             int n = Math.Min(chunk, q - start);
