@@ -8,7 +8,7 @@ public static class EvaluationTable
     public static Table Build(EvaluationResult result)
     {
         var planes = result.Rows.Where(r => r.Planes > 0).Select(r => r.Planes).Distinct().Order().ToArray();
-        var table = new Table().AddColumns("episodes", "method", "hash");
+        var table = new Table().AddColumns("task", "method", "hash");
         if (planes.Length == 0) table.AddColumn(new TableColumn("accuracy %").RightAligned());
         foreach (int p in planes) table.AddColumn(new TableColumn($"{p} planes").RightAligned());
         foreach (var shape in result.Rows.GroupBy(r => (r.Ways, r.Shots)))
