@@ -129,6 +129,19 @@ public class EvalRunnerTests
     }
 
     [Fact]
+    public void TrainingSummaryGridGivesCosineAndHammingRows()
+    {
+        var (data, emb) = Synthetic();
+        using var cpu = new CpuBackend();
+        var result = EvaluationRunner.Run(emb, Dim, data, EvaluationGrid.TrainingSummary(episodes: 10, seed: 2) with { Ways = [5, 12], Queries = 5 }, cpu);
+        // 2 ways × 1 shot × 4 plane counts × 3 methods, Gaussian planes only.
+        Assert.Equal(2 * 4 * 3, result.Rows.Count);
+        Assert.All(result.Rows, r => Assert.Equal("gaussian", r.Hash));
+        Assert.Equal(["cosine", "euclidean-mean", "hamming"], result.Rows.Select(r => r.Method).Distinct().Order());
+        Assert.Equal([16, 32, 64, 128], result.Rows.Select(r => r.Planes).Distinct().Order());
+    }
+
+    [Fact]
     public void TooManyWaysIsAClearError()
     {
         var (data, emb) = Synthetic();

@@ -15,6 +15,16 @@ public sealed record EvaluationGrid(int[] Ways, int[] Shots, int[] Planes, Plane
 {
     public IReadOnlyList<MatchMethod> Methods { get; init; } = MatchMethods.All;
 
+    /// <summary>
+    /// The short summary printed after training: cosine against Hamming LSH (Gaussian planes, centred) at 16, 32, 64
+    /// and 128 planes, 5- and 20-way 1-shot, plus the Euclidean class-mean rule the prototypical loss trains for.
+    /// </summary>
+    public static EvaluationGrid TrainingSummary(int episodes = 1000, ulong seed = 1) =>
+        new([5, 20], [1], [16, 32, 64, 128], [PlaneFamily.Gaussian], episodes, Seed: seed)
+        {
+            Methods = [MatchMethod.CosineNearest, MatchMethod.EuclideanMean, MatchMethod.HammingNearest],
+        };
+
     /// <summary>Checks the values; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     public EvaluationGrid Validated()
     {
