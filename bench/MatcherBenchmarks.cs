@@ -4,18 +4,19 @@ using Lshk.Kernels.Random;
 
 namespace Lshk.Bench;
 
-/// <summary>
-/// Kernel microbenchmarks of the matching step on both backends. "ilgpu-cpu" is ILGPU's CPU accelerator
-/// running the GPU kernels (a correctness simulator, 2–15× slower than the managed CPU path, not for users);
-/// it is benchmarked at the small sizes only.
-/// </summary>
+// Kernel microbenchmarks of the LSH path on both backends:
+//   dotnet run -c Release --project bench -- --filter '*Hamming*'
+// Classes named "...OnIlgpuCpu" run the GPU kernels on ILGPU's CPU accelerator: a correctness simulator,
+// far slower than the managed CPU backend and not for users; they use small sizes only.
+
+/// <summary>Hamming top-k of 1000 queries against N codes.</summary>
 [MemoryDiagnoser]
-public class HammingTopKBenchmark
+public class HammingTopK
 {
-    [Params("cpu", "ilgpu-cpu")] public string Device { get; set; } = "cpu";
     [Params(10_000, 100_000, 1_000_000)] public int N { get; set; }
     [Params(64, 256)] public int Planes { get; set; }
     [Params(1, 5)] public int K { get; set; }
+    protected virtual string Device => "cpu";
     public const int Queries = 1000;
 
     private IComputeBackend _backend = null!;
@@ -26,8 +27,7 @@ public class HammingTopKBenchmark
     public void Setup()
     {
         _backend = Devices.Open(Devices.Parse(Device));
-        int n = Device == "ilgpu-cpu" ? Math.Min(N, 10_000) : N;   // the simulator is too slow for the big sizes
-        _index = _backend.CreateHammingIndex(RandomArrays.Codes(n, Planes, 1, 1), n, Planes);
+        _index = _backend.CreateHammingIndex(RandomArrays.Codes(N, Planes, 1, 1), N, Planes);
         _queries = RandomArrays.Codes(Queries, Planes, 1, 2);
     }
 
@@ -42,13 +42,21 @@ public class HammingTopKBenchmark
     }
 }
 
-[MemoryDiagnoser]
-public class CosineTopKBenchmark
+/// <summary>The Hamming kernel on ILGPU's CPU accelerator (simulated warps).</summary>
+public class HammingTopKOnIlgpuCpu : HammingTopK
 {
-    [Params("cpu", "ilgpu-cpu")] public string Device { get; set; } = "cpu";
+    [Params(1_000, 10_000)] public new int N { get => base.N; set => base.N = value; }
+    protected override string Device => "ilgpu-cpu";
+}
+
+/// <summary>Dense cosine top-k of 1000 queries against N embeddings (the baseline Hamming replaces).</summary>
+[MemoryDiagnoser]
+public class CosineTopK
+{
     [Params(10_000, 100_000)] public int N { get; set; }
     [Params(64, 576)] public int Dim { get; set; }
     [Params(1, 5)] public int K { get; set; }
+    protected virtual string Device => "cpu";
     public const int Queries = 1000;
 
     private IComputeBackend _backend = null!;
@@ -59,8 +67,7 @@ public class CosineTopKBenchmark
     public void Setup()
     {
         _backend = Devices.Open(Devices.Parse(Device));
-        int n = Device == "ilgpu-cpu" ? Math.Min(N, 10_000) : N;
-        _index = _backend.CreateCosineIndex(RandomArrays.Gaussian((long)n * Dim, 1, 1), n, Dim);
+        _index = _backend.CreateCosineIndex(RandomArrays.Gaussian((long)N * Dim, 1, 1), N, Dim);
         _queries = RandomArrays.Gaussian((long)Queries * Dim, 1, 2);
     }
 
@@ -75,12 +82,20 @@ public class CosineTopKBenchmark
     }
 }
 
-[MemoryDiagnoser]
-public class ProjectPackBenchmark
+/// <summary>The cosine kernel on ILGPU's CPU accelerator.</summary>
+public class CosineTopKOnIlgpuCpu : CosineTopK
 {
-    [Params("cpu", "ilgpu-cpu")] public string Device { get; set; } = "cpu";
+    [Params(1_000, 10_000)] public new int N { get => base.N; set => base.N = value; }
+    protected override string Device => "ilgpu-cpu";
+}
+
+/// <summary>Fused projection + sign + bit packing of N embeddings of dimension 64.</summary>
+[MemoryDiagnoser]
+public class ProjectPack
+{
     [Params(10_000, 100_000)] public int N { get; set; }
     [Params(64, 256)] public int Planes { get; set; }
+    protected virtual string Device => "cpu";
     public const int Dim = 64;
 
     private IComputeBackend _backend = null!;
@@ -97,8 +112,15 @@ public class ProjectPackBenchmark
     }
 
     [Benchmark]
-    public void ProjectPack() => _backend.ProjectPack(_x, N, Dim, _planes, default, Planes, _codes);
+    public void Run() => _backend.ProjectPack(_x, N, Dim, _planes, default, Planes, _codes);
 
     [GlobalCleanup]
     public void Cleanup() => _backend.Dispose();
+}
+
+/// <summary>Projection + packing on ILGPU's CPU accelerator.</summary>
+public class ProjectPackOnIlgpuCpu : ProjectPack
+{
+    [Params(1_000, 10_000)] public new int N { get => base.N; set => base.N = value; }
+    protected override string Device => "ilgpu-cpu";
 }

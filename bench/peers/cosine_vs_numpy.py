@@ -47,6 +47,7 @@ def parse_args():
     ap.add_argument("--keep-env", action="store_true", help=argparse.SUPPRESS)  # used by --compare-env's child
     ap.add_argument("--workdir")
     ap.add_argument("--out", default=os.path.join(peerlib.DEFAULT_OUT_DIR, "cosine_vs_numpy.json"))
+    peerlib.add_quiet_option(ap)
     return ap.parse_args()
 
 
@@ -149,10 +150,12 @@ def numpy_measure(support, queries, k, args, pool):
         layouts = [(kind, qb, sb) for kind in ("blas", "split") for qb, sb in
                    ((nq, 512), (nq, 1024), (nq, 2048), (nq, 4096), (256, 8192), (128, 16384))]
     tuning = {}
+    peerlib.wait_for_quiet(args.wait_quiet)
     for lay in layouts:
         run(lay)  # warm-up (first touch, thread start)
         tuning["%s q%d s%d" % lay] = peerlib.best_of(lambda: run(lay), 1)[0]
     best_layout = min(layouts, key=lambda lay: tuning["%s q%d s%d" % lay])
+    peerlib.wait_for_quiet(args.wait_quiet)
     secs, (idx, scores) = peerlib.best_of(lambda: run(best_layout), args.repeat)
     return {"numpy_build_seconds": build, "numpy_search_seconds": secs,
             "numpy_layout": "%s q%d s%d" % best_layout,
@@ -202,6 +205,7 @@ def main():
     if not use_lshk and not args.skip_lshk:
         print("note: running numpy only; build lshk (dotnet build src/Cli -c Release) or pass --lshk CMD", file=sys.stderr)
 
+    busy_before = peerlib.warn_if_busy()
     workdir = args.workdir or tempfile.mkdtemp(prefix="lshk-peers-cosine-")
     os.makedirs(workdir, exist_ok=True)
     rng = np.random.default_rng(args.seed)
@@ -221,6 +225,7 @@ def main():
                     row = {"N": args.n, "D": d, "Q": args.queries, "k": k, **res,
                            "numpy_gflops": 2.0 * args.n * args.queries * d / res["numpy_search_seconds"] / 1e9}
                     if use_lshk:
+                        peerlib.wait_for_quiet(args.wait_quiet)
                         li, ls, stats, wall = peerlib.run_lshk_search(
                             args.lshk, spath, qpath, k, workdir, f"D{d}_k{k}",
                             repeat=args.repeat, device=args.device, extra=args.lshk_args)
@@ -253,7 +258,8 @@ def main():
         else:
             argv = [sys.executable, os.path.abspath(__file__), "--keep-env", "--dims", *map(str, args.dims),
                     "--n", str(args.n), "--queries", str(args.queries), "--k", *map(str, args.k),
-                    "--threads", str(args.threads), "--repeat", str(args.repeat), "--seed", str(args.seed)]
+                    "--threads", str(args.threads), "--repeat", str(args.repeat), "--seed", str(args.seed),
+                    "--wait-quiet", str(args.wait_quiet)]
             if args.no_tune:
                 argv.append("--no-tune")
             r = subprocess.run(argv, capture_output=True, text=True, env=peerlib.original_env(), check=True)
@@ -278,6 +284,7 @@ def main():
              ("speedup", "speed-up", "{:.2f}x"), ("same_indices_text", "same indices", None)]
     peerlib.print_table(rows, cols)
     peerlib.write_json(args.out, {
+        "other_cpu_load_before": busy_before, "other_cpu_load_after": peerlib.warn_if_busy(),
         "benchmark": "cosine_vs_numpy", "machine": peerlib.machine_info(), "numpy_version": np.__version__,
         "blas": blas, "openblas_vars_removed": peerlib.saved_trap_values(),
         "forced_env_blas": forced["blas"] if forced else None,

@@ -70,6 +70,7 @@ def main():
     ap.add_argument("--skip-lshk", action="store_true", help="time FAISS only")
     ap.add_argument("--workdir", help="where the .npy files go (default: a temporary folder, deleted afterwards)")
     ap.add_argument("--out", default=os.path.join(peerlib.DEFAULT_OUT_DIR, "hamming_vs_faiss.json"))
+    peerlib.add_quiet_option(ap)
     args = ap.parse_args()
 
     import faiss
@@ -78,6 +79,7 @@ def main():
     if not use_lshk and not args.skip_lshk:
         print("note: running FAISS only; build lshk (dotnet build src/Cli -c Release) or pass --lshk CMD", file=sys.stderr)
 
+    busy_before = peerlib.warn_if_busy()
     workdir = args.workdir or tempfile.mkdtemp(prefix="lshk-peers-hamming-")
     os.makedirs(workdir, exist_ok=True)
     rng = np.random.default_rng(args.seed)
@@ -95,6 +97,7 @@ def main():
                 spath = os.path.join(workdir, f"support_N{n}_P{bits}.npy")
                 np.save(spath, support)
 
+                peerlib.wait_for_quiet(args.wait_quiet)
                 index = faiss.IndexBinaryFlat(bits)
                 t0 = time.perf_counter()
                 index.add(support)
@@ -104,6 +107,7 @@ def main():
                 ref_i, ref_d = reference_topk(support, queries[:nref], max(args.k))
 
                 for k in args.k:
+                    peerlib.wait_for_quiet(args.wait_quiet)
                     faiss_search, (fd, fi) = peerlib.best_of(lambda: index.search(queries, k), args.repeat)
                     fd = fd.astype(np.int32)
                     row = {"N": n, "P": bits, "Q": args.queries, "k": k,
@@ -112,6 +116,7 @@ def main():
                            "faiss_indices_match_reference": bool(np.array_equal(fi[:nref], ref_i[:, :k])),
                            "faiss_gcodes_per_second": n * args.queries / faiss_search / 1e9}
                     if use_lshk:
+                        peerlib.wait_for_quiet(args.wait_quiet)
                         li, ld, stats, wall = peerlib.run_lshk_search(
                             args.lshk, spath, qpath, k, workdir, f"N{n}_P{bits}_k{k}",
                             repeat=args.repeat, device=args.device, extra=args.lshk_args)
@@ -158,6 +163,7 @@ def main():
             ("indices_valid_text", "indices valid", None), ("ties_lower_index_first_text", "ties->lower idx", None)]
     peerlib.print_table(rows, cols)
     peerlib.write_json(args.out, {
+        "other_cpu_load_before": busy_before, "other_cpu_load_after": peerlib.warn_if_busy(),
         "benchmark": "hamming_vs_faiss", "machine": peerlib.machine_info(),
         "faiss_version": faiss.__version__, "numpy_version": np.__version__,
         "threads": args.threads, "repeat": args.repeat, "seed": args.seed, "queries": args.queries,

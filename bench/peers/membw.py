@@ -28,6 +28,7 @@ def parse_args():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--out", default=os.path.join(peerlib.DEFAULT_OUT_DIR, "membw.json"))
+    peerlib.add_quiet_option(ap)
     return ap.parse_args()
 
 
@@ -66,12 +67,14 @@ def measure(nbytes, threads, repeat, pool):
 
 def main():
     args = ARGS
+    busy_before = peerlib.warn_if_busy()
     with peerlib.limit_threads(args.threads) or contextlib.nullcontext():
         blas = peerlib.blas_info()
         results = []
         with ThreadPoolExecutor(args.threads) as pool:
             sizes = [(f"{args.gib:g} GiB", args.gib * 2**30)] + [(f"{mb:g} MB", mb * 1e6) for mb in args.sizes]
             for label, nbytes in sizes:
+                peerlib.wait_for_quiet(args.wait_quiet)
                 r = measure(nbytes, args.threads, args.repeat, pool)
                 best = max(r, key=lambda m: r[m]["gb_per_s"])
                 results.append({"size": label, "bytes": int(nbytes), "methods": r, "best_method": best,
@@ -82,7 +85,8 @@ def main():
     print(f"\nDRAM read bandwidth (best of methods, {args.threads} threads): {dram:.1f} GB/s")
     print(f"  a 1M-code scan at 64 bits (8 MB) from DRAM: {8e6 / dram / 1e9 * 1e3:.3f} ms; "
           f"at 256 bits (32 MB): {32e6 / dram / 1e9 * 1e3:.3f} ms per pass over the codes")
-    peerlib.write_json(args.out, {"benchmark": "membw", "machine": peerlib.machine_info(),
+    peerlib.write_json(args.out, {"other_cpu_load_before": busy_before, "other_cpu_load_after": peerlib.warn_if_busy(),
+                                  "benchmark": "membw", "machine": peerlib.machine_info(),
                                   "numpy_version": np.__version__, "blas": blas, "threads": args.threads,
                                   "repeat": args.repeat, "dram_read_gb_per_s": dram, "results": results})
 

@@ -139,6 +139,53 @@ def machine_info():
     return info
 
 
+def _cpu_times():
+    with open("/proc/stat") as f:
+        vals = [int(v) for v in f.readline().split()[1:]]
+    idle = vals[3] + (vals[4] if len(vals) > 4 else 0)  # idle + iowait
+    return idle, sum(vals[:8])
+
+
+def other_cpu_load(seconds=1.0):
+    """Fraction (0..1) of all CPUs busy with other processes while this one sleeps; None if unknown."""
+    try:
+        i0, t0 = _cpu_times()
+        time.sleep(seconds)
+        i1, t1 = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0.0, 1.0 - (i1 - i0) / max(1, t1 - t0))
+
+
+def warn_if_busy(threshold=0.15):
+    """Prints a warning when other processes keep the CPUs busy (timings would be unreliable); returns the load."""
+    load = other_cpu_load()
+    if load is not None and load > threshold:
+        print(f"WARNING: other processes use {load:.0%} of the CPUs right now; timings will be unreliable",
+              file=sys.stderr, flush=True)
+    return load
+
+
+def wait_for_quiet(max_wait, threshold=0.15):
+    """Waits (up to max_wait seconds) until other processes use less than `threshold` of the CPUs.
+    Returns the last load seen; 0 disables the wait."""
+    if not max_wait:
+        return None
+    deadline = time.monotonic() + max_wait
+    load = other_cpu_load(0.5)
+    while load is not None and load > threshold and time.monotonic() < deadline:
+        load = other_cpu_load(2.0)
+    if load is not None and load > threshold:
+        print(f"WARNING: still {load:.0%} CPU load from other processes after waiting {max_wait}s; timing anyway",
+              file=sys.stderr, flush=True)
+    return load
+
+
+def add_quiet_option(parser):
+    parser.add_argument("--wait-quiet", type=float, default=0, metavar="SECONDS",
+                        help="before each timed step, wait up to this long for other processes to leave the CPUs idle")
+
+
 def best_of(fn, repeats):
     """Runs fn() `repeats` times; returns (best seconds, last result)."""
     best, result = float("inf"), None

@@ -6,27 +6,14 @@ namespace Lshk.Data;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>Starts writing <paramref name="path"/>: write to <see cref="AtomicWrite.Stream"/>, then <see cref="AtomicWrite.Commit"/>.</summary>
+    public static AtomicWrite Open(string path) => new(path);
+
     public static void Write(string path, Action<Stream> write)
     {
-        string full = Path.GetFullPath(path);
-        string? folder = Path.GetDirectoryName(full);
-        if (folder is not null && !Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"{path}: folder '{folder}' does not exist");
-        string temp = Path.Combine(folder ?? ".", $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        using var file = Open(path);
+        write(file.Stream);
+        file.Commit();
     }
 
     public static void WriteAllText(string path, string text) =>
@@ -35,4 +22,42 @@ public static class AtomicFile
             using var writer = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true);
             writer.Write(text);
         });
+}
+
+/// <summary>A file being written under a temporary name; disposed without <see cref="Commit"/>, it leaves no trace.</summary>
+public sealed class AtomicWrite : IDisposable
+{
+    private readonly string _final, _temp;
+    private bool _done;
+
+    internal AtomicWrite(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        _final = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(_final) ?? ".";
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"{path}: cannot write: the folder {folder} does not exist");
+        _temp = Path.Combine(folder, $".{Path.GetFileName(_final)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        Stream = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+    }
+
+    public Stream Stream { get; }
+
+    /// <summary>Flushes to disk and renames the temporary file into place.</summary>
+    public void Commit()
+    {
+        Stream.Flush();
+        ((FileStream)Stream).Flush(flushToDisk: true);
+        Stream.Dispose();
+        File.Move(_temp, _final, overwrite: true);
+        _done = true;
+    }
+
+    public void Dispose()
+    {
+        if (_done) return;
+        Stream.Dispose();
+        try { File.Delete(_temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        _done = true;
+    }
 }

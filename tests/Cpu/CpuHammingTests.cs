@@ -58,6 +58,23 @@ public class CpuHammingTests
         Assert.Equal(score, got.Scores);
     }
 
+    [Theory]
+    [InlineData(64)]
+    [InlineData(200)]
+    public void ScalarPathMatchesVectorPath(int bits)
+    {
+        uint[] support = RandomCodes(new System.Random(3), 700, bits, 50);
+        uint[] queries = RandomCodes(new System.Random(4), 9, bits, 50);
+        var index = (CpuHammingIndex)new CpuBackend().CreateHammingIndex(support, 700, bits);
+        var vector = index.Search(queries, 9, 6);
+        index.UseAvx512 = false;
+        var scalar = index.Search(queries, 9, 6);
+        Assert.Equal(vector.Indices, scalar.Indices);
+        Assert.Equal(vector.Scores, scalar.Scores);
+        var (idx, _) = ScalarReference.HammingTopK(support, 700, queries, 9, bits, 6);
+        Assert.Equal(idx, scalar.Indices);
+    }
+
     [Fact]
     public void RejectsBadArguments()
     {

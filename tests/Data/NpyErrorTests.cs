@@ -120,7 +120,20 @@ public sealed class NpyErrorTests : IDisposable
         var s = Assert.Throws<NpyFormatException>(() => NpyFile.Read(new MemoryStream(bytes), "stream"));
         Assert.Equal("stream: " + e.Problem, s.Message);
         var p = Assert.Throws<NpyFormatException>(() => NpyFile.Read(new NpyRoundTripTests.NonSeekableStream(bytes), "pipe"));
-        Assert.Equal("pipe: " + e.Problem, p.Message);
+        // A pipe cannot tell a 4 GiB header length from a truncated one without reading it all.
+        if (what == "v2 header length field huge") Assert.Contains("header length", p.Message);
+        else Assert.Equal("pipe: " + e.Problem, p.Message);
+    }
+
+    [Fact]
+    public void PipeClaimingGigabytesFailsWithoutAllocatingThem()
+    {
+        // 4 GB announced, 8 bytes present: the reader must notice before allocating the array.
+        byte[] bytes = V1(Dict("<f8", "(500000000,)"), new byte[8]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<NpyFormatException>(() => NpyFile.Read(new NpyRoundTripTests.NonSeekableStream(bytes), "pipe"));
+        Assert.Contains("data is shorter than the shape says: '<f8' (500000000,) needs 4000000000 bytes, the file has 8", e.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 << 20);
     }
 
     [Fact]

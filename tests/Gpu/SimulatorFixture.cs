@@ -7,12 +7,18 @@ namespace Lshk.Tests.Gpu;
 /// One ILGPU CPU simulator (NVIDIA-like, warps of 32) and one CPU backend shared by every test class of the
 /// "ilgpu-simulator" collection. Sharing also keeps those classes from running at the same time: each simulator
 /// runs 64 OS threads that meet at warp barriers, and several of them on a 2-core machine slow each other down.
+/// With LSHK_TEST_GPU=cuda (scripts/gpu-check.sh on a GPU machine) the same tests run the kernels on the CUDA
+/// device instead; a missing device is then a failure, not a fallback.
 /// </summary>
 public sealed class SimulatorFixture : IDisposable
 {
     public SimulatorFixture()
     {
-        Gpu = IlgpuBackend.CreateCpuSimulator();
+        if (Environment.GetEnvironmentVariable("LSHK_TEST_GPU") == "cuda")
+            Gpu = IlgpuBackend.TryCreateCuda(out var cuda, out var why) ? cuda
+                : throw new InvalidOperationException($"LSHK_TEST_GPU=cuda but no CUDA device: {why}");
+        else
+            Gpu = IlgpuBackend.CreateCpuSimulator();
         Cpu = new CpuBackend();
     }
 

@@ -30,7 +30,7 @@ public static class NpyFile
     /// <summary>
     /// Reads a .npy array from <paramref name="stream"/>, which must hold exactly one array from its
     /// current position to its end; <paramref name="name"/> names it in error messages.
-    /// A non-seekable stream is buffered in memory first.
+    /// A non-seekable stream (a pipe) is read in chunks, so its data briefly takes twice the memory.
     /// </summary>
     public static NpyArray Read(Stream stream, string name)
     {
@@ -46,7 +46,7 @@ public static class NpyFile
     public static NpyHeader ReadHeader(string path) => WithFile(path, fs =>
     {
         NpyHeader h = ReadHeaderCore(fs, path);
-        CheckDataLength(fs, path, h);
+        CheckDataLength(path, h, RemainingBytes(fs, h.DataLength));
         return h;
     });
 
@@ -116,46 +116,93 @@ public static class NpyFile
     {
         NpyHeader h = ReadHeaderCore(s, name);
         if (expect?.Invoke(h) is { } problem) throw new NpyFormatException(name, problem);
-        CheckDataLength(s, name, h);
-        int count = checked((int)h.ElementCount);
-        switch (h.DType)
+        return h.DType switch
         {
-            case NpyDType.UInt8: { var d = new byte[count]; ReadData<byte>(s, name, h, d); return new NpyArray(d, h.ShapeArray); }
-            case NpyDType.Int32: { var d = new int[count]; ReadData<int>(s, name, h, d); return new NpyArray(d, h.ShapeArray); }
-            case NpyDType.Int64: { var d = new long[count]; ReadData<long>(s, name, h, d); return new NpyArray(d, h.ShapeArray); }
-            case NpyDType.Float32: { var d = new float[count]; ReadData<float>(s, name, h, d); return new NpyArray(d, h.ShapeArray); }
-            case NpyDType.Float64: { var d = new double[count]; ReadData<double>(s, name, h, d); return new NpyArray(d, h.ShapeArray); }
-            default: throw new InvalidOperationException("unreachable");
-        }
+            NpyDType.UInt8 => new NpyArray(ReadData<byte>(s, name, h), h.ShapeArray),
+            NpyDType.Int32 => new NpyArray(ReadData<int>(s, name, h), h.ShapeArray),
+            NpyDType.Int64 => new NpyArray(ReadData<long>(s, name, h), h.ShapeArray),
+            NpyDType.Float32 => new NpyArray(ReadData<float>(s, name, h), h.ShapeArray),
+            NpyDType.Float64 => new NpyArray(ReadData<double>(s, name, h), h.ShapeArray),
+            _ => throw new InvalidOperationException("unreachable"),
+        };
     }
 
-    private static void ReadData<T>(Stream s, string name, NpyHeader h, T[] data) where T : unmanaged
+    private const int ChunkBytes = 1 << 24; // a multiple of every item size
+
+    /// <summary>
+    /// Reads exactly the data the header announces and checks nothing follows it. The array is
+    /// allocated only once the data is known to be there: from the length of a seekable stream, or,
+    /// for a pipe, after the bytes have arrived (in chunks, so a corrupt shape cannot claim gigabytes).
+    /// </summary>
+    private static T[] ReadData<T>(Stream s, string name, NpyHeader h) where T : unmanaged
     {
-        const int chunkBytes = 1 << 24;
-        int perChunk = chunkBytes / h.DType.ItemSize();
-        try
+        int count = checked((int)h.ElementCount);
+        int itemSize = h.DType.ItemSize();
+        int perChunk = ChunkBytes / itemSize;
+        if (s.CanSeek)
         {
-            for (int i = 0; i < data.Length; i += perChunk)
-                s.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan(i, Math.Min(perChunk, data.Length - i))));
+            CheckDataLength(name, h, RemainingBytes(s, h.DataLength));
+            var data = new T[count];
+            for (int i = 0; i < count; i += perChunk)
+            {
+                Span<byte> dest = MemoryMarshal.AsBytes(data.AsSpan(i, Math.Min(perChunk, count - i)));
+                int n = s.ReadAtLeast(dest, dest.Length, throwOnEndOfStream: false);
+                if (n < dest.Length) // the file shrank after its length was checked
+                    CheckDataLength(name, h, ((long)i * itemSize + n, false));
+            }
+            if (s.ReadByte() >= 0) // the file grew after its length was checked
+                CheckDataLength(name, h, (h.DataLength + 1, true));
+            return data;
         }
-        catch (EndOfStreamException)
+
+        var chunks = new List<byte[]>();
+        long got = 0;
+        while (got < h.DataLength)
         {
-            // The length was checked up front; only a file shrinking under us gets here.
-            throw new NpyFormatException(name, $"data is shorter than the shape says: {Describe(h)} needs {h.DataLength} bytes (the file ended early)");
+            var chunk = new byte[(int)Math.Min(ChunkBytes, h.DataLength - got)];
+            int n = s.ReadAtLeast(chunk, chunk.Length, throwOnEndOfStream: false);
+            got += n;
+            chunks.Add(chunk);
+            if (n < chunk.Length) CheckDataLength(name, h, (got, false));
         }
-        if (s.ReadByte() >= 0)
-            throw new NpyFormatException(name, $"data is longer than the shape says: {Describe(h)} needs {h.DataLength} bytes (the file grew while being read)");
+        var extra = RemainingBytes(s, 0);
+        if (extra.Bytes > 0) CheckDataLength(name, h, (h.DataLength + extra.Bytes, extra.AtLeast));
+        var result = new T[count];
+        int at = 0;
+        foreach (byte[] chunk in chunks)
+        {
+            int items = chunk.Length / itemSize;
+            chunk.CopyTo(MemoryMarshal.AsBytes(result.AsSpan(at, items)));
+            at += items;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Bytes left in the stream: exact for a seekable stream; for a pipe, counted by reading (and
+    /// discarding) at most <paramref name="needed"/> + 64 MiB, so it may be a lower bound.
+    /// </summary>
+    private static (long Bytes, bool AtLeast) RemainingBytes(Stream s, long needed)
+    {
+        if (s.CanSeek) return (s.Length - s.Position, false);
+        const long slack = 64L << 20;
+        long limit = needed + slack, total = 0;
+        var buffer = new byte[1 << 16];
+        int n;
+        while (total <= limit && (n = s.Read(buffer, 0, (int)Math.Min(buffer.Length, limit + 1 - total))) > 0)
+            total += n;
+        return (total, total > limit);
     }
 
     private static string Describe(NpyHeader h) => $"'{h.DType.Descr()}' {NpyText.Shorten(h.ShapeText)}";
 
-    private static void CheckDataLength(Stream s, string name, NpyHeader h)
+    private static void CheckDataLength(string name, NpyHeader h, (long Bytes, bool AtLeast) have)
     {
-        long have = s.Length - s.Position;
-        if (have < h.DataLength)
-            throw new NpyFormatException(name, $"data is shorter than the shape says: {Describe(h)} needs {h.DataLength} bytes, the file has {have} after the header");
-        if (have > h.DataLength)
-            throw new NpyFormatException(name, $"data is longer than the shape says: {Describe(h)} needs {h.DataLength} bytes, the file has {have} after the header ({have - h.DataLength} extra)");
+        string found = (have.AtLeast ? "at least " : "") + have.Bytes;
+        if (have.Bytes < h.DataLength && !have.AtLeast)
+            throw new NpyFormatException(name, $"data is shorter than the shape says: {Describe(h)} needs {h.DataLength} bytes, the file has {found} after the header");
+        if (have.Bytes > h.DataLength)
+            throw new NpyFormatException(name, $"data is longer than the shape says: {Describe(h)} needs {h.DataLength} bytes, the file has {found} after the header ({(have.AtLeast ? "at least " : "")}{have.Bytes - h.DataLength} extra)");
     }
 
     /// <summary>Reads and validates the header; leaves the (seekable) stream at the first data byte.</summary>
@@ -181,14 +228,15 @@ public static class NpyFile
         long headerLength = major == 1
             ? BinaryPrimitives.ReadUInt16LittleEndian(lengthField)
             : BinaryPrimitives.ReadUInt32LittleEndian(lengthField);
-        long remaining = s.Length - s.Position;
-        if (headerLength > remaining)
-            throw new NpyFormatException(name, $"truncated header: the header length says {headerLength} bytes but only {remaining} follow");
+        if (s.CanSeek && headerLength > s.Length - s.Position)
+            throw new NpyFormatException(name, $"truncated header: the header length says {headerLength} bytes but only {s.Length - s.Position} follow");
         if (headerLength > MaxHeaderBytes)
             throw new NpyFormatException(name, $"header length {headerLength} bytes exceeds the {MaxHeaderBytes}-byte limit");
 
         var headerBytes = new byte[headerLength];
-        s.ReadExactly(headerBytes);
+        int got = s.ReadAtLeast(headerBytes, headerBytes.Length, throwOnEndOfStream: false);
+        if (got < headerBytes.Length)
+            throw new NpyFormatException(name, $"truncated header: the header length says {headerLength} bytes but only {got} follow");
         string text;
         if (major == 3)
         {
@@ -225,18 +273,14 @@ public static class NpyFile
         catch (UnauthorizedAccessException e) { throw new NpyFormatException(path, "cannot open the file: access denied", e); }
         catch (IOException e) { throw new NpyFormatException(path, "cannot open the file: " + e.Message, e); }
         using (fs)
-            return WithStream(fs, path, read); // a FIFO or device is not seekable: buffered there
+            return WithStream(fs, path, read);
     }
 
     private static T WithStream<T>(Stream stream, string name, Func<Stream, T> read)
     {
         try
         {
-            if (stream.CanSeek) return read(stream);
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            copy.Position = 0;
-            return read(copy);
+            return read(stream);
         }
         catch (IOException e)
         {
@@ -347,27 +391,16 @@ public static class NpyFile
                 $"shape {NpyText.FormatShape(shape)} holds {count} elements but the data has {data.Length}", nameof(shape));
         byte[] header = FormatHeader(dtype, shape);
 
-        string full = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"{path}: cannot write: the folder {folder} does not exist");
-        string temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                fs.Write(header);
-                WriteData(fs, data);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
+            using var file = AtomicFile.Open(path);
+            file.Stream.Write(header);
+            WriteData(file.Stream, data);
+            file.Commit();
         }
-        catch (Exception e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not DirectoryNotFoundException)
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            if (e is IOException or UnauthorizedAccessException)
-                throw new IOException($"{path}: cannot write: {NpyText.OneLine(e.Message)}", e);
-            throw;
+            throw new IOException($"{path}: cannot write: {NpyText.OneLine(e.Message)}", e);
         }
     }
 

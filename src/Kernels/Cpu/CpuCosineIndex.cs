@@ -8,8 +8,8 @@ namespace Lshk.Kernels.Cpu;
 /// <summary>
 /// Dense cosine search on the CPU, organised like a matrix multiply with the top-k fused in: supports are
 /// normalised and stored in blocks of 16, transposed (block b, dimension j, lane l at [(b·D + j)·16 + l]), so
-/// one Vector512 holds dimension j of 16 supports. A micro-kernel keeps 6 queries × 32 supports of dot
-/// products in 12 registers while it walks the dimensions (broadcast query value × support vector, fused
+/// one Vector512 holds dimension j of 16 supports. A micro-kernel keeps 6 queries × 64 supports of dot
+/// products in 24 registers while it walks the dimensions (broadcast query value × support vector, fused
 /// multiply-add), then compares all 32 scores of each query with its current k-th best; only winners leave
 /// the vector path. Supports are processed in L2-sized tiles shared by a group of queries, and the full
 /// Q×N score matrix is never stored.
@@ -18,9 +18,10 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
 {
     private const int Lanes = 16;           // floats per Vector512
     private const int QueryGroup = 6;       // queries per micro-kernel
+    private const int BlocksPerKernel = 4;  // blocks of 16 supports per micro-kernel
     private const int TileBytes = 192 * 1024;
 
-    private readonly float[] _blocked;      // blocks (even count) × D × 16
+    private readonly float[] _blocked;      // blocks (a multiple of BlocksPerKernel) × D × 16
     private readonly int _blocks;
 
     public CpuCosineIndex(ReadOnlySpan<float> x, int n, int d)
@@ -30,7 +31,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
         Check.Length(x, (long)n * d, nameof(x));
         Count = n;
         Dim = d;
-        _blocks = ((n + Lanes - 1) / Lanes + 1) / 2 * 2;
+        _blocks = ((n + Lanes - 1) / Lanes + BlocksPerKernel - 1) / BlocksPerKernel * BlocksPerKernel;
         _blocked = GC.AllocateArray<float>(_blocks * d * Lanes, pinned: true);
         var row = new float[d];
         for (int s = 0; s < n; s++)
@@ -73,7 +74,8 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
         int threads = Environment.ProcessorCount;
         if (groups >= 2 * threads || _blocks < 8 * threads)
         {
-            int chunk = Math.Max(1, Math.Min(8, groups / (threads * 4)));
+            // Few, large tasks (two per thread): each streams the support set once for all its query groups.
+            int chunk = Math.Max(1, (groups + threads * 2 - 1) / (threads * 2));
             int tasks = (groups + chunk - 1) / chunk;
             Parallel.For(0, tasks, t =>
             {
@@ -86,7 +88,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
         else
         {
             int parts = threads;
-            int per = (_blocks / 2 + parts - 1) / parts * 2;
+            int per = (_blocks / BlocksPerKernel + parts - 1) / parts * BlocksPerKernel;
             var states = new FloatTopK[parts];
             Parallel.For(0, parts, part =>
             {
@@ -101,10 +103,11 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
         return result;
     }
 
-    /// <summary>Query groups [g0, g1) against support blocks [b0, b1) (an even range), tile by tile.</summary>
+    /// <summary>Query groups [g0, g1) against support blocks [b0, b1) (whole micro-kernels), tile by tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScanRange(float[] qs, int g0, int g1, int b0, int b1, FloatTopK state)
     {
-        int tileBlocks = Math.Max(2, TileBytes / (Dim * Lanes * sizeof(float)) / 2 * 2);
+        int tileBlocks = Math.Max(BlocksPerKernel, TileBytes / (Dim * Lanes * sizeof(float)) / BlocksPerKernel * BlocksPerKernel);
         fixed (float* sup = _blocked)
         fixed (float* qp = qs)
         {
@@ -112,51 +115,70 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
             {
                 int t1 = Math.Min(b1, t0 + tileBlocks);
                 for (int g = g0; g < g1; g++)
-                    for (int b = t0; b < t1; b += 2)
+                    for (int b = t0; b < t1; b += BlocksPerKernel)
                         MicroKernel(qp + (long)g * QueryGroup * Dim, sup + (long)b * Dim * Lanes, b, state, (g - g0) * QueryGroup);
             }
         }
     }
 
-    /// <summary>6 queries × 32 supports (blocks b and b+1) of dot products, then the top-k check.</summary>
+    /// <summary>6 queries × 64 supports (blocks b .. b+3) of dot products, then the top-k check.</summary>
+    [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MicroKernel(float* q, float* s, int block, FloatTopK state, int row)
     {
         // The dot products go through memory so that no call is live across the FMA loop: otherwise the JIT
-        // spills the 12 accumulators to the stack on every iteration.
-        float* scores = stackalloc float[QueryGroup * 2 * Lanes];
+        // spills the accumulators to the stack on every iteration.
+        float* scores = stackalloc float[QueryGroup * BlocksPerKernel * Lanes];
         DotProducts(q, s, Dim, scores);
         for (int i = 0; i < QueryGroup; i++)
-            Consider(state, row + i, block, Vector512.Load(scores + i * 2 * Lanes), Vector512.Load(scores + i * 2 * Lanes + Lanes));
+        {
+            float* r = scores + i * BlocksPerKernel * Lanes;
+            Consider(state, row + i, block, Vector512.Load(r), Vector512.Load(r + Lanes));
+            Consider(state, row + i, block + 2, Vector512.Load(r + 2 * Lanes), Vector512.Load(r + 3 * Lanes));
+        }
     }
 
-    /// <summary>scores[i·32 + l] = dot(query i, support l of the two blocks at s), for 6 queries.</summary>
+    /// <summary>
+    /// scores[i·64 + l] = dot(query i, support l of the four blocks at s), for 6 queries: 24 accumulators,
+    /// 4 support loads and 6 broadcasts per dimension for 24 fused multiply-adds.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotProducts(float* q, float* s, int d, float* scores)
     {
         float* q0 = q, q1 = q + d, q2 = q + 2 * d, q3 = q + 3 * d, q4 = q + 4 * d, q5 = q + 5 * d;
-        float* s0 = s, s1 = s + d * Lanes;
-        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default,
-            a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        float* s0 = s, s1 = s + d * Lanes, s2 = s + 2 * d * Lanes, s3 = s + 3 * d * Lanes;
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a10 = default, a11 = default, a12 = default, a13 = default, a20 = default, a21 = default, a22 = default, a23 = default, a30 = default, a31 = default, a32 = default, a33 = default, a40 = default, a41 = default, a42 = default, a43 = default, a50 = default, a51 = default, a52 = default, a53 = default;
         for (int j = 0; j < d; j++)
         {
             var v0 = Vector512.Load(s0 + j * Lanes);
             var v1 = Vector512.Load(s1 + j * Lanes);
-            var x = Vector512.Create(q0[j]);
+            var v2 = Vector512.Load(s2 + j * Lanes);
+            var v3 = Vector512.Load(s3 + j * Lanes);
+            Vector512<float> x;
+            x = Vector512.Create(q0[j]);
             a00 = Vector512.FusedMultiplyAdd(x, v0, a00); a01 = Vector512.FusedMultiplyAdd(x, v1, a01);
+            a02 = Vector512.FusedMultiplyAdd(x, v2, a02); a03 = Vector512.FusedMultiplyAdd(x, v3, a03);
             x = Vector512.Create(q1[j]);
             a10 = Vector512.FusedMultiplyAdd(x, v0, a10); a11 = Vector512.FusedMultiplyAdd(x, v1, a11);
+            a12 = Vector512.FusedMultiplyAdd(x, v2, a12); a13 = Vector512.FusedMultiplyAdd(x, v3, a13);
             x = Vector512.Create(q2[j]);
             a20 = Vector512.FusedMultiplyAdd(x, v0, a20); a21 = Vector512.FusedMultiplyAdd(x, v1, a21);
+            a22 = Vector512.FusedMultiplyAdd(x, v2, a22); a23 = Vector512.FusedMultiplyAdd(x, v3, a23);
             x = Vector512.Create(q3[j]);
             a30 = Vector512.FusedMultiplyAdd(x, v0, a30); a31 = Vector512.FusedMultiplyAdd(x, v1, a31);
+            a32 = Vector512.FusedMultiplyAdd(x, v2, a32); a33 = Vector512.FusedMultiplyAdd(x, v3, a33);
             x = Vector512.Create(q4[j]);
             a40 = Vector512.FusedMultiplyAdd(x, v0, a40); a41 = Vector512.FusedMultiplyAdd(x, v1, a41);
+            a42 = Vector512.FusedMultiplyAdd(x, v2, a42); a43 = Vector512.FusedMultiplyAdd(x, v3, a43);
             x = Vector512.Create(q5[j]);
             a50 = Vector512.FusedMultiplyAdd(x, v0, a50); a51 = Vector512.FusedMultiplyAdd(x, v1, a51);
+            a52 = Vector512.FusedMultiplyAdd(x, v2, a52); a53 = Vector512.FusedMultiplyAdd(x, v3, a53);
         }
-        a00.Store(scores); a01.Store(scores + 16); a10.Store(scores + 32); a11.Store(scores + 48);
-        a20.Store(scores + 64); a21.Store(scores + 80); a30.Store(scores + 96); a31.Store(scores + 112);
-        a40.Store(scores + 128); a41.Store(scores + 144); a50.Store(scores + 160); a51.Store(scores + 176);
+        a00.Store(scores + 0); a01.Store(scores + 16); a02.Store(scores + 32); a03.Store(scores + 48);
+        a10.Store(scores + 64); a11.Store(scores + 80); a12.Store(scores + 96); a13.Store(scores + 112);
+        a20.Store(scores + 128); a21.Store(scores + 144); a22.Store(scores + 160); a23.Store(scores + 176);
+        a30.Store(scores + 192); a31.Store(scores + 208); a32.Store(scores + 224); a33.Store(scores + 240);
+        a40.Store(scores + 256); a41.Store(scores + 272); a42.Store(scores + 288); a43.Store(scores + 304);
+        a50.Store(scores + 320); a51.Store(scores + 336); a52.Store(scores + 352); a53.Store(scores + 368);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

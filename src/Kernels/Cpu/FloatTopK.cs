@@ -22,6 +22,7 @@ internal sealed class FloatTopK
     /// <summary>The score to beat: the k-th best, or -∞ while fewer than k are held.</summary>
     public float Worst(int row) => _filled[row] < _k ? float.NegativeInfinity : _score[row * _k + _k - 1];
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Offer(int row, float score, int index)
     {
         if (!(score > Worst(row))) return;

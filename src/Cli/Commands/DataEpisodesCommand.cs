@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Lshk.Data;
+using Lshk.Data.Episodes;
+using Lshk.Data.Sources;
+
+namespace Lshk.Cli.Commands;
+
+/// <summary><c>lshk data episodes</c>: draws a seeded list of episodes and saves it, so every method is compared on the same ones.</summary>
+internal static class DataEpisodesCommand
+{
+    public static Command Create()
+    {
+        var options = new DataOptions();
+        var part = new Option<string>("--from") { Description = "Classes to draw from: test, validation or train", DefaultValueFactory = _ => "test" };
+        var ways = new Option<int>("--ways") { Description = "N: classes per episode", DefaultValueFactory = _ => 5 };
+        var shots = new Option<int>("--shots") { Description = "K: support images per class", DefaultValueFactory = _ => 1 };
+        var queries = new Option<int>("--queries") { Description = "Q: query images per class", DefaultValueFactory = _ => 15 };
+        var count = new Option<int>("--episodes") { Description = "How many episodes", DefaultValueFactory = _ => 1000 };
+        var mode = new Option<string>("--mode") { Description = "unstructured, or within-group (all N classes from one alphabet)", DefaultValueFactory = _ => "unstructured" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the episodes and of seeded splits", DefaultValueFactory = _ => 1UL };
+        var split = new Option<string?>("--split") { Description = "Class split: the dataset's default, all, A-B/C-D ranges or T/V/E counts" };
+        var validation = new Option<int>("--validation-classes") { Description = "Classes held out of training for validation" };
+        var output = new Option<string>("--out") { Description = "Episode list to write (JSON)", Required = true };
+        var command = new Command("episodes", "Draw N-way K-shot episodes (seeded) and save them for replay");
+        options.AddTo(command);
+        foreach (var o in new Option[] { part, ways, shots, queries, count, mode, seed, split, validation, output }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var spec = options.Spec(parse);
+            var data = options.Loader(parse).LoadFewShot(spec, options.Settings(parse),
+                new SplitOptions(parse.GetValue(split), parse.GetValue(validation), parse.GetValue(seed)));
+            string from = parse.GetValue(part)!;
+            Dataset source = from switch
+            {
+                "test" => data.Test,
+                "validation" => data.Validation ?? throw new ArgumentException("--from validation needs --validation-classes or a split with validation classes"),
+                "train" => data.Train ?? throw new ArgumentException("this split has no training classes"),
+                _ => throw new ArgumentException($"--from must be test, validation or train, not '{from}'"),
+            };
+            var episodeSpec = new EpisodeSpec(parse.GetValue(ways), parse.GetValue(shots), parse.GetValue(queries), EpisodeSpec.ParseMode(parse.GetValue(mode)!));
+            int n = parse.GetValue(count);
+            if (n < 1) throw new ArgumentException($"--episodes must be at least 1, not {n}");
+            var sampler = new EpisodeSampler(source, episodeSpec, parse.GetValue(seed));
+            EpisodeFile.Save(parse.GetValue(output)!, source, episodeSpec, sampler.Seed, sampler.SampleMany(n));
+            Output.Error(parse).WriteLine($"wrote {n} episodes ({episodeSpec}) from {source.Source} to {parse.GetValue(output)}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,83 @@
+namespace Lshk.Data.Episodes;
+
+/// <summary>
+/// Draws N-way K-shot episodes with Q queries per class from a dataset. Episode i is a pure function of
+/// (seed, i) through counter-based random streams: the same seed gives the same episodes on any machine, in any
+/// order, from any number of threads. Within an episode the classes are distinct and, per class, K + Q distinct
+/// images are drawn, the first K as support and the rest as queries, so supports and queries never overlap.
+/// Unstructured episodes draw N classes from all classes; within-group episodes first draw a group uniformly
+/// among the groups with at least N classes, then N of its classes.
+/// </summary>
+public sealed class EpisodeSampler
+{
+    private const ulong EpisodeStream = 0x45504953u; // "EPIS"
+    private readonly Dataset _data;
+    private readonly IReadOnlyList<int[]> _byClass;
+    private readonly int[][] _groupClasses; // eligible groups → their classes
+    private readonly CounterRandom _random;
+
+    public EpisodeSampler(Dataset data, EpisodeSpec spec, ulong seed)
+    {
+        _data = data;
+        Spec = spec;
+        Seed = seed;
+        if (spec.Ways < 1 || spec.Shots < 1 || spec.Queries < 0)
+            throw new ArgumentException($"invalid episode shape: {spec.Ways}-way {spec.Shots}-shot {spec.Queries}-query (ways and shots ≥ 1, queries ≥ 0)");
+        if (spec.Ways > data.ClassCount)
+            throw new ArgumentException($"cannot draw {spec.Ways}-way episodes from {data.Source}: it has only {data.ClassCount} classes");
+        _byClass = data.IndicesByClass();
+        int need = spec.Shots + spec.Queries;
+        for (int c = 0; c < data.ClassCount; c++)
+            if (_byClass[c].Length < need)
+                throw new ArgumentException($"cannot draw {spec.Shots} shots + {spec.Queries} queries from class '{data.ClassNames[c]}' of {data.Source}: it has only {_byClass[c].Length} images");
+        _groupClasses = [];
+        if (spec.Mode == EpisodeMode.WithinGroup)
+        {
+            if (data.ClassGroups is null)
+                throw new ArgumentException($"within-group episodes need class groups (such as Omniglot's alphabets); {data.Source} has none");
+            var groups = Enumerable.Range(0, data.ClassCount).GroupBy(c => data.ClassGroups[c], StringComparer.Ordinal)
+                .Select(g => g.ToArray()).ToArray();
+            _groupClasses = groups.Where(g => g.Length >= spec.Ways).ToArray();
+            if (_groupClasses.Length == 0)
+                throw new ArgumentException($"cannot draw {spec.Ways}-way within-group episodes from {data.Source}: its largest group has {groups.Max(g => g.Length)} classes");
+        }
+        _random = new CounterRandom(seed, EpisodeStream);
+    }
+
+    public EpisodeSpec Spec { get; }
+    public ulong Seed { get; }
+
+    /// <summary>Episode number <paramref name="index"/> of this seed.</summary>
+    public Episode Sample(long index)
+    {
+        var rng = _random.Substream((ulong)index);
+        ulong counter = 0;
+        int ways = Spec.Ways, shots = Spec.Shots, queries = Spec.Queries;
+        int[] pool;
+        if (Spec.Mode == EpisodeMode.WithinGroup)
+            pool = (int[])_groupClasses[rng.Below(counter++, _groupClasses.Length)].Clone();
+        else
+            pool = Enumerable.Range(0, _data.ClassCount).ToArray();
+        rng.PartialShuffle(pool, ways, ref counter);
+        var classes = pool[..ways];
+        var support = new int[ways * shots];
+        var query = new int[ways * queries];
+        for (int j = 0; j < ways; j++)
+        {
+            var images = (int[])_byClass[classes[j]].Clone();
+            rng.PartialShuffle(images, shots + queries, ref counter);
+            Array.Copy(images, 0, support, j * shots, shots);
+            Array.Copy(images, shots, query, j * queries, queries);
+        }
+        return new Episode(classes, support, query);
+    }
+
+    /// <summary>Episodes <paramref name="first"/> … first + count − 1.</summary>
+    public IReadOnlyList<Episode> SampleMany(int count, long first = 0)
+    {
+        if (count < 0) throw new ArgumentException($"episode count {count} is negative");
+        var episodes = new Episode[count];
+        for (int i = 0; i < count; i++) episodes[i] = Sample(first + i);
+        return episodes;
+    }
+}
