@@ -6,7 +6,8 @@ step: forward, prototypical loss of a 60-way 5-shot 5-query episode (batch 600),
 on random images. PyTorch runs in its best CPU form here: torch.set_num_threads(2), channels_last tensors
 (oneDNN convolutions), and Debian's tcmalloc preloaded (the script re-executes itself with
 LD_PRELOAD=libtcmalloc_minimal.so.4 when it is present); it also times the default contiguous (NCHW)
-layout and reports the faster.
+layout once and reports the faster. The machine's speed drifts (shared host), so the script interleaves
+--rounds rounds of [lshk, PyTorch channels_last] and reports every round, the per-round ratio and the medians.
 Run:  /usr/bin/python3 bench/peers/torch_train_bench.py   (needs python3-torch; lshk built in Release)
 """
 import argparse
@@ -31,6 +32,7 @@ def parse_args():
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of lshk then PyTorch")
     ap.add_argument("--lshk", default=peerlib.default_lshk_command(), help="command that runs lshk")
     ap.add_argument("--no-lshk", action="store_true", help="time PyTorch only")
     ap.add_argument("--out", default=os.path.join(peerlib.DEFAULT_OUT_DIR, "train_vs_torch.json"))
@@ -99,30 +101,48 @@ def run_lshk(args):
 
 
 def main():
+    import statistics
     args = ARGS
     torch.set_num_threads(args.threads)
     info = {"torch": torch.__version__, "threads": torch.get_num_threads(), "mkldnn": torch.backends.mkldnn.is_available(),
             "ld_preload": os.environ.get("LD_PRELOAD", "")}
     print(f"PyTorch {info['torch']}, {info['threads']} threads, oneDNN {info['mkldnn']}, LD_PRELOAD={info['ld_preload'] or '-'}")
-    lshk = None if args.no_lshk else run_lshk(args)
-    torch_runs = [time_torch(True, args), time_torch(False, args)]
-    best = max(torch_runs, key=lambda r: r["images_per_s"])
-    rows = []
-    if lshk:
-        rows.append({"who": "lshk (" + lshk["device"] + ")", "images_per_s": lshk["imagesPerSecond"],
-                     "best_images_per_s": lshk["bestImagesPerSecond"], "median_step_s": lshk["medianStepSeconds"],
-                     "peak_ws_mib": lshk["peakWorkingSetBytes"] / 2**20})
-    for r in torch_runs:
-        rows.append({"who": f"PyTorch {r['layout']}", "images_per_s": r["images_per_s"],
-                     "best_images_per_s": r["best_images_per_s"], "median_step_s": r["median_step_s"]})
-    peerlib.print_table(rows, [("who", "trainer", None), ("images_per_s", "images/s", "{:.1f}"),
-                               ("best_images_per_s", "best step img/s", "{:.1f}"),
-                               ("median_step_s", "s/step (median)", "{:.3f}"), ("peak_ws_mib", "peak WS MiB", "{:.0f}")])
-    if lshk:
-        print(f"\nlshk / best PyTorch ({best['layout']}): {lshk['imagesPerSecond'] / best['images_per_s']:.2f}x")
+    contiguous = time_torch(False, args)
+    print(f"PyTorch contiguous (NCHW), once: {contiguous['images_per_s']:.1f} images/s", flush=True)
+    rounds = []
+    for r in range(args.rounds):
+        lshk = None if args.no_lshk else run_lshk(args)
+        channels_last = time_torch(True, args)
+        best = max((channels_last, contiguous), key=lambda t: t["images_per_s"])
+        row = {"round": r + 1, "torch_images_per_s": channels_last["images_per_s"], "torch_median_step_s": channels_last["median_step_s"]}
+        if lshk:
+            row.update({"lshk_images_per_s": lshk["imagesPerSecond"], "lshk_median_step_s": lshk["medianStepSeconds"],
+                        "lshk_peak_ws_mib": lshk["peakWorkingSetBytes"] / 2**20,
+                        "ratio": lshk["imagesPerSecond"] / channels_last["images_per_s"]})
+        rounds.append({"summary": row, "lshk": lshk, "pytorch_channels_last": channels_last})
+        print(f"round {r + 1}: " + (f"lshk {row['lshk_images_per_s']:.1f} img/s, " if lshk else "")
+              + f"PyTorch channels_last {row['torch_images_per_s']:.1f} img/s"
+              + (f", ratio {row['ratio']:.2f}x" if lshk else ""), flush=True)
+    rows = [r["summary"] for r in rounds]
+    print()
+    peerlib.print_table(rows, [("round", "round", None), ("lshk_images_per_s", "lshk img/s", "{:.1f}"),
+                               ("torch_images_per_s", "PyTorch img/s", "{:.1f}"), ("ratio", "lshk/PyTorch", "{:.2f}"),
+                               ("lshk_median_step_s", "lshk s/step", "{:.3f}"),
+                               ("torch_median_step_s", "PyTorch s/step", "{:.3f}"),
+                               ("lshk_peak_ws_mib", "lshk peak WS MiB", "{:.0f}")])
+    summary = {"torch_median_images_per_s": statistics.median(r["torch_images_per_s"] for r in rows),
+               "torch_contiguous_images_per_s": contiguous["images_per_s"]}
+    if not args.no_lshk:
+        summary["lshk_median_images_per_s"] = statistics.median(r["lshk_images_per_s"] for r in rows)
+        summary["median_ratio"] = statistics.median(r["ratio"] for r in rows)
+        summary["min_ratio"] = min(r["ratio"] for r in rows)
+        print(f"\nmedian lshk {summary['lshk_median_images_per_s']:.1f} img/s, PyTorch (channels_last) "
+              f"{summary['torch_median_images_per_s']:.1f} img/s; ratio median {summary['median_ratio']:.2f}x, "
+              f"lowest {summary['min_ratio']:.2f}x")
     peerlib.write_json(args.out, {"benchmark": "train_vs_torch", "machine": peerlib.machine_info(), "torch": info,
                                   "batch": args.batch, "shots": args.shots, "queries": args.queries,
-                                  "steps": args.steps, "warmup": args.warmup, "lshk": lshk, "pytorch": torch_runs})
+                                  "steps": args.steps, "warmup": args.warmup, "rounds": rounds,
+                                  "pytorch_contiguous": contiguous, "summary": summary})
 
 
 if __name__ == "__main__":

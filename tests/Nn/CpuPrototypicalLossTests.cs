@@ -23,6 +23,29 @@ public class CpuPrototypicalLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFi
     }
 
     [Fact]
+    public void DirectionalDerivativeOfTheFloat32LossMatchesItsGradient()
+    {
+        var ops = fx.Ops;
+        var ep = new EpisodeShape(4, 2, 2, 6);
+        double[] e = TestData.Uniform(2, ep.Batch * ep.Dim), v = TestData.Uniform(3, e.Length);
+        using var grad = ops.Allocate(e.Length);
+        // the loss comes back as a float: rounding (~1e-7 relative) and curvature (O(eps²)) bound the agreement to ~2e-3
+        const double eps = 3e-3;
+
+        double Loss(double sign)
+        {
+            using var be = ops.Upload(e.Select((x, i) => x + sign * eps * v[i]).ToArray());
+            return ops.PrototypicalLoss(be, ep, grad).Loss;
+        }
+
+        double numeric = (Loss(1) - Loss(-1)) / (2 * eps);
+        using var b0 = ops.Upload(e);
+        ops.PrototypicalLoss(b0, ep, grad);
+        double analytic = Dot(grad.ToArray(), v);
+        Assert.True(Math.Abs(numeric - analytic) <= 3e-3 * Math.Abs(analytic), $"numeric {numeric}, analytic {analytic}");
+    }
+
+    [Fact]
     public void SeparatedClassesGiveTinyLossAndFullAccuracy()
     {
         var ops = fx.Ops;

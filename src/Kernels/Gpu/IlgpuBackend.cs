@@ -277,6 +277,9 @@ public sealed class IlgpuBackend : IComputeBackend
 
     internal object Gate => _gate;
 
+    /// <summary>The accelerator, for the neural-net operations (<see cref="Nn.Gpu.IlgpuNnOps"/>) that share it.</summary>
+    internal Accelerator Accelerator => _accelerator;
+
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     internal void Synchronize() => _accelerator.Synchronize();

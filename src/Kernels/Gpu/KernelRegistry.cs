@@ -6,9 +6,9 @@ namespace Lshk.Kernels.Gpu;
 /// <summary>
 /// The single list of GPU kernels. The backend loads kernels only from these fields, the PTX compiler compiles
 /// <see cref="All"/>, and a test checks that every <see cref="GpuKernelAttribute"/> method appears here.
-/// Generic kernels appear once per instantiation.
+/// Generic kernels appear once per instantiation. The neural-net kernels are listed in KernelRegistry.Nn.cs.
 /// </summary>
-internal static class KernelRegistry
+internal static partial class KernelRegistry
 {
     public static readonly Action<ProjectionArgs, ArrayView<float>> Project = ProjectionKernels.Project;
     public static readonly Action<ProjectionArgs, ArrayView<uint>> ProjectPack = ProjectionKernels.ProjectPack;
@@ -19,11 +19,16 @@ internal static class KernelRegistry
     public static readonly Action<MajorityArgs> MajorityCodes = PrototypeKernels.MajorityCodes;
     public static readonly Action<ClassMeanArgs> ClassMeans = PrototypeKernels.ClassMeans;
 
-    /// <summary>Every kernel above, by field name, in declaration order.</summary>
-    public static IReadOnlyList<(string Name, MethodInfo Method)> All { get; } =
+    /// <summary>
+    /// Every kernel of the registry (all its parts), by field name, in declaration order. Built on first use, after
+    /// every field of every part is initialised.
+    /// </summary>
+    public static IReadOnlyList<(string Name, MethodInfo Method)> All => AllKernels.Value;
+
+    private static readonly Lazy<IReadOnlyList<(string Name, MethodInfo Method)>> AllKernels = new(() =>
         typeof(KernelRegistry).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => typeof(Delegate).IsAssignableFrom(f.FieldType))
             .OrderBy(f => f.MetadataToken)
             .Select(f => (f.Name, ((Delegate)f.GetValue(null)!).Method))
-            .ToArray();
+            .ToArray());
 }

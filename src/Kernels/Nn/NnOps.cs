@@ -12,6 +12,7 @@ public static class NnOps
     public static INnOps For(IComputeBackend backend, int cpuThreads = 0) => backend switch
     {
         global::Lshk.Kernels.Cpu.CpuBackend => new CpuNnOps(cpuThreads),
+        global::Lshk.Kernels.Gpu.IlgpuBackend ilgpu => new Gpu.IlgpuNnOps(ilgpu),
         _ => throw new ArgumentException($"no neural-net operations for the {backend.Device.Backend} backend"),
     };
 }

@@ -501,9 +501,22 @@ internal sealed unsafe class CpuConv2d
     private static void PadInto(float* source, in Grid g, float* padded)
     {
         for (int c = 0; c < g.InC; c++)
-            for (int ih = 0; ih < g.H; ih++)
-                new ReadOnlySpan<float>(source + ((long)c * g.H + ih) * g.W, g.W)
-                    .CopyTo(new Span<float>(padded + (long)c * g.Plane + (ih + g.Pad) * g.Wp + g.Pad, g.W));
+        {
+            float* src = source + (long)c * g.H * g.W;
+            float* dst = padded + (long)c * g.Plane + g.Pad * g.Wp + g.Pad;
+            for (int ih = 0; ih < g.H; ih++) CopyRow(src + ih * g.W, dst + ih * g.Wp, g.W);
+        }
+    }
+
+    /// <summary>dst[i] = src[i] for i &lt; n, 16 at a time with masked loads and stores (rows here are short).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow(float* src, float* dst, int n)
+    {
+        for (int i = 0; i < n; i += 16)
+        {
+            var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n - i)).AsSingle();
+            Avx512F.MaskStore(dst + i, mask, Avx512F.MaskLoad(src + i, mask, Vector512<float>.Zero));
+        }
     }
 
     /// <summary>offsets[t] for tap t = (c, kh, kw): c·plane + kh·Wp + kw.</summary>

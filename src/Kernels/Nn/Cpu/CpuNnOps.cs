@@ -1,3 +1,5 @@
+using static Lshk.Kernels.Nn.NnChecks;
+
 namespace Lshk.Kernels.Nn.Cpu;
 
 /// <summary>
@@ -112,16 +114,6 @@ public sealed unsafe class CpuNnOps : INnOps
             Ptr(bn.WeightGrad), Ptr(bn.BiasGrad));
     }
 
-    internal static void ValidateBatchNorm(in Nchw shape, in BatchNormBuffers bn, float momentum, float epsilon, bool training)
-    {
-        shape.Validate();
-        bn.Validate(shape.Channels);
-        if (!(momentum >= 0f && momentum <= 1f)) throw new ArgumentException($"batch norm momentum must be in [0, 1] (got {momentum})");
-        if (!(epsilon > 0f)) throw new ArgumentException($"batch norm epsilon must be positive (got {epsilon})");
-        if (training && (long)shape.Batch * shape.Plane < 2)
-            throw new ArgumentException($"batch norm in training mode needs more than 1 value per channel (input {shape})");
-    }
-
     // ------------------------------------------------------------------ activations, pooling, dropout
 
     public void ReluForward(NnBuffer x, NnBuffer y, int count)
@@ -154,13 +146,6 @@ public sealed unsafe class CpuNnOps : INnOps
         Expect(dy, inputShape.Pooled.Length, "max-pool output gradient");
         Expect(dx, inputShape.Length, "max-pool input gradient");
         _maxPool.Backward(inputShape, Ptr(x), Ptr(dy), Ptr(dx));
-    }
-
-    internal static void ValidatePool(in Nchw inputShape)
-    {
-        inputShape.Validate();
-        if (inputShape.Height < 2 || inputShape.Width < 2)
-            throw new ArgumentException($"2×2 max-pooling needs an input of at least 2×2 (got {inputShape})");
     }
 
     public void DropoutForward(NnBuffer x, NnBuffer y, int count, in DropoutMask mask)
@@ -308,17 +293,6 @@ public sealed unsafe class CpuNnOps : INnOps
         return buffer is CpuNnBuffer cpu
             ? cpu.Pointer
             : throw new ArgumentException($"a {buffer.GetType().Name} cannot be used by the CPU operations (allocate it with CpuNnOps)");
-    }
-
-    internal static void Expect(NnBuffer buffer, long length, string name)
-    {
-        if (buffer.Length != length) throw new ArgumentException($"{name} has {buffer.Length} values, expected {length}");
-    }
-
-    internal static void ExpectAtLeast(NnBuffer buffer, long length, string name)
-    {
-        if (length < 0 || buffer.Length < length)
-            throw new ArgumentException($"{name} has {buffer.Length} values, at least {length} needed");
     }
 
     public void Dispose()

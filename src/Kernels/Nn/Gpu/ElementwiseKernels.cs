@@ -1,0 +1,56 @@
+using ILGPU;
+using Lshk.Kernels.Gpu;
+
+namespace Lshk.Kernels.Nn.Gpu;
+
+/// <summary>Element-wise maps over Count values: a → b (and c when a third operand is needed).</summary>
+internal readonly struct ElementwiseArgs(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int count, float value)
+{
+    public readonly ArrayView<float> A = a;
+    public readonly ArrayView<float> B = b;
+    public readonly ArrayView<float> C = c;
+    public readonly int Count = count;
+    public readonly float Value = value;
+}
+
+internal readonly struct DropoutArgs(ArrayView<float> x, ArrayView<float> y, int count, ulong key, uint threshold, float scale)
+{
+    public readonly ArrayView<float> X = x;
+    public readonly ArrayView<float> Y = y;
+    public readonly int Count = count;
+    public readonly ulong Key = key;
+    public readonly uint Threshold = threshold;
+    public readonly float Scale = scale;
+}
+
+internal static class ElementwiseKernels
+{
+    /// <summary>a[i] = value.</summary>
+    [GpuKernel]
+    public static void Fill(ElementwiseArgs a)
+    {
+        for (int i = Threads.Global; i < a.Count; i += Threads.Total) a.A[i] = a.Value;
+    }
+
+    /// <summary>b[i] = max(a[i], 0).</summary>
+    [GpuKernel]
+    public static void ReluForward(ElementwiseArgs a)
+    {
+        for (int i = Threads.Global; i < a.Count; i += Threads.Total) a.B[i] = a.A[i] > 0f ? a.A[i] : 0f;
+    }
+
+    /// <summary>c[i] = b[i] where a[i] &gt; 0 (a is the forward output, b the output gradient), else 0.</summary>
+    [GpuKernel]
+    public static void ReluBackward(ElementwiseArgs a)
+    {
+        for (int i = Threads.Global; i < a.Count; i += Threads.Total) a.C[i] = a.A[i] > 0f ? a.B[i] : 0f;
+    }
+
+    /// <summary>y[i] = x[i]·scale where <see cref="DropoutMask.Keeps(ulong, uint, long)"/> keeps i, else 0 — the CPU's mask.</summary>
+    [GpuKernel]
+    public static void Dropout(DropoutArgs a)
+    {
+        for (int i = Threads.Global; i < a.Count; i += Threads.Total)
+            a.Y[i] = DropoutMask.Keeps(a.Key, a.Threshold, i) ? a.X[i] * a.Scale : 0f;
+    }
+}

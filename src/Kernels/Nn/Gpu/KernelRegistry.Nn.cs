@@ -1,0 +1,34 @@
+using Lshk.Kernels.Nn.Gpu;
+
+namespace Lshk.Kernels.Gpu;
+
+/// <summary>The neural-net kernels (see <see cref="IlgpuNnOps"/>), in the single registry the PTX check compiles.</summary>
+internal static partial class KernelRegistry
+{
+    public static readonly Action<ConvArgs> ConvForward = ConvKernels.Forward;
+    public static readonly Action<ConvArgs> ConvBackwardData = ConvKernels.BackwardData;
+    public static readonly Action<ConvGradArgs> ConvWeightPartials = ConvKernels.WeightPartials;
+    public static readonly Action<ConvGradArgs> ConvBiasPartials = ConvKernels.BiasPartials;
+    public static readonly Action<ReduceArgs> ReducePartials = ConvKernels.ReducePartials;
+    public static readonly Action<PlaneSumsArgs> NormStatisticsPartials = NormKernels.StatisticsPartials;
+    public static readonly Action<ChannelArgs> NormStatisticsFinish = NormKernels.StatisticsFinish;
+    public static readonly Action<ChannelArgs> NormSavedScaleShift = NormKernels.SavedScaleShift;
+    public static readonly Action<ChannelArgs> NormInferenceScaleShift = NormKernels.InferenceScaleShift;
+    public static readonly Action<ChannelMapArgs> NormApply = NormKernels.Apply;
+    public static readonly Action<PlaneSumsArgs> NormGradientPartials = NormKernels.GradientPartials;
+    public static readonly Action<ChannelArgs> NormGradientFinish = NormKernels.GradientFinish;
+    public static readonly Action<ChannelMapArgs> NormBackwardApply = NormKernels.BackwardApply;
+    public static readonly Action<PoolArgs> PoolForward = PoolKernels.Forward;
+    public static readonly Action<PoolArgs> PoolFusedPartials = PoolKernels.FusedPartials;
+    public static readonly Action<PoolArgs> PoolBackward = PoolKernels.Backward;
+    public static readonly Action<ElementwiseArgs> Fill = ElementwiseKernels.Fill;
+    public static readonly Action<ElementwiseArgs> ReluForward = ElementwiseKernels.ReluForward;
+    public static readonly Action<ElementwiseArgs> ReluBackward = ElementwiseKernels.ReluBackward;
+    public static readonly Action<DropoutArgs> Dropout = ElementwiseKernels.Dropout;
+    public static readonly Action<OptimiserArgs> Adam = OptimiserKernels.Adam;
+    public static readonly Action<OptimiserArgs> Sgd = OptimiserKernels.Sgd;
+    public static readonly Action<LossArgs> LossPrototypes = LossKernels.Prototypes;
+    public static readonly Action<LossArgs> LossScores = LossKernels.Scores;
+    public static readonly Action<LossArgs> LossQueryGradient = LossKernels.QueryGradient;
+    public static readonly Action<LossArgs> LossSupportGradient = LossKernels.SupportGradient;
+}
