@@ -56,7 +56,7 @@ internal static class EnrollCommand
                     var items = EnrollOptions.SupportItemsFrom(supportDir!, embedder, preprocessing);
                     var hyperplanes = Hyperplanes.Generate(hashing.Family, hashing.Planes, embedder.Dim, hashing.Seed);
                     index = SupportIndex.Create(backend, embedder.Checksum, hyperplanes, hashing.Center, items);
-                    err.WriteLine($"enrolled {index.Count} images of {index.ClassCount} classes with {hashing.Describe()} on {backend.Device.Name}");
+                    err.WriteLine($"enrolled {index.Count} images of {index.ClassCount} classes on {backend.Device.Name} with {hashing.Describe()}");
                 }
                 else
                 {
