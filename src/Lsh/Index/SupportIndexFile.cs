@@ -35,7 +35,8 @@ namespace Lshk.Lsh.Index;
 /// Reading checks, in order: magic, version, header values, that the file length is exactly what the header
 /// describes, the trailing SHA-256, then the content (class ids in range, every class used, names unique,
 /// finite floats, unused code bits zero). Any failure is an <see cref="IndexFormatException"/>. The file is
-/// written by the caller to a temporary name and renamed (the CLI uses AtomicFile).
+/// written by the caller to a temporary name and renamed (the CLI uses AtomicFile); it is read whole into memory,
+/// so an index is limited to 2 GiB (about 7 million 64-d items with 256-bit codes).
 /// </summary>
 public static class SupportIndexFile
 {
@@ -154,8 +155,6 @@ public static class SupportIndexFile
         if (expected != bytes.Length)
             throw Bad(source, $"inconsistent sizes: the header describes {expected} bytes ({count} items, {classes} classes, " +
                               $"{bits} planes, dimension {dim}) but the file has {bytes.Length}{(expected > bytes.Length ? " (truncated?)" : "")}");
-        if (4L * count * dim > Array.MaxLength || (long)bits * dim > Array.MaxLength)
-            throw Bad(source, $"{count}×{dim} embeddings are too many to load");
         if (!SHA256.HashData(bytes[..end]).AsSpan().SequenceEqual(bytes[end..]))
             throw Bad(source, "checksum mismatch: the file is corrupt");
 
