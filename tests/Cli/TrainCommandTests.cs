@@ -95,6 +95,8 @@ public class TrainCommandTests
             Assert.True(child.ExitCode == 0, all + child.StandardError.ReadToEnd());
             Assert.Contains("resumed from", all);
         }
+        // The unfinished temporary file of the first kill was cleaned up on resuming.
+        Assert.DoesNotContain(Directory.GetFiles(dir.Path), f => f.EndsWith(".tmp", StringComparison.Ordinal));
         Assert.Equal(File.ReadAllBytes(reference), File.ReadAllBytes(model));
     }
 

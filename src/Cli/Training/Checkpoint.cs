@@ -112,6 +112,51 @@ public static class Checkpoint
             Double("lshk.checkpoint.training_seconds"));
     }
 
+    /// <summary>
+    /// Deletes the temporary files a killed run left while writing <paramref name="path"/> (AtomicFile names them
+    /// ".NAME.PID.GUID.tmp"); files of processes still alive are left alone. Returns how many were deleted.
+    /// </summary>
+    public static int RemoveStaleTemporaries(string path)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", prefix = "." + Path.GetFileName(path) + ".";
+        if (!Directory.Exists(folder)) return 0;
+        int removed = 0;
+        foreach (string file in Directory.EnumerateFiles(folder, prefix + "*.tmp"))
+        {
+            string[] parts = Path.GetFileName(file)[prefix.Length..].Split('.');
+            if (parts.Length != 3 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || Alive(pid)) continue;
+            try
+            {
+                File.Delete(file);
+                removed++;
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return removed;
+    }
+
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false; // no such process
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private static Dropout[] Dropouts(EpisodeTraining run) => run.Network.Layers.OfType<Dropout>().ToArray();
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -46,6 +46,8 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
         double spent = 0;
         if (plan.Resume && plan.CheckpointPath is { } ckpt)
         {
+            int stale = Checkpoint.RemoveStaleTemporaries(ckpt) + Checkpoint.RemoveStaleTemporaries(plan.Output);
+            if (stale > 0) reporter.Message($"removed {stale} unfinished temporary file(s) of an interrupted run");
             if (File.Exists(ckpt))
             {
                 var progress = Checkpoint.Restore(ckpt, run);
