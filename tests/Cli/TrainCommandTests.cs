@@ -82,8 +82,9 @@ public class TrainCommandTests
         Assert.Equal(4, CheckpointEpisode(checkpoint));
         Assert.Contains(Directory.GetFiles(dir.Path), f => Path.GetFileName(f).StartsWith(".model.safetensors.ckpt.", StringComparison.Ordinal));
 
-        // 2: resumed, then killed between checkpoints, right after the one of episode 12.
-        using (var child = Child(Args(model, "--resume")))
+        // 2: resumed, then killed between checkpoints, right after the one of episode 12 (the hook slows the episodes
+        // down so that the kill surely comes before the next checkpoint).
+        using (var child = Child(Args(model, "--resume", "--debug-episode-pause-ms", "300")))
             KillAfter(child, "checkpoint: saved episode 12");
         Assert.Equal(12, CheckpointEpisode(checkpoint));
 

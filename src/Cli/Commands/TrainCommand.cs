@@ -22,6 +22,12 @@ internal static class TrainCommand
     /// <summary>Default budget when neither --episodes nor --minutes is given.</summary>
     public const double DefaultMinutes = 12;
 
+    /// <summary>
+    /// Background characters held out for validation by default: 64 of 964 (6.6%; the rest, ×4 by rotation, train),
+    /// enough for 20-way validation episodes with a few thousand query images.
+    /// </summary>
+    public const int OmniglotValidationClasses = 64;
+
     public static Command Create()
     {
         var data = new Option<string>("--data")
@@ -51,16 +57,20 @@ internal static class TrainCommand
         var minutes = new Option<double?>("--minutes") { Description = $"Budget: minutes of training (default {DefaultMinutes} when --episodes is not given either)" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of initialisation, episodes and dropout", DefaultValueFactory = _ => 1UL };
         var output = new Option<string>("--out") { Description = "Model file to write (.safetensors): the best validated model", DefaultValueFactory = _ => "model.safetensors" };
-        var validationClasses = new Option<int>("--validation-classes")
+        var validationClasses = new Option<int?>("--validation-classes")
         {
-            Description = "Training classes held out for validation (Omniglot: background characters, before rotation)",
-            DefaultValueFactory = _ => 64,
+            Description = $"Training classes held out for validation (default: {OmniglotValidationClasses} Omniglot background characters, before " +
+                          "rotation; 0 for other datasets, whose split may hold validation classes of its own)",
         };
         var validateEvery = new Option<int>("--validate-every") { Description = "Validate every N episodes (0: never; the final model is kept)", DefaultValueFactory = _ => 500 };
         var validationEpisodes = new Option<int>("--validation-episodes") { Description = "Seeded episodes per validation task (5- and 20-way 1-shot)", DefaultValueFactory = _ => 200 };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file or folder (default: OUT.ckpt)" };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every N episodes (0: never)", DefaultValueFactory = _ => 500 };
-        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint (when it exists) exactly where it stopped" };
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "Continue from the checkpoint (when it exists) exactly where it stopped: with an --episodes budget, on the CPU " +
+                          "with the same thread count, the model ends bit-identical to an uninterrupted run's (a --minutes budget counts the time already spent)",
+        };
         var log = new Option<string?>("--log") { Description = "Per-interval CSV log of the run" };
         var logEvery = new Option<int>("--log-every") { Description = "Episodes per log interval (CSV row; progress line when not on a terminal)", DefaultValueFactory = _ => 100 };
         var summaryEpisodes = new Option<int>("--summary-episodes") { Description = "Test episodes per task in the final cosine-vs-LSH summary (0: skip it)", DefaultValueFactory = _ => 200 };
@@ -68,13 +78,14 @@ internal static class TrainCommand
         var noCache = new Option<bool>("--no-cache") { Description = "Read the dataset's source files, not the cache" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Dataset cache folder" };
         var pause = new Option<int>("--debug-checkpoint-pause-ms") { Hidden = true, Description = "Test hook: pause half-way through writing each checkpoint" };
+        var episodePause = new Option<int>("--debug-episode-pause-ms") { Hidden = true, Description = "Test hook: pause after each episode" };
         var device = CommonOptions.Device();
 
         var command = new Command("train", "Train the embedding network on few-shot episodes (prototypical loss), keep the best validated model")
         {
             data, split, ways, shots, queries, loss, layers, filters, dropout, lr, schedule, episodes, minutes, seed, output,
             validationClasses, validateEvery, validationEpisodes, checkpoint, checkpointEvery, resume, log, logEvery,
-            summaryEpisodes, threads, noCache, cacheDir, pause, device,
+            summaryEpisodes, threads, noCache, cacheDir, pause, episodePause, device,
         };
         command.SetAction(parse =>
         {
@@ -95,7 +106,8 @@ internal static class TrainCommand
             var spec = DatasetSpec.Parse(parse.GetValue(data)!);
             var settings = new TrainSettings(spec.Id, new ConvNetConfig(parse.GetValue(layers), parse.GetValue(filters), parse.GetValue(dropout)),
                 parse.GetValue(ways), parse.GetValue(shots), parse.GetValue(queries), parse.GetValue(loss)!.Trim().ToLowerInvariant(),
-                parse.GetValue(lr), scheduleText, parse.GetValue(seed), parse.GetValue(validationClasses), parse.GetValue(validateEvery),
+                parse.GetValue(lr), scheduleText, parse.GetValue(seed),
+                parse.GetValue(validationClasses) ?? (spec.Name == DatasetName.Omniglot ? OmniglotValidationClasses : 0), parse.GetValue(validateEvery),
                 parse.GetValue(validationEpisodes));
             settings.Validate();
             string outPath = Path.GetFullPath(parse.GetValue(output)!);
@@ -124,37 +136,34 @@ internal static class TrainCommand
                               $"Adam lr {settings.LearningRate} ({settings.Schedule}), seed {settings.Seed}; budget " +
                               string.Join(" or ", new[] { episodeBudget is { } e ? $"{e} episodes" : null, minuteBudget is { } m ? $"{m} minutes" : null }.Where(s => s is not null)));
 
-            var validation = few.Validation is { } v && settings.ValidateEvery > 0
+            var validation = few.Validation is { ClassCount: >= 5 } v && settings.ValidateEvery > 0
                 ? new FewShotTasks(v, [(5, 1), (20, 1)], settings.ValidationEpisodes, 15, settings.Seed ^ 0x56414C49UL)
                 : null;
+            if (validation is null)
+                console.WriteLine(settings.ValidateEvery == 0 ? "validation: off (--validate-every 0); the final model is kept"
+                    : "validation: off (fewer than 5 validation classes; see --validation-classes); the final model is kept");
             var plan = new RunPlan(outPath, episodeBudget, minuteBudget, checkpointPath, parse.GetValue(checkpointEvery), parse.GetValue(resume),
                 parse.GetValue(logEvery), spec.Id, new ImagePreprocessing(network.InputSize, network.InputChannels, spec.Name == DatasetName.Omniglot),
-                parse.GetValue(pause));
+                parse.GetValue(pause), parse.GetValue(episodePause));
             using var csv = parse.GetValue(log) is { } logPath
                 ? new TrainLog(logPath, validation?.Tasks.Select(t => t.Name).ToArray() ?? [], ResumeEpisode(plan))
                 : null;
 
-            TrainRunner runner;
             bool live = console.Profile.Capabilities.Interactive;
-            if (live)
-            {
-                runner = null!;
+            var liveReporter = live ? new LiveReporter(console) : null;
+            var runner = new TrainRunner(run, plan, validation, liveReporter ?? (ITrainReporter)new LineReporter(console), csv);
+            if (liveReporter is not null)
                 console.Progress()
                     .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
                         new ElapsedTimeColumn(), new RemainingTimeColumn())
                     .Start(ctx =>
                     {
-                        var task = ctx.AddTask("training", maxValue: 1.0);
-                        runner = new TrainRunner(run, plan, validation, new LiveReporter(console, task), csv);
+                        liveReporter.Task = ctx.AddTask("training", maxValue: 1.0);
                         runner.Run();
-                        task.Value = task.MaxValue;
+                        liveReporter.Task.Value = liveReporter.Task.MaxValue;
                     });
-            }
             else
-            {
-                runner = new TrainRunner(run, plan, validation, new LineReporter(console), csv);
                 runner.Run();
-            }
             console.WriteLine($"trained {run.Episode} episodes in {runner.TrainingSeconds:F1} s ({runner.TrainingSeconds / Math.Max(1, run.Episode):F3} s/episode); " +
                               (runner.BestScore is { } best ? $"best validation {best:P2} at episode {runner.BestEpisode}; " : "") + $"model: {outPath}");
 
@@ -220,12 +229,15 @@ internal static class TrainCommand
     }
 
     /// <summary>A live progress bar on a terminal.</summary>
-    private sealed class LiveReporter(IAnsiConsole console, ProgressTask task) : ITrainReporter
+    private sealed class LiveReporter(IAnsiConsole console) : ITrainReporter
     {
+        public ProgressTask? Task { get; set; }
+
         public void Episode(long episode, double fraction, float loss, float accuracy, double imagesPerSecond)
         {
-            task.Description = $"episode {episode}  loss {loss:F3}  acc {accuracy:P1}  {imagesPerSecond:F0} img/s";
-            task.Value = fraction;
+            if (Task is null) return;
+            Task.Description = $"episode {episode}  loss {loss:F3}  acc {accuracy:P1}  {imagesPerSecond:F0} img/s";
+            Task.Value = fraction;
         }
 
         public void Interval(IntervalStats stats, long? totalEpisodes, double etaSeconds)

@@ -16,7 +16,8 @@ public sealed record RunPlan(
     int LogEvery,
     string DataName,
     ImagePreprocessing Preprocessing,
-    int CheckpointPauseMs = 0);
+    int CheckpointPauseMs = 0,
+    int EpisodePauseMs = 0);
 
 /// <summary>What a run tells the user: progress after every episode, lines at intervals, and messages.</summary>
 public interface ITrainReporter
@@ -74,6 +75,7 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
         {
             float lr = run.Optimiser.LearningRate;
             var (loss, accuracy) = run.Step();
+            if (plan.EpisodePauseMs > 0) Thread.Sleep(plan.EpisodePauseMs); // test hook: a slow run, to kill between checkpoints
             if (!float.IsFinite(loss)) throw new InvalidOperationException($"training diverged at episode {run.Episode} (loss {loss}); try a lower --lr");
             lossSum += loss;
             accuracySum += accuracy;
