@@ -67,7 +67,8 @@ public class TrainCommandTests
     {
         using var dir = new TempFolder();
         string[] Args(string output, params string[] more) =>
-            TinyRun(output, 24, ["--dropout", "0.1", "--validate-every", "6", "--checkpoint-every", "4", "--summary-episodes", "0", .. more]);
+            TinyRun(output, 24, ["--dropout", "0.1", "--validate-every", "6", "--checkpoint-every", "4", "--summary-episodes", "0",
+                "--log", output + ".csv", "--log-every", "4", .. more]);
 
         // The uninterrupted run.
         string reference = dir.File("reference.safetensors");
@@ -99,6 +100,10 @@ public class TrainCommandTests
         // The unfinished temporary file of the first kill was cleaned up on resuming.
         Assert.DoesNotContain(Directory.GetFiles(dir.Path), f => f.EndsWith(".tmp", StringComparison.Ordinal));
         Assert.Equal(File.ReadAllBytes(reference), File.ReadAllBytes(model));
+        // The CSV log reads as one run: the rows written after a checkpoint by a killed run were replaced.
+        string[] Column(string csv, int column) => File.ReadAllLines(csv).Skip(1).Select(r => r.Split(',')[column]).ToArray();
+        Assert.Equal(["4", "8", "12", "16", "20", "24"], Column(model + ".csv", 0));
+        Assert.Equal(Column(reference + ".csv", 3), Column(model + ".csv", 3)); // the same mean losses
     }
 
     [Fact]
