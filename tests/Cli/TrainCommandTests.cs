@@ -57,8 +57,9 @@ public class TrainCommandTests
         Assert.NotEqual("", rows[2].Split(',')[7]); // validated at episode 20
         Assert.Equal("", rows[1].Split(',')[7]);
 
-        Assert.Contains("LSH 128", output);
+        Assert.Contains("128 planes", output); // the summary table
         Assert.Contains("20-way 1-shot", output);
+        Assert.Contains("hamming", output);
         Assert.Contains("episode 40/40", output); // plain progress lines: the output is not a terminal
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Lshk.Cli.Evaluation;
 using Lshk.Cli.Modeling;
 using Lshk.Cli.Training;
 using Lshk.Data;
@@ -73,7 +74,7 @@ internal static class TrainCommand
         };
         var log = new Option<string?>("--log") { Description = "Per-interval CSV log of the run" };
         var logEvery = new Option<int>("--log-every") { Description = "Episodes per log interval (CSV row; progress line when not on a terminal)", DefaultValueFactory = _ => 100 };
-        var summaryEpisodes = new Option<int>("--summary-episodes") { Description = "Test episodes per task in the final cosine-vs-LSH summary (0: skip it)", DefaultValueFactory = _ => 200 };
+        var summaryEpisodes = new Option<int>("--summary-episodes") { Description = "Test episodes per task in the final cosine-vs-LSH summary (0: skip it)", DefaultValueFactory = _ => 1000 };
         var threads = new Option<int>("--threads") { Description = "CPU worker threads (0: one per core); a resumed run must use the same count to be bit-identical", DefaultValueFactory = _ => 0 };
         var noCache = new Option<bool>("--no-cache") { Description = "Read the dataset's source files, not the cache" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Dataset cache folder" };
@@ -193,24 +194,28 @@ internal static class TrainCommand
         return Path.GetFullPath(given);
     }
 
-    /// <summary>The final summary: the saved model on the test classes, cosine vs LSH (Gaussian planes, centred).</summary>
+    /// <summary>
+    /// The final summary: the saved model on the test classes, cosine against Hamming LSH (Gaussian planes, centred on
+    /// the supports) at 16–128 planes, 5- and 20-way 1-shot (the grid <c>lshk eval</c> defines for this).
+    /// </summary>
     private static void Summarise(IAnsiConsole console, IComputeBackend backend, INnOps ops, string modelPath, Dataset test, int episodes, ulong seed)
     {
         var watch = Stopwatch.StartNew();
         var (network, config, _) = Lshk.Nn.ModelFiles.ModelFile.Load(modelPath, ops);
         using (network)
         {
+            var grid = EvaluationGrid.TrainingSummary(episodes, seed);
+            grid = grid with { Ways = grid.Ways.Where(w => w <= test.ClassCount).ToArray() };
+            if (grid.Ways.Length == 0)
+            {
+                console.WriteLine($"summary: skipped ({test.Source} has only {test.ClassCount} classes)");
+                return;
+            }
             float[] embeddings = NetworkEmbedding.Embed(network, config, ops, test);
-            var tasks = new FewShotTasks(test, [(5, 1), (20, 1)], episodes, 15, seed ^ 0x54455354UL);
-            int[] planes = [16, 32, 64, 128];
-            var rows = LshSummary.Evaluate(backend, tasks, embeddings, config.EmbeddingDim, planes, seed ^ 0x504C414EUL);
-            var table = new Table().AddColumn("test task").AddColumn("cosine");
-            foreach (int p in planes) table.AddColumn($"LSH {p}");
-            foreach (var row in rows)
-                table.AddRow([row.Task, $"{row.Cosine:P1}", .. row.Lsh.Select(l => $"{l.Accuracy:P1}")]);
-            console.WriteLine($"summary: {test.Source}, {episodes} episodes per task, 15 queries per class, nearest neighbour " +
-                              $"(LSH: Gaussian planes, centred on the supports, Hamming distance); {watch.Elapsed.TotalSeconds:F1} s");
-            console.Write(table);
+            var result = EvaluationRunner.Run(embeddings, config.EmbeddingDim, test, grid, backend);
+            console.WriteLine($"summary on {test.Source}: {episodes} episodes per task, {grid.Queries} queries per class, " +
+                              $"accuracy % ± 95% CI; LSH on centred embeddings ({watch.Elapsed.TotalSeconds:F1} s)");
+            console.Write(EvaluationTable.Build(result));
         }
     }
 
