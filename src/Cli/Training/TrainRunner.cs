@@ -85,8 +85,8 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
             double rate = (e - startEpisode) * run.BatchImages / Math.Max(elapsed, 1e-9);
             reporter.Episode(e, Fraction(e, spent + elapsed, target, budgetSeconds), loss, accuracy, rate);
 
-            if (validating && e % settings.ValidateEvery == 0) lastValidation = Validate(e);
             last = e >= target || spent + clock.Elapsed.TotalSeconds >= budgetSeconds;
+            if (validating && (e % settings.ValidateEvery == 0 || last)) lastValidation = Validate(e); // the final model competes too
             if (e % plan.LogEvery == 0 || last)
             {
                 double seconds = intervalClock.Elapsed.TotalSeconds;
@@ -108,11 +108,7 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
         }
         TrainingSeconds = spent + clock.Elapsed.TotalSeconds;
 
-        if (validating)
-        {
-            if (run.Episode % settings.ValidateEvery != 0) Validate(run.Episode); // the final model competes too
-        }
-        else
+        if (!validating)
         {
             SaveModel(null);
             reporter.Message($"saved the final model (episode {run.Episode}) to {plan.Output}");
