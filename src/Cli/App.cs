@@ -14,6 +14,7 @@ public static partial class App
         root.Subcommands.Add(HashCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
         root.Subcommands.Add(EnrollCommand.Create());

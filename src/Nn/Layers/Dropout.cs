@@ -26,8 +26,8 @@ public sealed class Dropout : Layer
     public ulong Seed { get; set; }
     public ulong Stream { get; }
 
-    /// <summary>Training forwards so far (the mask counter).</summary>
-    public ulong Forwards { get; private set; }
+    /// <summary>Training forwards so far (the mask counter; set when restoring a training checkpoint).</summary>
+    public ulong Forwards { get; set; }
 
     public override string Kind => "Dropout";
 

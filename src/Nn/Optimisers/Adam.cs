@@ -24,6 +24,8 @@ public sealed class Adam : Optimiser
     public float Epsilon { get; }
     public float WeightDecay { get; }
 
+    public override IReadOnlyList<(string Name, IReadOnlyList<NnBuffer> Buffers)> State => [("exp_avg", _m), ("exp_avg_sq", _v)];
+
     protected override void Update(float learningRate, int step)
     {
         var settings = new AdamStep(learningRate, Beta1, Beta2, Epsilon, WeightDecay, step);

@@ -20,8 +20,19 @@ public abstract class Optimiser : IDisposable
     public IReadOnlyList<Parameter> Parameters { get; }
     public ILearningRateSchedule Schedule { get; }
 
-    /// <summary>Steps taken so far.</summary>
-    public int StepCount { get; private set; }
+    /// <summary>Steps taken so far (set when restoring a training checkpoint, with <see cref="State"/>).</summary>
+    public int StepCount
+    {
+        get;
+        set => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "step count must not be negative");
+    }
+
+    /// <summary>
+    /// The optimiser's per-parameter state, named as PyTorch's optimiser state ("exp_avg", "exp_avg_sq",
+    /// "momentum_buffer"): one buffer per entry of <see cref="Parameters"/> for each name. Training checkpoints save
+    /// and restore it.
+    /// </summary>
+    public virtual IReadOnlyList<(string Name, IReadOnlyList<NnBuffer> Buffers)> State => [];
 
     /// <summary>The rate the next step will use.</summary>
     public float LearningRate => Schedule.Rate(StepCount);

@@ -21,6 +21,8 @@ public sealed class Sgd : Optimiser
     public float WeightDecay { get; }
     public bool Nesterov { get; }
 
+    public override IReadOnlyList<(string Name, IReadOnlyList<NnBuffer> Buffers)> State => [("momentum_buffer", _velocity)];
+
     protected override void Update(float learningRate, int step)
     {
         var settings = new SgdStep(learningRate, Momentum, WeightDecay, Nesterov, FirstStep: step == 1);

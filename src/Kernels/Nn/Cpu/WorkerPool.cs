@@ -3,10 +3,15 @@ using System.Runtime.ExceptionServices;
 namespace Lshk.Kernels.Nn.Cpu;
 
 /// <summary>
-/// A fixed set of worker threads that run the items of one parallel loop, handing out items one at a time (dynamic
-/// scheduling). Unlike <c>Parallel.For</c> it allocates nothing per loop, which keeps a training step free of
-/// allocations; each item also learns which worker runs it, so workers can own scratch buffers. The calling thread
-/// is worker 0. One loop at a time.
+/// A fixed set of worker threads that run the items of one parallel loop. Unlike <c>Parallel.For</c> it allocates
+/// nothing per loop, which keeps a training step free of allocations; each item also learns which worker runs it, so
+/// workers can own scratch buffers. The calling thread is worker 0. One loop at a time.
+///
+/// Scheduling is static: of P = min(Workers, count) participants, worker w runs items [w·count/P, (w+1)·count/P) in
+/// order, and the worker numbers 0…P−1 go to whichever threads wake up. So what each worker number accumulates in
+/// its scratch (partial sums of gradients and batch statistics) and the order the callers add those partials in
+/// never depend on thread timing: a training step on the CPU gives the same bits every time for a given thread count
+/// (training checkpoints resume into the identical model).
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {
@@ -18,7 +23,9 @@ internal sealed class WorkerPool : IDisposable
     private readonly ManualResetEventSlim _done = new(false);
     private Body? _body;
     private int _count;
-    private int _next;
+    private int _participants;
+    private int _slots;
+    private volatile bool _failed;
     private int _running;
     private Exception? _error;
     private volatile bool _stopping;
@@ -50,7 +57,9 @@ internal sealed class WorkerPool : IDisposable
         }
         _body = body;
         _count = count;
-        _next = 0;
+        _participants = helpers + 1;
+        _slots = 0;
+        _failed = false;
         _error = null;
         _running = helpers;
         _done.Reset();
@@ -64,8 +73,9 @@ internal sealed class WorkerPool : IDisposable
     private void Work(int worker)
     {
         var body = _body!;
-        int count = _count;
-        for (int i = Interlocked.Increment(ref _next) - 1; i < count; i = Interlocked.Increment(ref _next) - 1)
+        long count = _count, participants = _participants;
+        int start = (int)(count * worker / participants), end = (int)(count * (worker + 1) / participants);
+        for (int i = start; i < end && !_failed; i++)
         {
             try
             {
@@ -74,19 +84,18 @@ internal sealed class WorkerPool : IDisposable
             catch (Exception e)
             {
                 Interlocked.CompareExchange(ref _error, e, null);
-                Volatile.Write(ref _next, count); // the other workers stop taking items
+                _failed = true; // the other workers stop taking items
             }
         }
     }
 
     private void Loop(object? state)
     {
-        int worker = (int)state!;
         while (true)
         {
             _start.Wait();
             if (_stopping) return;
-            Work(worker);
+            Work(Interlocked.Increment(ref _slots)); // worker numbers 1…P−1, whichever threads woke
             if (Interlocked.Decrement(ref _running) == 0) _done.Set();
         }
     }

@@ -1,0 +1,163 @@
+using System.Globalization;
+using Lshk.Data;
+using Lshk.Nn.Layers;
+using Lshk.Nn.ModelFiles;
+
+namespace Lshk.Cli.Training;
+
+/// <summary>Where a run stands besides the network and optimiser: episodes done, the best validation so far, time spent.</summary>
+public sealed record RunProgress(long Episode, double? BestScore, long BestEpisode, double TrainingSeconds);
+
+/// <summary>
+/// A training checkpoint: one <c>.safetensors</c> file holding the network's state_dict, the optimiser's state
+/// ("optimizer.exp_avg.0.weight", …) and in its metadata the step counts, the dropout mask counters, the best
+/// validation score and the run's settings. Episodes and dropout masks come from counter-based streams keyed by the
+/// seed and the counters, so restoring these continues the run exactly. Written atomically (temporary file, then
+/// rename): a crash leaves the previous checkpoint intact.
+/// </summary>
+public static class Checkpoint
+{
+    public const string Version = "1";
+    private const string OptimiserPrefix = "optimizer.";
+
+    public static byte[] Serialize(EpisodeTraining run, RunProgress progress)
+    {
+        var tensors = new List<SafeTensor>(ModelFile.StateDict(run.Network));
+        var names = run.Network.NamedParameters().Select(p => p.Name).ToArray();
+        foreach (var (slot, buffers) in run.Optimiser.State)
+            for (int i = 0; i < buffers.Count; i++)
+                tensors.Add(SafeTensor.FromFloats($"{OptimiserPrefix}{slot}.{names[i]}", [buffers[i].Length], buffers[i].ToArray()));
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = "pt",
+            ["lshk.checkpoint.version"] = Version,
+            ["lshk.checkpoint.settings"] = run.Settings.Fingerprint(),
+            ["lshk.checkpoint.episode"] = Text(progress.Episode),
+            ["lshk.checkpoint.optimizer_steps"] = Text(run.Optimiser.StepCount),
+            ["lshk.checkpoint.dropout_forwards"] = string.Join(",", Dropouts(run).Select(d => Text((long)d.Forwards))),
+            ["lshk.checkpoint.best_score"] = progress.BestScore is { } b ? b.ToString("R", CultureInfo.InvariantCulture) : "",
+            ["lshk.checkpoint.best_episode"] = Text(progress.BestEpisode),
+            ["lshk.checkpoint.training_seconds"] = progress.TrainingSeconds.ToString("R", CultureInfo.InvariantCulture),
+        };
+        var stream = new MemoryStream();
+        SafeTensors.Write(stream, tensors, metadata);
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// Writes the checkpoint atomically. <paramref name="pauseMs"/> &gt; 0 (a test hook) stops half-way through the
+    /// temporary file for that long, after <paramref name="writing"/> announces it, so a test can kill the process there.
+    /// </summary>
+    public static void Write(string path, byte[] bytes, int pauseMs = 0, Action? writing = null)
+    {
+        using var file = AtomicFile.Open(path);
+        int half = bytes.Length / 2;
+        file.Stream.Write(bytes, 0, half);
+        if (pauseMs > 0)
+        {
+            file.Stream.Flush();
+            writing?.Invoke();
+            Thread.Sleep(pauseMs);
+        }
+        file.Stream.Write(bytes, half, bytes.Length - half);
+        file.Commit();
+    }
+
+    /// <summary>Loads a checkpoint into a freshly made run with the same settings; returns where the run stood.</summary>
+    public static RunProgress Restore(string path, EpisodeTraining run)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FileNotFoundException($"{path}: checkpoint not found");
+        }
+        var (tensors, metadata) = SafeTensors.Read(bytes, path);
+        string Get(string key) => metadata.TryGetValue(key, out var v) ? v : throw new InvalidDataException($"{path}: not an lshk training checkpoint (no '{key}')");
+        long Long(string key) => long.TryParse(Get(key), NumberStyles.None, CultureInfo.InvariantCulture, out long v) ? v
+            : throw new InvalidDataException($"{path}: checkpoint entry '{key}' = '{Get(key)}' is not a count");
+        double Double(string key) => double.TryParse(Get(key), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v
+            : throw new InvalidDataException($"{path}: checkpoint entry '{key}' = '{Get(key)}' is not a number");
+
+        if (Get("lshk.checkpoint.version") != Version) throw new InvalidDataException($"{path}: checkpoint version {Get("lshk.checkpoint.version")} is not supported");
+        string settings = run.Settings.Fingerprint();
+        if (Get("lshk.checkpoint.settings") != settings)
+            throw new InvalidDataException($"{path}: the checkpoint was made with other settings ({Get("lshk.checkpoint.settings")}) than this run ({settings})");
+
+        ModelFile.LoadStateDict(run.Network, tensors.Where(t => !t.Name.StartsWith(OptimiserPrefix, StringComparison.Ordinal)).ToArray(), path);
+        var byName = tensors.Where(t => t.Name.StartsWith(OptimiserPrefix, StringComparison.Ordinal)).ToDictionary(t => t.Name);
+        var names = run.Network.NamedParameters().Select(p => p.Name).ToArray();
+        foreach (var (slot, buffers) in run.Optimiser.State)
+            for (int i = 0; i < buffers.Count; i++)
+            {
+                string name = $"{OptimiserPrefix}{slot}.{names[i]}";
+                if (!byName.TryGetValue(name, out var t)) throw new InvalidDataException($"{path}: checkpoint lacks optimiser tensor '{name}'");
+                if (t.Type != SafeTensorType.F32 || t.Count != buffers[i].Length)
+                    throw new InvalidDataException($"{path}: optimiser tensor '{name}' has the wrong type or size");
+                buffers[i].CopyFrom(t.ToFloats());
+            }
+        run.Optimiser.StepCount = checked((int)Long("lshk.checkpoint.optimizer_steps"));
+        var dropouts = Dropouts(run);
+        string[] forwards = Get("lshk.checkpoint.dropout_forwards").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        if (forwards.Length != dropouts.Length) throw new InvalidDataException($"{path}: checkpoint has {forwards.Length} dropout counters, the network {dropouts.Length} dropout layers");
+        for (int i = 0; i < dropouts.Length; i++)
+            dropouts[i].Forwards = ulong.TryParse(forwards[i], NumberStyles.None, CultureInfo.InvariantCulture, out ulong f) ? f
+                : throw new InvalidDataException($"{path}: bad dropout counter '{forwards[i]}'");
+        run.Episode = Long("lshk.checkpoint.episode");
+        string best = Get("lshk.checkpoint.best_score");
+        return new RunProgress(run.Episode, best.Length == 0 ? null : Double("lshk.checkpoint.best_score"), Long("lshk.checkpoint.best_episode"),
+            Double("lshk.checkpoint.training_seconds"));
+    }
+
+    /// <summary>
+    /// Deletes the temporary files a killed run left while writing <paramref name="path"/> (AtomicFile names them
+    /// ".NAME.PID.GUID.tmp"); files of processes still alive are left alone. Returns how many were deleted.
+    /// </summary>
+    public static int RemoveStaleTemporaries(string path)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", prefix = "." + Path.GetFileName(path) + ".";
+        if (!Directory.Exists(folder)) return 0;
+        int removed = 0;
+        foreach (string file in Directory.EnumerateFiles(folder, prefix + "*.tmp"))
+        {
+            string[] parts = Path.GetFileName(file)[prefix.Length..].Split('.');
+            if (parts.Length != 3 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || Alive(pid)) continue;
+            try
+            {
+                File.Delete(file);
+                removed++;
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return removed;
+    }
+
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false; // no such process
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static Dropout[] Dropouts(EpisodeTraining run) => run.Network.Layers.OfType<Dropout>().ToArray();
+
+    private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

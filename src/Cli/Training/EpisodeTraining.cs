@@ -1,0 +1,85 @@
+using Lshk.Data;
+using Lshk.Data.Episodes;
+using Lshk.Kernels.Nn;
+using Lshk.Nn;
+using Lshk.Nn.Optimisers;
+
+namespace Lshk.Cli.Training;
+
+/// <summary>
+/// The state of a training run and its step: episode i (a pure function of the seed and i) is gathered class-major
+/// into one batch — per class its supports, then its queries, the layout <see cref="EpisodeShape"/> describes — and
+/// the trainer runs forward, loss, backward and the Adam update. The batch buffers are made once and reused.
+/// </summary>
+public sealed class EpisodeTraining : IDisposable
+{
+    private readonly Dataset _train;
+    private readonly EpisodeSampler _sampler;
+    private readonly PrototypicalLoss _loss;
+    private readonly Trainer _trainer;
+    private readonly EpisodeShape _episode;
+    private readonly Nchw _inputShape;
+    private readonly float[] _host;
+    private readonly NnBuffer _images;
+
+    public EpisodeTraining(INnOps ops, TrainSettings settings, Dataset train)
+    {
+        settings.Validate();
+        var config = settings.Network;
+        if (train.Channels != config.InputChannels || train.Height != config.InputSize || train.Width != config.InputSize)
+            throw new ArgumentException($"{train.Source}: images are {train.Channels}×{train.Height}×{train.Width}, the network takes {config.InputChannels}×{config.InputSize}×{config.InputSize}");
+        Ops = ops;
+        Settings = settings;
+        _train = train;
+        _sampler = new EpisodeSampler(train, new EpisodeSpec(settings.Ways, settings.Shots, settings.Queries), settings.Seed);
+        Network = ConvNet.Create(ops, config, settings.Seed);
+        Optimiser = new Adam(ops, Network.Parameters, settings.CreateSchedule());
+        _loss = new PrototypicalLoss(ops);
+        _trainer = new Trainer(Network, Optimiser, _loss);
+        _episode = new EpisodeShape(settings.Ways, settings.Shots, settings.Queries, config.EmbeddingDim);
+        _inputShape = ConvNet.InputShape(config, _episode.Batch);
+        _host = new float[_inputShape.Length];
+        _images = ops.Allocate(_inputShape.Length);
+    }
+
+    public INnOps Ops { get; }
+    public TrainSettings Settings { get; }
+    public Sequential Network { get; }
+    public Optimiser Optimiser { get; }
+
+    /// <summary>Episodes trained so far (the next step trains episode number <see cref="Episode"/>).</summary>
+    public long Episode { get; set; }
+
+    /// <summary>Images per step: ways × (shots + queries).</summary>
+    public int BatchImages => _episode.Batch;
+
+    /// <summary>Trains on the next episode; returns its loss and the queries' accuracy.</summary>
+    public (float Loss, float Accuracy) Step()
+    {
+        Gather(_sampler.Sample(Episode));
+        _images.CopyFrom(_host);
+        var result = _trainer.Step(_images, _inputShape, _episode);
+        Episode++;
+        return result;
+    }
+
+    /// <summary>Copies the episode's images into the batch: class c's supports, then its queries.</summary>
+    private void Gather(Episode episode)
+    {
+        int length = _train.ImageLength, shots = Settings.Shots, queries = Settings.Queries;
+        int item = 0;
+        for (int c = 0; c < episode.Ways; c++)
+        {
+            for (int k = 0; k < shots; k++) _train.Image(episode.Support[c * shots + k]).CopyTo(_host.AsSpan(item++ * length, length));
+            for (int k = 0; k < queries; k++) _train.Image(episode.Query[c * queries + k]).CopyTo(_host.AsSpan(item++ * length, length));
+        }
+    }
+
+    public void Dispose()
+    {
+        _images.Dispose();
+        _loss.Dispose();
+        Optimiser.Dispose();
+        Network.Dispose();
+    }
+}

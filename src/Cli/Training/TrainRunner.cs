@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using Lshk.Cli.Modeling;
+using Lshk.Data;
+using Lshk.Nn.ModelFiles;
+
+namespace Lshk.Cli.Training;
+
+/// <summary>Where a run writes and how often: everything besides <see cref="TrainSettings"/> that the loop needs.</summary>
+public sealed record RunPlan(
+    string Output,
+    long? Episodes,
+    double? Minutes,
+    string? CheckpointPath,
+    int CheckpointEvery,
+    bool Resume,
+    int LogEvery,
+    string DataName,
+    ImagePreprocessing Preprocessing,
+    int CheckpointPauseMs = 0,
+    int EpisodePauseMs = 0);
+
+/// <summary>What a run tells the user: progress after every episode, lines at intervals, and messages.</summary>
+public interface ITrainReporter
+{
+    /// <summary>After each episode: episodes done, the budget's fraction done (0…1), the last loss and accuracy.</summary>
+    void Episode(long episode, double fraction, float loss, float accuracy, double imagesPerSecond);
+
+    void Interval(IntervalStats stats, long? totalEpisodes, double etaSeconds);
+
+    void Message(string text);
+}
+
+/// <summary>
+/// The training loop: steps through episodes until the budget is spent, validating every N episodes (keeping the
+/// best model in the output file), logging intervals, and checkpointing; resumes from a checkpoint when asked.
+/// </summary>
+public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks? validation, ITrainReporter reporter, TrainLog? log)
+{
+    /// <summary>The best validation score (mean accuracy over the validation tasks) and its episode, when validated.</summary>
+    public double? BestScore { get; private set; }
+    public long BestEpisode { get; private set; }
+    public double TrainingSeconds { get; private set; }
+
+    public void Run()
+    {
+        var settings = run.Settings;
+        double spent = 0;
+        if (plan.Resume && plan.CheckpointPath is { } ckpt)
+        {
+            int stale = Checkpoint.RemoveStaleTemporaries(ckpt) + Checkpoint.RemoveStaleTemporaries(plan.Output);
+            if (stale > 0) reporter.Message($"removed {stale} unfinished temporary file(s) of an interrupted run");
+            if (File.Exists(ckpt))
+            {
+                var progress = Checkpoint.Restore(ckpt, run);
+                (BestScore, BestEpisode, spent) = (progress.BestScore, progress.BestEpisode, progress.TrainingSeconds);
+                reporter.Message($"resumed from {ckpt} at episode {run.Episode}" + (BestScore is { } b ? $" (best validation {b:P2} at episode {BestEpisode})" : ""));
+            }
+            else
+            {
+                reporter.Message($"no checkpoint at {ckpt} yet: starting from the beginning");
+            }
+        }
+        bool validating = validation is not null && settings.ValidateEvery > 0;
+        long target = plan.Episodes ?? long.MaxValue;
+        double budgetSeconds = plan.Minutes is { } m ? m * 60 : double.PositiveInfinity;
+
+        var clock = Stopwatch.StartNew();
+        var intervalClock = Stopwatch.StartNew();
+        double lossSum = 0, accuracySum = 0;
+        int intervalEpisodes = 0;
+        long startEpisode = run.Episode;
+        double[]? lastValidation = null;
+        bool last = run.Episode >= target || spent >= budgetSeconds;
+        while (!last)
+        {
+            float lr = run.Optimiser.LearningRate;
+            var (loss, accuracy) = run.Step();
+            if (plan.EpisodePauseMs > 0) Thread.Sleep(plan.EpisodePauseMs); // test hook: a slow run, to kill between checkpoints
+            if (!float.IsFinite(loss)) throw new InvalidOperationException($"training diverged at episode {run.Episode} (loss {loss}); try a lower --lr");
+            lossSum += loss;
+            accuracySum += accuracy;
+            intervalEpisodes++;
+            long e = run.Episode;
+            double elapsed = clock.Elapsed.TotalSeconds;
+            double rate = (e - startEpisode) * run.BatchImages / Math.Max(elapsed, 1e-9);
+            reporter.Episode(e, Fraction(e, spent + elapsed, target, budgetSeconds), loss, accuracy, rate);
+
+            last = e >= target || spent + clock.Elapsed.TotalSeconds >= budgetSeconds;
+            if (validating && (e % settings.ValidateEvery == 0 || last)) lastValidation = Validate(e); // the final model competes too
+            if (e % plan.LogEvery == 0 || last)
+            {
+                double seconds = intervalClock.Elapsed.TotalSeconds;
+                var stats = new IntervalStats(e, spent + clock.Elapsed.TotalSeconds, lr, lossSum / intervalEpisodes, accuracySum / intervalEpisodes,
+                    intervalEpisodes * run.BatchImages / Math.Max(seconds, 1e-9), lastValidation);
+                double perEpisode = seconds / intervalEpisodes;
+                double eta = Math.Min(plan.Episodes is { } n ? (n - e) * perEpisode : double.PositiveInfinity, budgetSeconds - spent - clock.Elapsed.TotalSeconds);
+                reporter.Interval(stats, plan.Episodes, eta);
+                log?.Write(stats);
+                (lossSum, accuracySum, intervalEpisodes, lastValidation) = (0, 0, 0, null);
+                intervalClock.Restart();
+            }
+            if (plan.CheckpointPath is { } path && plan.CheckpointEvery > 0 && e % plan.CheckpointEvery == 0 && !last)
+            {
+                var bytes = Checkpoint.Serialize(run, new RunProgress(e, BestScore, BestEpisode, spent + clock.Elapsed.TotalSeconds));
+                Checkpoint.Write(path, bytes, plan.CheckpointPauseMs, () => reporter.Message($"checkpoint: writing episode {e} to {path}"));
+                reporter.Message($"checkpoint: saved episode {e} to {path}");
+            }
+        }
+        TrainingSeconds = spent + clock.Elapsed.TotalSeconds;
+
+        if (!validating)
+        {
+            SaveModel(null);
+            reporter.Message($"saved the final model (episode {run.Episode}) to {plan.Output}");
+        }
+    }
+
+    private static double Fraction(long episode, double seconds, long target, double budgetSeconds) =>
+        Math.Clamp(Math.Max(target == long.MaxValue ? 0 : (double)episode / target, double.IsInfinity(budgetSeconds) ? 0 : seconds / budgetSeconds), 0, 1);
+
+    /// <summary>Scores the current network on the validation episodes; saves it as the output when it is the best so far.</summary>
+    private double[] Validate(long episode)
+    {
+        var config = run.Settings.Network;
+        float[] embeddings = NetworkEmbedding.Embed(run.Network, config, run.Ops, validation!.Data);
+        double[] accuracies = validation.CosineAccuracy(embeddings, config.EmbeddingDim);
+        double score = accuracies.Average();
+        bool better = BestScore is not { } best || score > best;
+        string detail = string.Join(", ", validation.Tasks.Select((t, i) => $"{t.Name} {accuracies[i]:P2}"));
+        if (better)
+        {
+            (BestScore, BestEpisode) = (score, episode);
+            SaveModel(score);
+        }
+        reporter.Message($"validation at episode {episode}: {detail}" + (better ? $" (best so far: saved to {plan.Output})" : $" (best: {BestScore:P2} at episode {BestEpisode})"));
+        return accuracies;
+    }
+
+    private void SaveModel(double? score)
+    {
+        var metadata = plan.Preprocessing.ToMetadata();
+        metadata["lshk.data"] = plan.DataName;
+        foreach (var (key, value) in run.Settings.ToMetadata(run.Episode, score)) metadata[key] = value;
+        AtomicFile.Write(plan.Output, s => ModelFile.Save(s, run.Network, run.Settings.Network, metadata));
+    }
+}
