@@ -77,6 +77,10 @@ internal static class TrainCommand
         var summaryEpisodes = new Option<int>("--summary-episodes") { Description = "Test episodes per task in the final cosine-vs-LSH summary (0: skip it)", DefaultValueFactory = _ => 1000 };
         var threads = new Option<int>("--threads") { Description = "CPU worker threads (0: one per core); a resumed run must use the same count to be bit-identical", DefaultValueFactory = _ => 0 };
         var noCache = new Option<bool>("--no-cache") { Description = "Read the dataset's source files, not the cache" };
+        var noDownload = new Option<bool>("--no-download")
+        {
+            Description = "Don't download the dataset when it is in neither $LSHK_DATA nor data/ (by default it is fetched from its official location)",
+        };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Dataset cache folder" };
         var pause = new Option<int>("--debug-checkpoint-pause-ms") { Hidden = true, Description = "Test hook: pause half-way through writing each checkpoint" };
         var episodePause = new Option<int>("--debug-episode-pause-ms") { Hidden = true, Description = "Test hook: pause after each episode" };
@@ -86,7 +90,7 @@ internal static class TrainCommand
         {
             data, split, ways, shots, queries, loss, layers, filters, dropout, lr, schedule, episodes, minutes, seed, output,
             validationClasses, validateEvery, validationEpisodes, checkpoint, checkpointEvery, resume, log, logEvery,
-            summaryEpisodes, threads, noCache, cacheDir, pause, episodePause, device,
+            summaryEpisodes, threads, noCache, noDownload, cacheDir, pause, episodePause, device,
         };
         command.SetAction(parse =>
         {
@@ -119,6 +123,7 @@ internal static class TrainCommand
             // ---- data
             var watch = Stopwatch.StartNew();
             var locations = DataLocations.FromEnvironment();
+            DatasetDownload.EnsurePresent(spec, locations, !parse.GetValue(noDownload), console);
             DatasetCache? cache = parse.GetValue(noCache) ? null : new DatasetCache(parse.GetValue(cacheDir) ?? locations.CacheFolder());
             var loader = new DatasetLoader(locations, cache);
             var few = loader.LoadFewShot(spec, new PreprocessSettings(settings.Network.InputSize),
