@@ -1,3 +1,6 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
 namespace Lshk.Kernels.Nn.Cpu;
 
 /// <summary>
@@ -8,11 +11,14 @@ namespace Lshk.Kernels.Nn.Cpu;
 /// Cosine-mean: z_qc = scale·mean_{s∈c} cos_qs, L_q = logΣ_c exp z_qc − z_qy, so
 /// dL/dcos_qs = scale·(softmax_c − [c = y]) / (shots·Q) for s in class c.
 /// Backward of the cosines: dn_q = Σ_s G_qs n_s, dn_s = Σ_q G_qs n_q, and dL/de = (dn − n (n·dn)) / r.
+/// The row operations (dot products, scaled additions) are vectorised with TensorPrimitives; single-threaded, as the
+/// episode is small next to the network (60-way 5-shot 5-query at 64 dimensions: a few milliseconds).
 /// </summary>
 internal sealed unsafe class CpuCosineLoss
 {
     private readonly PinnedScratch<double> _normal = new(), _norm = new(), _g = new(), _dNormal = new(), _class = new();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (float Loss, float Accuracy) Compute(float* e, in EpisodeShape ep, CosineLossMode mode, float scale, float* de)
     {
         int d = ep.Dim, ways = ep.Ways, supports = ways * ep.Shots, queries = ways * ep.Queries;
@@ -25,10 +31,10 @@ internal sealed unsafe class CpuCosineLoss
         for (int i = 0; i < ep.Batch; i++)
         {
             float* row = e + (long)i * d;
-            double sq = 0;
-            for (int j = 0; j < d; j++) sq += (double)row[j] * row[j];
-            r[i] = Math.Sqrt(sq + CosineLoss.NormEpsilon);
-            for (int j = 0; j < d; j++) n[(long)i * d + j] = row[j] / r[i];
+            var ni = Row(n, i, d);
+            for (int j = 0; j < d; j++) ni[j] = row[j];
+            r[i] = Math.Sqrt(TensorPrimitives.SumOfSquares<double>(ni) + CosineLoss.NormEpsilon);
+            TensorPrimitives.Divide(ni, r[i], ni);
         }
 
         double loss = 0;
@@ -37,14 +43,8 @@ internal sealed unsafe class CpuCosineLoss
         {
             int y = q / ep.Queries;
             double* gq = g + (long)q * supports;
-            double* nq = n + (long)QueryRow(ep, q) * d;
-            for (int s = 0; s < supports; s++)
-            {
-                double* ns = n + (long)SupportRow(ep, s) * d;
-                double dot = 0;
-                for (int j = 0; j < d; j++) dot += nq[j] * ns[j];
-                gq[s] = dot;
-            }
+            var nq = Row(n, QueryRow(ep, q), d);
+            for (int s = 0; s < supports; s++) gq[s] = TensorPrimitives.Dot<double>(nq, Row(n, SupportRow(ep, s), d));
             var (queryLoss, best) = mode == CosineLossMode.Matching
                 ? MatchingQuery(gq, ep, y, scale, queries)
                 : CosineMeanQuery(gq, cls, ep, y, scale, queries);
@@ -56,31 +56,29 @@ internal sealed unsafe class CpuCosineLoss
         for (int q = 0; q < queries; q++)
         {
             double* gq = g + (long)q * supports;
-            double* nq = n + (long)QueryRow(ep, q) * d;
-            double* dnq = dn + (long)QueryRow(ep, q) * d;
+            var nq = Row(n, QueryRow(ep, q), d);
+            var dnq = Row(dn, QueryRow(ep, q), d);
             for (int s = 0; s < supports; s++)
             {
-                int row = SupportRow(ep, s);
-                double* ns = n + (long)row * d, dns = dn + (long)row * d;
-                double w = gq[s];
-                for (int j = 0; j < d; j++)
-                {
-                    dnq[j] += w * ns[j];
-                    dns[j] += w * nq[j];
-                }
+                var dns = Row(dn, SupportRow(ep, s), d);
+                TensorPrimitives.MultiplyAdd(Row(n, SupportRow(ep, s), d), gq[s], dnq, dnq);
+                TensorPrimitives.MultiplyAdd(nq, gq[s], dns, dns);
             }
         }
         // through the normalisation
         for (int i = 0; i < ep.Batch; i++)
         {
-            double* ni = n + (long)i * d, dni = dn + (long)i * d;
-            double dot = 0;
-            for (int j = 0; j < d; j++) dot += ni[j] * dni[j];
+            var ni = Row(n, i, d);
+            var dni = Row(dn, i, d);
+            double dot = TensorPrimitives.Dot<double>(ni, dni);
             float* dRow = de + (long)i * d;
             for (int j = 0; j < d; j++) dRow[j] = (float)((dni[j] - ni[j] * dot) / r[i]);
         }
         return ((float)(loss / queries), (float)correct / queries);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Span<double> Row(double* matrix, int row, int d) => new(matrix + (long)row * d, d);
 
     /// <summary>Batch row of query q (numbered class by class).</summary>
     private static int QueryRow(in EpisodeShape ep, int q) => q / ep.Queries * ep.PerClass + ep.Shots + q % ep.Queries;
