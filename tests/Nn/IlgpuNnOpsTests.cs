@@ -216,6 +216,24 @@ public class IlgpuNnOpsTests(SimulatorFixture fx)
         Same(de, "de");
     }
 
+    [Theory]
+    [InlineData(CosineLossMode.Matching)]
+    [InlineData(CosineLossMode.CosineMean)]
+    public void CosineLossesAgreeWithCpu(CosineLossMode mode)
+    {
+        var ep = new EpisodeShape(4, 3, 2, 8);
+        double[] values = TestData.Uniform(31, ep.Batch * ep.Dim);
+        for (int j = 0; j < ep.Dim; j++) values[(ep.Shots + 1) * ep.Dim + j] = 0; // a zero query embedding
+        var e = Pair(values);
+        var de = Zeros(ep.Batch * ep.Dim);
+        var (cpu, gpu) = mode == CosineLossMode.Matching
+            ? (C.MatchingLoss(e.Cpu, ep, 10f, de.Cpu), G.MatchingLoss(e.Gpu, ep, 10f, de.Gpu))
+            : (C.CosineMeanLoss(e.Cpu, ep, 10f, de.Cpu), G.CosineMeanLoss(e.Gpu, ep, 10f, de.Gpu));
+        Assert.Equal(cpu.Loss, gpu.Loss, 1e-4);
+        Assert.Equal(cpu.Accuracy, gpu.Accuracy);
+        Same(de, "de");
+    }
+
     [Fact]
     public void ForeignBuffersAreRejected()
     {

@@ -21,6 +21,7 @@ public class IlgpuNnPtxTests
                      "NormStatisticsPartials", "NormStatisticsFinish", "NormApply", "NormGradientPartials", "NormGradientFinish",
                      "NormBackwardApply", "PoolForward", "PoolFusedPartials", "PoolBackward", "ReluForward", "ReluBackward",
                      "Dropout", "Adam", "Sgd", "LossPrototypes", "LossScores", "LossQueryGradient", "LossSupportGradient",
+                     "CosineLossNormalise", "CosineLossScores", "CosineLossNormalGradient", "CosineLossProject",
                  })
             Assert.Contains(name, names);
     }
@@ -41,6 +42,9 @@ public class IlgpuNnPtxTests
     {
         Assert.Contains("ex2.approx.f32", Ptx.Value["LossScores"]);
         Assert.Contains("lg2.approx.f32", Ptx.Value["LossScores"]);
+        Assert.Contains("ex2.approx.f32", Ptx.Value["CosineLossScores"]);
+        Assert.Contains("lg2.approx.f32", Ptx.Value["CosineLossScores"]);
+        Assert.Contains("sqrt.rn.f32", Ptx.Value["CosineLossNormalise"]);
         Assert.Contains("sqrt.rn.f32", Ptx.Value["Adam"]);
     }
 

@@ -42,7 +42,9 @@ internal static class TrainCommand
         var queries = new Option<int>("--queries") { Description = "Query images per class", DefaultValueFactory = _ => 5 };
         var loss = new Option<string>("--loss")
         {
-            Description = $"Training loss: {string.Join(", ", TrainSettings.Losses)} (prototypical: squared Euclidean distance to class means)",
+            Description = $"Training loss: {string.Join(", ", TrainSettings.Losses)} (proto: squared Euclidean distance to class means; " +
+                $"matching: softmax over the supports' cosines, a class's probability summed over its supports; cosine-mean: softmax over " +
+                $"each class's mean cosine; both cosine losses multiply cosines by a fixed scale of {Lshk.Kernels.Nn.CosineLoss.DefaultScale:0}, not learned)",
             DefaultValueFactory = _ => "proto",
         };
         var layers = new Option<int>("--layers") { Description = "Conv blocks of the network", DefaultValueFactory = _ => 4 };
@@ -86,7 +88,7 @@ internal static class TrainCommand
         var episodePause = new Option<int>("--debug-episode-pause-ms") { Hidden = true, Description = "Test hook: pause after each episode" };
         var device = CommonOptions.Device();
 
-        var command = new Command("train", "Train the embedding network on few-shot episodes (prototypical loss), keep the best validated model")
+        var command = new Command("train", "Train the embedding network on few-shot episodes (--loss), keep the best validated model")
         {
             data, split, ways, shots, queries, loss, layers, filters, dropout, lr, schedule, episodes, minutes, seed, output,
             validationClasses, validateEvery, validationEpisodes, checkpoint, checkpointEvery, resume, log, logEvery,

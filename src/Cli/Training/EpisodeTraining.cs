@@ -9,13 +9,13 @@ namespace Lshk.Cli.Training;
 /// <summary>
 /// The state of a training run and its step: episode i (a pure function of the seed and i) is gathered class-major
 /// into one batch — per class its supports, then its queries, the layout <see cref="EpisodeShape"/> describes — and
-/// the trainer runs forward, loss, backward and the Adam update. The batch buffers are made once and reused.
+/// the trainer runs forward, the --loss episode loss, backward and the Adam update. The batch buffers are made once and reused.
 /// </summary>
 public sealed class EpisodeTraining : IDisposable
 {
     private readonly Dataset _train;
     private readonly EpisodeSampler _sampler;
-    private readonly PrototypicalLoss _loss;
+    private readonly IEpisodeLoss _loss;
     private readonly Trainer _trainer;
     private readonly EpisodeShape _episode;
     private readonly Nchw _inputShape;
@@ -34,7 +34,7 @@ public sealed class EpisodeTraining : IDisposable
         _sampler = new EpisodeSampler(train, new EpisodeSpec(settings.Ways, settings.Shots, settings.Queries), settings.Seed);
         Network = ConvNet.Create(ops, config, settings.Seed);
         Optimiser = new Adam(ops, Network.Parameters, settings.CreateSchedule());
-        _loss = new PrototypicalLoss(ops);
+        _loss = EpisodeLosses.Create(settings.Loss, ops);
         _trainer = new Trainer(Network, Optimiser, _loss);
         _episode = new EpisodeShape(settings.Ways, settings.Shots, settings.Queries, config.EmbeddingDim);
         _inputShape = ConvNet.InputShape(config, _episode.Batch);

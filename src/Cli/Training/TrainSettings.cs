@@ -24,7 +24,7 @@ public sealed record TrainSettings(
     int ValidationEpisodes)
 {
     /// <summary>The losses this build implements.</summary>
-    public static readonly string[] Losses = ["proto"];
+    public static readonly string[] Losses = Lshk.Nn.EpisodeLosses.Names;
 
     public void Validate()
     {

@@ -111,4 +111,20 @@ public interface INnOps : IDisposable
     /// dL/dembeddings (supports and queries) and returns the loss and the queries' accuracy (ties to the lower class).
     /// </summary>
     (float Loss, float Accuracy) PrototypicalLoss(NnBuffer embeddings, in EpisodeShape episode, NnBuffer dEmbeddings);
+
+    /// <summary>
+    /// Matching-network loss of one episode (fixed scale, no learned parameter): each query's logits over the
+    /// supports are scale·cos(query, support); the softmax over supports gives each class the summed probability of
+    /// its supports; the loss is the mean over queries of −log p(true class). Cosines use
+    /// ‖e‖ = √(Σe² + <see cref="CosineLoss.NormEpsilon"/>), so a zero embedding has cosine 0 and a finite gradient.
+    /// Writes dL/dembeddings and returns the loss and the queries' accuracy (argmax class, ties to the lower class).
+    /// </summary>
+    (float Loss, float Accuracy) MatchingLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings);
+
+    /// <summary>
+    /// Cosine-mean loss of one episode: each query's class logit is scale × the mean cosine between the query and the
+    /// class's supports (norms with the same ε as <see cref="MatchingLoss"/>); the loss is the mean softmax
+    /// cross-entropy over queries. Writes dL/dembeddings and returns the loss and the queries' accuracy.
+    /// </summary>
+    (float Loss, float Accuracy) CosineMeanLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings);
 }

@@ -20,6 +20,11 @@ internal static class NnChecks
             throw new ArgumentException($"2×2 max-pooling needs an input of at least 2×2 (got {inputShape})");
     }
 
+    internal static void CheckScale(float scale)
+    {
+        if (!(float.IsFinite(scale) && scale > 0f)) throw new ArgumentException($"cosine loss scale must be positive and finite (got {scale})");
+    }
+
     internal static void Expect(NnBuffer buffer, long length, string name)
     {
         if (buffer.Length != length) throw new ArgumentException($"{name} has {buffer.Length} values, expected {length}");

@@ -16,6 +16,7 @@ public sealed unsafe class CpuNnOps : INnOps
     private readonly CpuElementwise _elementwise;
     private readonly CpuMaxPool _maxPool;
     private readonly CpuPrototypicalLoss _loss = new();
+    private readonly CpuCosineLoss _cosineLoss = new();
     private readonly PinnedScratch<float> _statsShift = new();
     private readonly PinnedScratch<double> _stats = new();
     private readonly CpuConv2d.ImageProducer _convBlockGradient;
@@ -283,6 +284,22 @@ public sealed unsafe class CpuNnOps : INnOps
         Expect(embeddings, episode.Batch * episode.Dim, "embeddings");
         Expect(dEmbeddings, episode.Batch * episode.Dim, "embedding gradient");
         return _loss.Compute(Ptr(embeddings), episode, Ptr(dEmbeddings));
+    }
+
+    public (float Loss, float Accuracy) MatchingLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings) =>
+        CosineLoss(embeddings, episode, CosineLossMode.Matching, scale, dEmbeddings);
+
+    public (float Loss, float Accuracy) CosineMeanLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings) =>
+        CosineLoss(embeddings, episode, CosineLossMode.CosineMean, scale, dEmbeddings);
+
+    private (float Loss, float Accuracy) CosineLoss(NnBuffer embeddings, in EpisodeShape episode, CosineLossMode mode, float scale,
+        NnBuffer dEmbeddings)
+    {
+        episode.Validate();
+        CheckScale(scale);
+        Expect(embeddings, episode.Batch * episode.Dim, "embeddings");
+        Expect(dEmbeddings, episode.Batch * episode.Dim, "embedding gradient");
+        return _cosineLoss.Compute(Ptr(embeddings), episode, mode, scale, Ptr(dEmbeddings));
     }
 
     // ------------------------------------------------------------------ helpers

@@ -19,7 +19,8 @@ public sealed class IlgpuNnOps : INnOps
     private readonly Accelerator _accelerator;
     private readonly object _gate;
     private readonly Dictionary<Delegate, Delegate> _loaded = new();
-    private MemoryBuffer1D<float, Stride1D.Dense>? _partials, _perChannel, _coefficients, _blockGradient, _proto, _logits, _perQuery;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _partials, _perChannel, _coefficients, _blockGradient, _proto, _logits, _perQuery,
+        _normal, _norms, _cosines, _dNormal;
     private bool _disposed;
 
     public IlgpuNnOps(IlgpuBackend backend)
@@ -445,13 +446,51 @@ public sealed class IlgpuNnOps : INnOps
         return ((float)(loss / queries), (float)(correct / queries));
     }
 
+    public (float Loss, float Accuracy) MatchingLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings) =>
+        CosineLoss(embeddings, episode, CosineLossMode.Matching, scale, dEmbeddings);
+
+    public (float Loss, float Accuracy) CosineMeanLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings) =>
+        CosineLoss(embeddings, episode, CosineLossMode.CosineMean, scale, dEmbeddings);
+
+    private (float Loss, float Accuracy) CosineLoss(NnBuffer embeddings, in EpisodeShape episode, CosineLossMode mode, float scale,
+        NnBuffer dEmbeddings)
+    {
+        episode.Validate();
+        CheckScale(scale);
+        Expect(embeddings, episode.Batch * episode.Dim, "embeddings");
+        Expect(dEmbeddings, episode.Batch * episode.Dim, "embedding gradient");
+        int queries = episode.Ways * episode.Queries, supports = episode.Ways * episode.Shots;
+        long values = (long)episode.Batch * episode.Dim;
+        var perQuery = new float[2 * queries];
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var args = new CosineLossArgs(episode.Ways, episode.Shots, episode.Queries, episode.Dim, (int)mode, scale, V(embeddings),
+                Scratch(ref _normal, values), Scratch(ref _norms, episode.Batch), Scratch(ref _cosines, (long)queries * supports),
+                Scratch(ref _perQuery, 2L * queries), Scratch(ref _dNormal, values), V(dEmbeddings));
+            Launch(KernelRegistry.CosineLossNormalise, episode.Batch, args);
+            Launch(KernelRegistry.CosineLossScores, queries, args);
+            Launch(KernelRegistry.CosineLossNormalGradient, values, args);
+            Launch(KernelRegistry.CosineLossProject, episode.Batch, args);
+            args.PerQuery.SubView(0, perQuery.Length).CopyToCPU(perQuery);
+        }
+        double loss = 0, correct = 0;
+        for (int q = 0; q < queries; q++)
+        {
+            loss += perQuery[q];
+            correct += perQuery[queries + q];
+        }
+        return ((float)(loss / queries), (float)(correct / queries));
+    }
+
     public void Dispose()
     {
         lock (_gate)
         {
             if (_disposed) return;
             _disposed = true;
-            foreach (var buffer in new[] { _partials, _perChannel, _coefficients, _blockGradient, _proto, _logits, _perQuery })
+            foreach (var buffer in new[]
+                     { _partials, _perChannel, _coefficients, _blockGradient, _proto, _logits, _perQuery, _normal, _norms, _cosines, _dNormal })
                 buffer?.Dispose();
         }
     }

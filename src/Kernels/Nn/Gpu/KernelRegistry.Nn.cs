@@ -31,4 +31,8 @@ internal static partial class KernelRegistry
     public static readonly Action<LossArgs> LossScores = LossKernels.Scores;
     public static readonly Action<LossArgs> LossQueryGradient = LossKernels.QueryGradient;
     public static readonly Action<LossArgs> LossSupportGradient = LossKernels.SupportGradient;
+    public static readonly Action<CosineLossArgs> CosineLossNormalise = CosineLossKernels.Normalise;
+    public static readonly Action<CosineLossArgs> CosineLossScores = CosineLossKernels.Scores;
+    public static readonly Action<CosineLossArgs> CosineLossNormalGradient = CosineLossKernels.NormalGradient;
+    public static readonly Action<CosineLossArgs> CosineLossProject = CosineLossKernels.Project;
 }

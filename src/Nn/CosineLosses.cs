@@ -1,0 +1,31 @@
+using Lshk.Kernels.Nn;
+
+namespace Lshk.Nn;
+
+/// <summary>
+/// The matching-network loss (<see cref="INnOps.MatchingLoss"/>): softmax over the supports' cosines times a fixed
+/// <paramref name="scale"/>, a class's probability the sum over its supports.
+/// </summary>
+public sealed class MatchingLoss(INnOps ops, float scale = CosineLoss.DefaultScale) : EpisodeLoss(ops)
+{
+    public override string Name => "matching";
+
+    public float Scale => scale;
+
+    protected override (float Loss, float Accuracy) Evaluate(NnBuffer embeddings, in EpisodeShape episode, NnBuffer gradient) =>
+        Ops.MatchingLoss(embeddings, episode, scale, gradient);
+}
+
+/// <summary>
+/// The cosine-mean loss (<see cref="INnOps.CosineMeanLoss"/>): softmax over classes of the mean cosine to the
+/// class's supports times a fixed <paramref name="scale"/>.
+/// </summary>
+public sealed class CosineMeanLoss(INnOps ops, float scale = CosineLoss.DefaultScale) : EpisodeLoss(ops)
+{
+    public override string Name => "cosine-mean";
+
+    public float Scale => scale;
+
+    protected override (float Loss, float Accuracy) Evaluate(NnBuffer embeddings, in EpisodeShape episode, NnBuffer gradient) =>
+        Ops.CosineMeanLoss(embeddings, episode, scale, gradient);
+}

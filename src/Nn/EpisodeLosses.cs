@@ -1,0 +1,18 @@
+using Lshk.Kernels.Nn;
+
+namespace Lshk.Nn;
+
+/// <summary>The episode losses by their <c>--loss</c> names.</summary>
+public static class EpisodeLosses
+{
+    public static readonly string[] Names = ["proto", "matching", "cosine-mean"];
+
+    /// <summary>The loss called <paramref name="name"/> (one of <see cref="Names"/>); cosine losses use <paramref name="scale"/>.</summary>
+    public static IEpisodeLoss Create(string name, INnOps ops, float scale = CosineLoss.DefaultScale) => name switch
+    {
+        "proto" => new PrototypicalLoss(ops),
+        "matching" => new MatchingLoss(ops, scale),
+        "cosine-mean" => new CosineMeanLoss(ops, scale),
+        _ => throw new ArgumentException($"unknown episode loss '{name}' (known: {string.Join(", ", Names)})"),
+    };
+}
