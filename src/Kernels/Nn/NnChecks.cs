@@ -35,4 +35,12 @@ internal static class NnChecks
         if (length < 0 || buffer.Length < length)
             throw new ArgumentException($"{name} has {buffer.Length} values, at least {length} needed");
     }
+
+    /// <summary>The checks every episode loss makes, on both backends: a valid episode and buffers of its size.</summary>
+    internal static void ValidateEpisodeLoss(NnBuffer embeddings, in EpisodeShape episode, NnBuffer dEmbeddings)
+    {
+        episode.Validate();
+        Expect(embeddings, episode.Batch * episode.Dim, "embeddings");
+        Expect(dEmbeddings, episode.Batch * episode.Dim, "embedding gradient");
+    }
 }

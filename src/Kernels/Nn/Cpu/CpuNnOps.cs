@@ -280,9 +280,7 @@ public sealed unsafe class CpuNnOps : INnOps
 
     public (float Loss, float Accuracy) PrototypicalLoss(NnBuffer embeddings, in EpisodeShape episode, NnBuffer dEmbeddings)
     {
-        episode.Validate();
-        Expect(embeddings, episode.Batch * episode.Dim, "embeddings");
-        Expect(dEmbeddings, episode.Batch * episode.Dim, "embedding gradient");
+        ValidateEpisodeLoss(embeddings, episode, dEmbeddings);
         return _loss.Compute(Ptr(embeddings), episode, Ptr(dEmbeddings));
     }
 
@@ -295,10 +293,8 @@ public sealed unsafe class CpuNnOps : INnOps
     private (float Loss, float Accuracy) CosineLoss(NnBuffer embeddings, in EpisodeShape episode, CosineLossMode mode, float scale,
         NnBuffer dEmbeddings)
     {
-        episode.Validate();
+        ValidateEpisodeLoss(embeddings, episode, dEmbeddings);
         CheckScale(scale);
-        Expect(embeddings, episode.Batch * episode.Dim, "embeddings");
-        Expect(dEmbeddings, episode.Batch * episode.Dim, "embedding gradient");
         return _cosineLoss.Compute(Ptr(embeddings), episode, mode, scale, Ptr(dEmbeddings));
     }
 

@@ -420,9 +420,7 @@ public sealed class IlgpuNnOps : INnOps
 
     public (float Loss, float Accuracy) PrototypicalLoss(NnBuffer embeddings, in EpisodeShape episode, NnBuffer dEmbeddings)
     {
-        episode.Validate();
-        Expect(embeddings, episode.Batch * episode.Dim, "embeddings");
-        Expect(dEmbeddings, episode.Batch * episode.Dim, "embedding gradient");
+        ValidateEpisodeLoss(embeddings, episode, dEmbeddings);
         int queries = episode.Ways * episode.Queries;
         var perQuery = new float[2 * queries];
         lock (_gate)
@@ -455,10 +453,8 @@ public sealed class IlgpuNnOps : INnOps
     private (float Loss, float Accuracy) CosineLoss(NnBuffer embeddings, in EpisodeShape episode, CosineLossMode mode, float scale,
         NnBuffer dEmbeddings)
     {
-        episode.Validate();
+        ValidateEpisodeLoss(embeddings, episode, dEmbeddings);
         CheckScale(scale);
-        Expect(embeddings, episode.Batch * episode.Dim, "embeddings");
-        Expect(dEmbeddings, episode.Batch * episode.Dim, "embedding gradient");
         int queries = episode.Ways * episode.Queries, supports = episode.Ways * episode.Shots;
         long values = (long)episode.Batch * episode.Dim;
         var perQuery = new float[2 * queries];
