@@ -1,7 +1,7 @@
+using Lshk.Kernels.Cpu;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Lshk.Kernels.Nn.Cpu;
 
@@ -194,7 +194,7 @@ internal sealed unsafe class CpuConv2d
         {
             var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(len - i)).AsSingle();
             var v = Vector512.Load(src + i) + vb;
-            Avx512F.MaskStore(dst + i, mask, v);
+            Masked512.Store(dst + i, mask, v);
             if (shift != null)
             {
                 var d = (v - Vector512.Create(*shift)) & mask;
@@ -515,7 +515,7 @@ internal sealed unsafe class CpuConv2d
         for (int i = 0; i < n; i += 16)
         {
             var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n - i)).AsSingle();
-            Avx512F.MaskStore(dst + i, mask, Avx512F.MaskLoad(src + i, mask, Vector512<float>.Zero));
+            Masked512.Store(dst + i, mask, Masked512.Load(src + i, mask, Vector512<float>.Zero));
         }
     }
 

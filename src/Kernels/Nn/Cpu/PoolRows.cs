@@ -1,6 +1,6 @@
+using Lshk.Kernels.Cpu;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Lshk.Kernels.Nn.Cpu;
 
@@ -32,14 +32,14 @@ internal static unsafe class PoolRows
         var m0 = Mask(2 * lanes);
         var m1 = Mask(2 * lanes - 16);
         var zero = Vector512<float>.Zero;
-        var p = Avx512F.MaskLoad(r0 + 2 * j, m0, zero);
-        var q = Avx512F.MaskLoad(r0 + 2 * j + 16, m1, zero);
-        x0 = Avx512F.PermuteVar16x32x2(p, Even, q);
-        x1 = Avx512F.PermuteVar16x32x2(p, Odd, q);
-        p = Avx512F.MaskLoad(r1 + 2 * j, m0, zero);
-        q = Avx512F.MaskLoad(r1 + 2 * j + 16, m1, zero);
-        x2 = Avx512F.PermuteVar16x32x2(p, Even, q);
-        x3 = Avx512F.PermuteVar16x32x2(p, Odd, q);
+        var p = Masked512.Load(r0 + 2 * j, m0, zero);
+        var q = Masked512.Load(r0 + 2 * j + 16, m1, zero);
+        x0 = Masked512.Permute2(p, Even, q);
+        x1 = Masked512.Permute2(p, Odd, q);
+        p = Masked512.Load(r1 + 2 * j, m0, zero);
+        q = Masked512.Load(r1 + 2 * j + 16, m1, zero);
+        x2 = Masked512.Permute2(p, Even, q);
+        x3 = Masked512.Permute2(p, Odd, q);
         v0 = Vector512.FusedMultiplyAdd(x0, a, b);
         v1 = Vector512.FusedMultiplyAdd(x1, a, b);
         v2 = Vector512.FusedMultiplyAdd(x2, a, b);
@@ -62,7 +62,7 @@ internal static unsafe class PoolRows
                 Load(r0, r1, j, lanes, va, vb, out var v0, out var v1, out var v2, out var v3, out _, out _, out _, out _);
                 var m = Vector512.Max(Vector512.Max(v0, v1), Vector512.Max(v2, v3));
                 if (relu) m = Vector512.Max(m, Vector512<float>.Zero);
-                Avx512F.MaskStore(y + i * ow + j, Mask(lanes), m);
+                Masked512.Store(y + i * ow + j, Mask(lanes), m);
             }
         }
     }
@@ -111,7 +111,7 @@ internal static unsafe class PoolRows
                 int lanes = Math.Min(16, ow - j);
                 Load(r0, r1, j, lanes, va, vb, out var v0, out var v1, out var v2, out var v3, out var x0, out var x1, out var x2,
                     out var x3);
-                var g = Avx512F.MaskLoad(dp + i * ow + j, Mask(lanes), Vector512<float>.Zero);
+                var g = Masked512.Load(dp + i * ow + j, Mask(lanes), Vector512<float>.Zero);
                 g = Route(v0, v1, v2, v3, x0, x1, x2, x3, g, relu, out _, out _, out _, out var xWin);
                 s += g;
                 sp = Vector512.FusedMultiplyAdd(g, xWin - vmean, sp);
@@ -144,7 +144,7 @@ internal static unsafe class PoolRows
                 int lanes = Math.Min(16, ow - j);
                 Load(r0, r1, j, lanes, va, vb, out var v0, out var v1, out var v2, out var v3, out var x0, out var x1, out var x2,
                     out var x3);
-                var g = Avx512F.MaskLoad(dp + i * ow + j, Mask(lanes), Vector512<float>.Zero);
+                var g = Masked512.Load(dp + i * ow + j, Mask(lanes), Vector512<float>.Zero);
                 g = Route(v0, v1, v2, v3, x0, x1, x2, x3, g, relu, out var s1, out var s2, out var s3, out _);
                 // the gradient lands on the last selected position: s3, else s2, else s1, else position 0
                 var at3 = s3;
@@ -158,10 +158,10 @@ internal static unsafe class PoolRows
                 var e3 = Vector512.FusedMultiplyAdd(vB, x3, vC) + (ag & at3);
                 var m0 = Mask(2 * lanes);
                 var m1 = Mask(2 * lanes - 16);
-                Avx512F.MaskStore(d0 + 2 * j, m0, Avx512F.PermuteVar16x32x2(e0, InterleaveLow, e1));
-                Avx512F.MaskStore(d0 + 2 * j + 16, m1, Avx512F.PermuteVar16x32x2(e0, InterleaveHigh, e1));
-                Avx512F.MaskStore(d1 + 2 * j, m0, Avx512F.PermuteVar16x32x2(e2, InterleaveLow, e3));
-                Avx512F.MaskStore(d1 + 2 * j + 16, m1, Avx512F.PermuteVar16x32x2(e2, InterleaveHigh, e3));
+                Masked512.Store(d0 + 2 * j, m0, Masked512.Permute2(e0, InterleaveLow, e1));
+                Masked512.Store(d0 + 2 * j + 16, m1, Masked512.Permute2(e0, InterleaveHigh, e1));
+                Masked512.Store(d1 + 2 * j, m0, Masked512.Permute2(e2, InterleaveLow, e3));
+                Masked512.Store(d1 + 2 * j + 16, m1, Masked512.Permute2(e2, InterleaveHigh, e3));
             }
             if ((w & 1) != 0)
             {
