@@ -38,6 +38,9 @@ public static class TopK
     /// <summary>Padding score for XNOR counts.</summary>
     public const int MissingCount = -1;
 
+    /// <summary>Padding score for float scores.</summary>
+    public const float MissingFloat = float.NegativeInfinity;
+
     public static TopK<int> ForCounts(int queries, int k) => new(queries, k, MissingCount);
-    public static TopK<float> ForFloats(int queries, int k) => new(queries, k, float.NegativeInfinity);
+    public static TopK<float> ForFloats(int queries, int k) => new(queries, k, MissingFloat);
 }

@@ -34,13 +34,8 @@ public abstract class EpisodeLoss(INnOps ops) : IEpisodeLoss
 
     public (float Loss, float Accuracy) Compute(NnBuffer embeddings, EpisodeShape episode)
     {
-        int length = episode.Batch * episode.Dim;
-        if (_gradient is null || _gradient.Length != length)
-        {
-            _gradient?.Dispose();
-            _gradient = ops.Allocate(length);
-        }
-        return Evaluate(embeddings, episode, _gradient);
+        var gradient = ReusedBuffer.Ensure(ops, ref _gradient, episode.Batch * episode.Dim);
+        return Evaluate(embeddings, episode, gradient);
     }
 
     /// <summary>Runs the loss op, writing the gradient into <paramref name="gradient"/>.</summary>

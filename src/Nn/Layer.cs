@@ -39,19 +39,9 @@ public abstract class Layer : IDisposable
     {
     }
 
-    protected NnBuffer Output(int length) => Ensure(ref _output, length);
+    protected NnBuffer Output(int length) => ReusedBuffer.Ensure(Ops, ref _output, length);
 
-    protected NnBuffer InputGradient(int length) => Ensure(ref _inputGradient, length);
-
-    protected NnBuffer Ensure(ref NnBuffer? buffer, int length)
-    {
-        if (buffer is null || buffer.Length != length)
-        {
-            buffer?.Dispose();
-            buffer = Ops.Allocate(length);
-        }
-        return buffer;
-    }
+    protected NnBuffer InputGradient(int length) => ReusedBuffer.Ensure(Ops, ref _inputGradient, length);
 
     protected static InvalidOperationException NoForward(string kind) =>
         new($"{kind}: backward called without a training-mode forward");

@@ -80,7 +80,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
             Parallel.For(0, tasks, t =>
             {
                 int g0 = t * chunk, g1 = Math.Min(groups, g0 + chunk);
-                var state = new FloatTopK((g1 - g0) * QueryGroup, k);
+                var state = RunningTopK.ForFloats((g1 - g0) * QueryGroup, k);
                 ScanRange(qs, g0, g1, 0, _blocks, state);
                 state.WriteTo(result, g0 * QueryGroup, q);
             });
@@ -89,11 +89,11 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
         {
             int parts = threads;
             int per = (_blocks / BlocksPerKernel + parts - 1) / parts * BlocksPerKernel;
-            var states = new FloatTopK[parts];
+            var states = new RunningTopK<float>[parts];
             Parallel.For(0, parts, part =>
             {
                 int b0 = part * per, b1 = Math.Min(_blocks, b0 + per);
-                states[part] = new FloatTopK(groups * QueryGroup, k);
+                states[part] = RunningTopK.ForFloats(groups * QueryGroup, k);
                 if (b0 < b1) ScanRange(qs, 0, groups, b0, b1, states[part]);
             });
             var merged = states[0];
@@ -105,7 +105,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
 
     /// <summary>Query groups [g0, g1) against support blocks [b0, b1) (whole micro-kernels), tile by tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ScanRange(float[] qs, int g0, int g1, int b0, int b1, FloatTopK state)
+    private void ScanRange(float[] qs, int g0, int g1, int b0, int b1, RunningTopK<float> state)
     {
         int tileBlocks = Math.Max(BlocksPerKernel, TileBytes / (Dim * Lanes * sizeof(float)) / BlocksPerKernel * BlocksPerKernel);
         fixed (float* sup = _blocked)
@@ -123,7 +123,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
 
     /// <summary>6 queries × 64 supports (blocks b .. b+3) of dot products, then the top-k check.</summary>
     [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void MicroKernel(float* q, float* s, int block, FloatTopK state, int row)
+    private void MicroKernel(float* q, float* s, int block, RunningTopK<float> state, int row)
     {
         // The dot products go through memory so that no call is live across the FMA loop: otherwise the JIT
         // spills the accumulators to the stack on every iteration.
@@ -182,7 +182,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Consider(FloatTopK state, int row, int block, Vector512<float> first, Vector512<float> second)
+    private void Consider(RunningTopK<float> state, int row, int block, Vector512<float> first, Vector512<float> second)
     {
         var limit = Vector512.Create(state.Worst(row));
         uint better = (uint)Vector512.GreaterThan(first, limit).ExtractMostSignificantBits()
@@ -191,7 +191,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Offer(FloatTopK state, int row, int block, Vector512<float> first, Vector512<float> second, uint lanes)
+    private void Offer(RunningTopK<float> state, int row, int block, Vector512<float> first, Vector512<float> second, uint lanes)
     {
         while (lanes != 0)
         {

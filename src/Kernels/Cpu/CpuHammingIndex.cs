@@ -24,10 +24,7 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
 
     public CpuHammingIndex(ReadOnlySpan<uint> codes, int n, int bits)
     {
-        Check.NonNegative(n, nameof(n));
-        Check.Positive(bits, nameof(bits));
-        int words = Check.Words(bits);
-        Check.Length(codes, (long)n * words, nameof(codes));
+        int words = BackendChecks.HammingIndex(codes, n, bits);
         Count = n;
         Bits = bits;
         _words64 = (words + 1) / 2;
@@ -57,10 +54,8 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
 
     public TopK<int> Search(ReadOnlySpan<uint> queries, int q, int k)
     {
-        Check.NonNegative(q, nameof(q));
-        Check.Positive(k, nameof(k));
         int words = Check.Words(Bits);
-        Check.Length(queries, (long)q * words, nameof(queries));
+        BackendChecks.Search(queries, q, words, k);
         var result = TopK.ForCounts(q, k);
         if (q == 0 || Count == 0) return result;
 
@@ -80,33 +75,33 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
             Parallel.For(0, tasks, t =>
             {
                 int first = t * chunk, last = Math.Min(q, first + chunk);
-                var state = new State(last - first, k, Bits);
+                var state = RunningTopK.ForCounts(last - first, k);
                 ScanRange(qs, first, last, 0, _blocks, state);
-                state.WriteTo(result, first);
+                state.WriteTo(result, first, q);
             });
         }
         else
         {
             // Few queries, many supports: split the supports, then merge each query's partial lists in order.
             int parts = threads;
-            var states = new State[parts];
+            var states = new RunningTopK<int>[parts];
             int per = (_blocks + parts - 1) / parts;
             Parallel.For(0, parts, part =>
             {
                 int b0 = part * per, b1 = Math.Min(_blocks, b0 + per);
-                states[part] = new State(q, k, Bits);
+                states[part] = RunningTopK.ForCounts(q, k);
                 if (b0 < b1) ScanRange(qs, 0, q, b0, b1, states[part]);
             });
             var merged = states[0];
             for (int part = 1; part < parts; part++) merged = merged.MergeWith(states[part]);
-            merged.WriteTo(result, 0);
+            merged.WriteTo(result, 0, q);
         }
         return result;
     }
 
     /// <summary>Scans support blocks [b0, b1) for queries [first, last), tile by tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ScanRange(ulong[] qs, int first, int last, int b0, int b1, State state)
+    private void ScanRange(ulong[] qs, int first, int last, int b0, int b1, RunningTopK<int> state)
     {
         int tileBlocks = Math.Max(1, TileBytes / (_words64 * Lanes * 8));
         fixed (ulong* sup = _blocked)
@@ -132,7 +127,7 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
     /// chunk's supports offered to the top-k. After the first chunks that is rare.
     /// </summary>
     [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ScanTileAvx512(ulong* sup, ulong* query, int b0, int b1, State state, int row)
+    private void ScanTileAvx512(ulong* sup, ulong* query, int b0, int b1, RunningTopK<int> state, int row)
     {
         int w64 = _words64;
         ulong* dist = stackalloc ulong[Chunk * Lanes];
@@ -146,7 +141,7 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
                 4 => Distances4(block, count, query, dist),
                 _ => DistancesAny(block, count, query, w64, dist),
             };
-            if (Vector512.LessThanAny(min, Vector512.Create((ulong)state.Worst(row))))
+            if (Vector512.LessThanAny(min, Vector512.Create((ulong)DistanceToBeat(state, row))))
                 OfferChunk(state, row, c0, count, dist);
         }
     }
@@ -156,9 +151,9 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
     /// are compared at once, so only the lanes below the threshold take the scalar path.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void OfferChunk(State state, int row, int c0, int count, ulong* dist)
+    private void OfferChunk(RunningTopK<int> state, int row, int c0, int count, ulong* dist)
     {
-        ulong limit = (ulong)state.Worst(row);
+        ulong limit = (ulong)DistanceToBeat(state, row);
         for (int b = 0; b < count; b++)
         {
             ulong lanes = Vector512.LessThan(Vector512.Load(dist + b * Lanes), Vector512.Create(limit)).ExtractMostSignificantBits();
@@ -169,8 +164,8 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
                 int index = (c0 + b) * Lanes + lane;
                 ulong d = dist[b * Lanes + lane];
                 if (index >= Count || d >= limit) continue;
-                state.Offer(row, (int)d, index);
-                limit = (ulong)state.Worst(row);
+                state.Offer(row, Bits - (int)d, index);
+                limit = (ulong)DistanceToBeat(state, row);
             }
         }
     }
@@ -287,10 +282,10 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ScanTileScalar(ulong* sup, ulong* query, int b0, int b1, State state, int row)
+    private void ScanTileScalar(ulong* sup, ulong* query, int b0, int b1, RunningTopK<int> state, int row)
     {
         int w64 = _words64;
-        int threshold = state.Worst(row);
+        int threshold = DistanceToBeat(state, row);
         int end = Math.Min(Count, b1 * Lanes);
         for (int s = b0 * Lanes; s < end; s++)
         {
@@ -299,77 +294,20 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
             for (int j = 0; j < w64; j++) h += BitOperations.PopCount(code[j * Lanes] ^ query[j]);
             if (h < threshold)
             {
-                state.Offer(row, h, s);
-                threshold = state.Worst(row);
+                state.Offer(row, Bits - h, s);
+                threshold = DistanceToBeat(state, row);
             }
         }
     }
+
+    /// <summary>
+    /// The distance a support must be below to enter a query's list: the list holds XNOR counts, so this is Bits minus
+    /// its k-th best count (Bits + 1 while the list is not full, as its padding count is −1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int DistanceToBeat(RunningTopK<int> state, int row) => Bits - state.Worst(row);
 
     public void Dispose()
     {
-    }
-
-    /// <summary>Per-query running top-k by distance (lower is better), candidates offered in increasing index order.</summary>
-    private sealed class State
-    {
-        private readonly int _k, _bits;
-        private readonly int[] _dist, _index, _filled;
-
-        public State(int rows, int k, int bits)
-        {
-            _k = k;
-            _bits = bits;
-            _dist = new int[rows * k];
-            _index = new int[rows * k];
-            _filled = new int[rows];
-        }
-
-        /// <summary>Distance a candidate must beat (strictly) to enter: the k-th best, or bits + 1 while not full.</summary>
-        public int Worst(int row) => _filled[row] < _k ? _bits + 1 : _dist[row * _k + _k - 1];
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Offer(int row, int distance, int index)
-        {
-            if (distance >= Worst(row)) return;
-            int n = Math.Min(_filled[row] + 1, _k);
-            _filled[row] = n;
-            int pos = n - 1, baseIdx = row * _k;
-            // Equal distances keep their order: the earlier (lower) index stays first.
-            while (pos > 0 && _dist[baseIdx + pos - 1] > distance)
-            {
-                _dist[baseIdx + pos] = _dist[baseIdx + pos - 1];
-                _index[baseIdx + pos] = _index[baseIdx + pos - 1];
-                pos--;
-            }
-            _dist[baseIdx + pos] = distance;
-            _index[baseIdx + pos] = index;
-        }
-
-        /// <summary>Merges with a state that saw only higher support indices.</summary>
-        public State MergeWith(State later)
-        {
-            var merged = new State(_filled.Length, _k, _bits);
-            for (int row = 0; row < _filled.Length; row++)
-            {
-                for (int i = 0; i < _filled[row]; i++) merged.Offer(row, _dist[row * _k + i], _index[row * _k + i]);
-                for (int i = 0; i < later._filled[row]; i++)
-                    merged.Offer(row, later._dist[row * _k + i], later._index[row * _k + i]);
-            }
-            return merged;
-        }
-
-        public void WriteTo(TopK<int> result, int firstRow)
-        {
-            for (int row = 0; row < _filled.Length; row++)
-            {
-                var scores = result.ScoreRow(firstRow + row);
-                var indices = result.IndexRow(firstRow + row);
-                for (int i = 0; i < _filled[row]; i++)
-                {
-                    scores[i] = _bits - _dist[row * _k + i];
-                    indices[i] = _index[row * _k + i];
-                }
-            }
-        }
     }
 }

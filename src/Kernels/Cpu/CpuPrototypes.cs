@@ -6,14 +6,8 @@ internal static class CpuPrototypes
     public static void MajorityCodes(ReadOnlySpan<uint> codes, int n, int bits, ReadOnlySpan<int> labels, int classes,
         Span<uint> result)
     {
-        Check.NonNegative(n, nameof(n));
-        Check.Positive(bits, nameof(bits));
-        Check.Positive(classes, nameof(classes));
+        BackendChecks.MajorityCodes(codes, n, bits, labels, classes, result);
         int words = Check.Words(bits);
-        Check.Length(codes, (long)n * words, nameof(codes));
-        Check.Length(labels, n, nameof(labels));
-        Check.Length(result, (long)classes * words, nameof(result));
-        Check.Labels(labels, classes, nameof(labels));
 
         var ones = new int[classes * bits];
         var members = new int[classes];
@@ -38,13 +32,7 @@ internal static class CpuPrototypes
     public static void ClassMeans(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<int> labels, int classes,
         Span<float> result)
     {
-        Check.NonNegative(n, nameof(n));
-        Check.Positive(d, nameof(d));
-        Check.Positive(classes, nameof(classes));
-        Check.Length(x, (long)n * d, nameof(x));
-        Check.Length(labels, n, nameof(labels));
-        Check.Length(result, (long)classes * d, nameof(result));
-        Check.Labels(labels, classes, nameof(labels));
+        BackendChecks.ClassMeans(x, n, d, labels, classes, result);
 
         var members = new int[classes];
         result.Clear();

@@ -8,21 +8,12 @@ internal static class CpuSigmoid
     public static TopK<float> TopK(ReadOnlySpan<float> queryProjections, int q, ReadOnlySpan<float> supportProjections,
         int n, int p, float sharpness, int k)
     {
-        Check.NonNegative(q, nameof(q));
-        Check.NonNegative(n, nameof(n));
-        Check.Positive(p, "planes");
-        Check.Positive(k, nameof(k));
-        Check.Length(queryProjections, (long)q * p, nameof(queryProjections));
-        Check.Length(supportProjections, (long)n * p, nameof(supportProjections));
-        if (!float.IsFinite(sharpness)) throw new ArgumentException($"sharpness must be finite (got {sharpness})");
+        BackendChecks.SigmoidTopK(queryProjections, q, supportProjections, n, p, sharpness, k);
 
-        var result = Kernels.TopK.ForFloats(q, k);
+        var best = RunningTopK.ForFloats(q, k);
         float[] qs = queryProjections.ToArray(), ss = supportProjections.ToArray();
         Parallel.For(0, q, () => new float[p], (r, _, product) =>
         {
-            var scores = result.ScoreRow(r);
-            var idx = result.IndexRow(r);
-            float threshold = float.NegativeInfinity;
             var query = qs.AsSpan(r * p, p);
             for (int s = 0; s < n; s++)
             {
@@ -30,15 +21,13 @@ internal static class CpuSigmoid
                 TensorPrimitives.Multiply(query, ss.AsSpan(s * p, p), product);
                 TensorPrimitives.Multiply(product, sharpness, product);
                 TensorPrimitives.Sigmoid(product, product);
-                float score = TensorPrimitives.Sum<float>(product);
-                if (score > threshold)
-                {
-                    TopKList.Insert(scores, idx, score, s);
-                    threshold = scores[k - 1];
-                }
+                // each task offers only to its own query's row, so the rows need no lock
+                best.Offer(r, TensorPrimitives.Sum<float>(product), s);
             }
             return product;
         }, _ => { });
+        var result = Kernels.TopK.ForFloats(q, k);
+        best.WriteTo(result, 0, q);
         return result;
     }
 }

@@ -7,16 +7,8 @@ namespace Lshk.Kernels.Gpu;
 /// target[r * RowStride + j * ColumnStride], so the same kernel writes row-major (RowStride = D, ColumnStride = 1)
 /// or dimension-major (RowStride = 1, ColumnStride = Rows).
 /// </summary>
-internal readonly struct NormaliseArgs(ArrayView<float> source, ArrayView<float> target, int rows, int d, int rowStride,
-    int columnStride)
-{
-    public readonly ArrayView<float> Source = source;
-    public readonly ArrayView<float> Target = target;
-    public readonly int Rows = rows;
-    public readonly int D = d;
-    public readonly int RowStride = rowStride;
-    public readonly int ColumnStride = columnStride;
-}
+internal readonly record struct NormaliseArgs(ArrayView<float> Source, ArrayView<float> Target, int Rows, int D, int RowStride,
+    int ColumnStride);
 
 internal static class CosineKernels
 {

@@ -156,7 +156,7 @@ public sealed class IlgpuBackend : IComputeBackend
     public void Project(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> planes, ReadOnlySpan<float> offsets,
         int p, Span<float> projections)
     {
-        ValidateProjection(x, n, d, planes, offsets, p);
+        BackendChecks.Projection(x, n, d, planes, offsets, p);
         Check.Length(projections, (long)n * p, nameof(projections));
         if (n == 0) return;
         lock (_gate)
@@ -174,7 +174,7 @@ public sealed class IlgpuBackend : IComputeBackend
     public void ProjectPack(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> planes, ReadOnlySpan<float> offsets,
         int p, Span<uint> codes)
     {
-        ValidateProjection(x, n, d, planes, offsets, p);
+        BackendChecks.Projection(x, n, d, planes, offsets, p);
         int words = Check.Words(p);
         Check.Length(codes, (long)n * words, nameof(codes));
         if (n == 0) return;
@@ -191,17 +191,6 @@ public sealed class IlgpuBackend : IComputeBackend
         }
     }
 
-    private static void ValidateProjection(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> planes,
-        ReadOnlySpan<float> offsets, int p)
-    {
-        Check.NonNegative(n, nameof(n));
-        Check.Positive(d, nameof(d));
-        Check.Positive(p, "planes");
-        Check.Length(x, (long)n * d, nameof(x));
-        Check.Length(planes, (long)p * d, nameof(planes));
-        if (!offsets.IsEmpty) Check.Length(offsets, p, nameof(offsets));
-    }
-
     public IHammingIndex CreateHammingIndex(ReadOnlySpan<uint> codes, int n, int bits) =>
         new IlgpuHammingIndex(this, codes, n, bits);
 
@@ -210,14 +199,8 @@ public sealed class IlgpuBackend : IComputeBackend
     public void MajorityCodes(ReadOnlySpan<uint> codes, int n, int bits, ReadOnlySpan<int> labels, int classes,
         Span<uint> result)
     {
-        Check.NonNegative(n, nameof(n));
-        Check.Positive(bits, nameof(bits));
-        Check.Positive(classes, nameof(classes));
+        BackendChecks.MajorityCodes(codes, n, bits, labels, classes, result);
         int words = Check.Words(bits);
-        Check.Length(codes, (long)n * words, nameof(codes));
-        Check.Length(labels, n, nameof(labels));
-        Check.Length(result, (long)classes * words, nameof(result));
-        Check.Labels(labels, classes, nameof(labels));
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -231,13 +214,7 @@ public sealed class IlgpuBackend : IComputeBackend
 
     public void ClassMeans(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<int> labels, int classes, Span<float> result)
     {
-        Check.NonNegative(n, nameof(n));
-        Check.Positive(d, nameof(d));
-        Check.Positive(classes, nameof(classes));
-        Check.Length(x, (long)n * d, nameof(x));
-        Check.Length(labels, n, nameof(labels));
-        Check.Length(result, (long)classes * d, nameof(result));
-        Check.Labels(labels, classes, nameof(labels));
+        BackendChecks.ClassMeans(x, n, d, labels, classes, result);
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -252,13 +229,7 @@ public sealed class IlgpuBackend : IComputeBackend
     public TopK<float> SigmoidTopK(ReadOnlySpan<float> queryProjections, int q, ReadOnlySpan<float> supportProjections,
         int n, int p, float sharpness, int k)
     {
-        Check.NonNegative(q, nameof(q));
-        Check.NonNegative(n, nameof(n));
-        Check.Positive(p, "planes");
-        Check.Positive(k, nameof(k));
-        Check.Length(queryProjections, (long)q * p, nameof(queryProjections));
-        Check.Length(supportProjections, (long)n * p, nameof(supportProjections));
-        if (!float.IsFinite(sharpness)) throw new ArgumentException($"sharpness must be finite (got {sharpness})");
+        BackendChecks.SigmoidTopK(queryProjections, q, supportProjections, n, p, sharpness, k);
         if (q == 0 || n == 0) return TopK.ForFloats(q, k);
 
         float[] byPlane = Transpose(supportProjections, n, p);

@@ -11,9 +11,7 @@ internal sealed class IlgpuCosineIndex : ICosineIndex
 
     public IlgpuCosineIndex(IlgpuBackend backend, ReadOnlySpan<float> x, int n, int d)
     {
-        Check.NonNegative(n, nameof(n));
-        Check.Positive(d, nameof(d));
-        Check.Length(x, (long)n * d, nameof(x));
+        BackendChecks.CosineIndex(x, n, d);
         _backend = backend;
         Count = n;
         Dim = d;
@@ -33,9 +31,7 @@ internal sealed class IlgpuCosineIndex : ICosineIndex
 
     public TopK<float> Search(ReadOnlySpan<float> queries, int q, int k)
     {
-        Check.NonNegative(q, nameof(q));
-        Check.Positive(k, nameof(k));
-        Check.Length(queries, (long)q * Dim, nameof(queries));
+        BackendChecks.Search(queries, q, Dim, k);
         if (q == 0 || Count == 0) return TopK.ForFloats(q, k);
         lock (_backend.Gate)
         {

@@ -12,10 +12,7 @@ internal sealed class IlgpuHammingIndex : IHammingIndex
 
     public IlgpuHammingIndex(IlgpuBackend backend, ReadOnlySpan<uint> codes, int n, int bits)
     {
-        Check.NonNegative(n, nameof(n));
-        Check.Positive(bits, nameof(bits));
-        _words = Check.Words(bits);
-        Check.Length(codes, (long)n * _words, nameof(codes));
+        _words = BackendChecks.HammingIndex(codes, n, bits);
         _backend = backend;
         Count = n;
         Bits = bits;
@@ -37,9 +34,7 @@ internal sealed class IlgpuHammingIndex : IHammingIndex
 
     public TopK<int> Search(ReadOnlySpan<uint> queries, int q, int k)
     {
-        Check.NonNegative(q, nameof(q));
-        Check.Positive(k, nameof(k));
-        Check.Length(queries, (long)q * _words, nameof(queries));
+        BackendChecks.Search(queries, q, _words, k);
         if (q == 0 || Count == 0) return TopK.ForCounts(q, k);
         lock (_backend.Gate)
         {

@@ -3,15 +3,8 @@ using ILGPU;
 namespace Lshk.Kernels.Gpu;
 
 /// <summary>Inputs of both projection kernels: x is N×D, planes P×D, offsets P (zeros when none were given).</summary>
-internal readonly struct ProjectionArgs(ArrayView<float> x, ArrayView<float> planes, ArrayView<float> offsets, int n, int d, int p)
-{
-    public readonly ArrayView<float> X = x;
-    public readonly ArrayView<float> Planes = planes;
-    public readonly ArrayView<float> Offsets = offsets;
-    public readonly int N = n;
-    public readonly int D = d;
-    public readonly int P = p;
-}
+internal readonly record struct ProjectionArgs(ArrayView<float> X, ArrayView<float> Planes, ArrayView<float> Offsets, int N,
+    int D, int P);
 
 /// <summary>Projection onto hyperplanes, and projection + sign + bit packing.</summary>
 internal static class ProjectionKernels

@@ -3,28 +3,12 @@ using ILGPU;
 namespace Lshk.Kernels.Gpu;
 
 /// <summary>Codes N × Words with labels in [0, Classes); Result is Classes × Words.</summary>
-internal readonly struct MajorityArgs(ArrayView<uint> codes, ArrayView<int> labels, ArrayView<uint> result, int n,
-    int bits, int classes)
-{
-    public readonly ArrayView<uint> Codes = codes;
-    public readonly ArrayView<int> Labels = labels;
-    public readonly ArrayView<uint> Result = result;
-    public readonly int N = n;
-    public readonly int Bits = bits;
-    public readonly int Classes = classes;
-}
+internal readonly record struct MajorityArgs(ArrayView<uint> Codes, ArrayView<int> Labels, ArrayView<uint> Result, int N,
+    int Bits, int Classes);
 
 /// <summary>x is N × D with labels in [0, Classes); Result is Classes × D.</summary>
-internal readonly struct ClassMeanArgs(ArrayView<float> x, ArrayView<int> labels, ArrayView<float> result, int n, int d,
-    int classes)
-{
-    public readonly ArrayView<float> X = x;
-    public readonly ArrayView<int> Labels = labels;
-    public readonly ArrayView<float> Result = result;
-    public readonly int N = n;
-    public readonly int D = d;
-    public readonly int Classes = classes;
-}
+internal readonly record struct ClassMeanArgs(ArrayView<float> X, ArrayView<int> Labels, ArrayView<float> Result, int N, int D,
+    int Classes);
 
 /// <summary>Class prototypes: majority-vote codes and mean embeddings.</summary>
 internal static class PrototypeKernels

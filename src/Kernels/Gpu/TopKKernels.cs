@@ -14,18 +14,8 @@ internal interface IPairScorer
 /// (j * Queries + w) * 32 + l, so the 32 lanes of a warp touch 32 consecutive entries (coalesced).
 /// Result is Q_total × K entries (0 = padding).
 /// </summary>
-internal readonly struct TopKArgs(int queries, int queryOffset, int supports, int k, int laneCapacity, uint missingKey,
-    ArrayView<ulong> scratch, ArrayView<ulong> result)
-{
-    public readonly int Queries = queries;
-    public readonly int QueryOffset = queryOffset;
-    public readonly int Supports = supports;
-    public readonly int K = k;
-    public readonly int LaneCapacity = laneCapacity;
-    public readonly uint MissingKey = missingKey;
-    public readonly ArrayView<ulong> Scratch = scratch;
-    public readonly ArrayView<ulong> Result = result;
-}
+internal readonly record struct TopKArgs(int Queries, int QueryOffset, int Supports, int K, int LaneCapacity, uint MissingKey,
+    ArrayView<ulong> Scratch, ArrayView<ulong> Result);
 
 /// <summary>Warp-per-query top-k search, shared by the Hamming, cosine and sigmoid matchers.</summary>
 internal static class TopKKernels

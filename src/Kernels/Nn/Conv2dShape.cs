@@ -17,6 +17,9 @@ public readonly record struct Conv2dShape(int Batch, int InChannels, int Height,
     public int OutputLength => Batch * OutChannels * OutHeight * OutWidth;
     public int WeightLength => OutChannels * Taps;
 
+    /// <summary>The output as an activation shape (what a batch norm after the convolution sees).</summary>
+    public Nchw Output => new(Batch, OutChannels, OutHeight, OutWidth);
+
     /// <summary>Throws a one-line error if the geometry is impossible.</summary>
     public void Validate()
     {

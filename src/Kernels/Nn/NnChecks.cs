@@ -1,8 +1,15 @@
 namespace Lshk.Kernels.Nn;
 
-/// <summary>Argument checks shared by both implementations of <see cref="INnOps"/>, so both raise the same one-line errors.</summary>
+/// <summary>
+/// Argument checks shared by both implementations of <see cref="INnOps"/> (called from <see cref="CheckedNnOps"/>), so
+/// both raise the same one-line errors.
+/// </summary>
 internal static class NnChecks
 {
+    // a backward takes no momentum or epsilon (it uses the saved statistics): valid stand-ins pass the range checks
+    private const float BackwardMomentum = 0f;
+    private const float BackwardEpsilon = 1f;
+
     internal static void ValidateBatchNorm(in Nchw shape, in BatchNormBuffers bn, float momentum, float epsilon, bool training)
     {
         shape.Validate();
@@ -11,6 +18,45 @@ internal static class NnChecks
         if (!(epsilon > 0f)) throw new ArgumentException($"batch norm epsilon must be positive (got {epsilon})");
         if (training && (long)shape.Batch * shape.Plane < 2)
             throw new ArgumentException($"batch norm in training mode needs more than 1 value per channel (input {shape})");
+    }
+
+    /// <summary>The backward passes use the statistics saved by a training forward, so they check as training mode.</summary>
+    internal static void ValidateBatchNormBackward(in Nchw shape, in BatchNormBuffers bn) =>
+        ValidateBatchNorm(shape, bn, BackwardMomentum, BackwardEpsilon, training: true);
+
+    /// <summary>What the fused batch norm → ReLU → pool backward needs besides its input and input gradient.</summary>
+    internal static void ValidateBatchNormReluPoolBackward(in Nchw inputShape, in BatchNormBuffers bn, NnBuffer dPooled)
+    {
+        ValidateBatchNormBackward(inputShape, bn);
+        ValidatePool(inputShape);
+        Expect(dPooled, inputShape.Pooled.Length, "pooled output gradient");
+    }
+
+    internal static void BatchNormForward(in Nchw shape, NnBuffer x, NnBuffer y)
+    {
+        Expect(x, shape.Length, "batch norm input");
+        Expect(y, shape.Length, "batch norm output");
+    }
+
+    internal static void ConvForward(in Conv2dShape shape, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer y)
+    {
+        shape.Validate();
+        Expect(x, shape.InputLength, "conv input");
+        Expect(weight, shape.WeightLength, "conv weight");
+        if (bias is not null) Expect(bias, shape.OutChannels, "conv bias");
+        Expect(y, shape.OutputLength, "conv output");
+    }
+
+    /// <summary>The convolution side of a backward: its inputs and the gradients it writes (each optional).</summary>
+    internal static void ConvBackward(in Conv2dShape shape, NnBuffer x, NnBuffer weight, NnBuffer? dx, NnBuffer? dWeight,
+        NnBuffer? dBias)
+    {
+        shape.Validate();
+        Expect(x, shape.InputLength, "conv input");
+        Expect(weight, shape.WeightLength, "conv weight");
+        if (dx is not null) Expect(dx, shape.InputLength, "conv input gradient");
+        if (dWeight is not null) Expect(dWeight, shape.WeightLength, "conv weight gradient");
+        if (dBias is not null) Expect(dBias, shape.OutChannels, "conv bias gradient");
     }
 
     internal static void ValidatePool(in Nchw inputShape)

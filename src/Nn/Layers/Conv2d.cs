@@ -3,7 +3,13 @@ using Lshk.Kernels.Random;
 
 namespace Lshk.Nn.Layers;
 
-/// <summary>2-d convolution (cross-correlation) like PyTorch's <c>Conv2d</c>: weights OIHW, optional bias.</summary>
+/// <summary>
+/// 2-d convolution (cross-correlation) like PyTorch's <c>Conv2d</c>: weights OIHW, optional bias.
+/// <para>In a network this is not the code that runs by default: <see cref="Sequential"/> runs each
+/// Conv2d → BatchNorm2d → ReLU → MaxPool2d block as one <see cref="Fused.ConvBatchNormReluPool"/> step
+/// (see <see cref="Fusion"/>); this layer's own forward and backward run only where no batch norm, ReLU and pooling
+/// follow it, or with <see cref="Fusion.None"/>.</para>
+/// </summary>
 public sealed class Conv2d : Layer
 {
     private NnBuffer? _input;

@@ -2,7 +2,14 @@ using Lshk.Kernels.Nn;
 
 namespace Lshk.Nn.Layers;
 
-/// <summary>2×2 max-pooling with stride 2, floor mode (PyTorch's <c>MaxPool2d(2)</c>); ties go to the first maximum.</summary>
+/// <summary>
+/// 2×2 max-pooling with stride 2, floor mode (PyTorch's <c>MaxPool2d(2)</c>); ties go to the first maximum.
+/// <para>In a network this is not the code that runs by default: <see cref="Sequential"/> runs each
+/// Conv2d → BatchNorm2d → ReLU → MaxPool2d block as one <see cref="Fused.ConvBatchNormReluPool"/> step
+/// (see <see cref="Fusion"/>); a pooling layer after batch norm and ReLU runs inside that step or
+/// <see cref="Fused.BatchNormReluPool"/>. This layer's own forward and backward run only elsewhere, or with
+/// <see cref="Fusion.None"/>.</para>
+/// </summary>
 public sealed class MaxPool2d(INnOps ops) : Layer(ops)
 {
     private NnBuffer? _input;
@@ -10,7 +17,10 @@ public sealed class MaxPool2d(INnOps ops) : Layer(ops)
 
     public override string Kind => "MaxPool2d";
 
-    public override Nchw OutputShape(Nchw input)
+    public override Nchw OutputShape(Nchw input) => Pooled(input);
+
+    /// <summary>The output shape of 2×2 pooling, for this layer and the fused steps that end with it.</summary>
+    internal static Nchw Pooled(Nchw input)
     {
         if (input.Height < 2 || input.Width < 2)
             throw new ArgumentException($"MaxPool2d(2) needs an input of at least 2×2 (got {input})");

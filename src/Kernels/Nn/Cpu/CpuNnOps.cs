@@ -1,13 +1,11 @@
-using static Lshk.Kernels.Nn.NnChecks;
-
 namespace Lshk.Kernels.Nn.Cpu;
 
 /// <summary>
 /// The CPU implementation of <see cref="INnOps"/>: managed SIMD (Vector512 fused multiply-add) over a fixed pool of
 /// worker threads (one per core by default), working on pinned buffers through pointers. Steady-state calls allocate
-/// nothing: scratch space grows once and is reused.
+/// nothing: scratch space grows once and is reused. Arguments are checked by <see cref="CheckedNnOps"/> before these run.
 /// </summary>
-public sealed unsafe class CpuNnOps : INnOps
+public sealed unsafe class CpuNnOps : CheckedNnOps
 {
     private readonly WorkerPool _pool;
     private readonly CpuConv2d _conv;
@@ -37,7 +35,7 @@ public sealed unsafe class CpuNnOps : INnOps
         Device = info with { Name = $"CPU ({_pool.Workers} threads, {simd})" };
     }
 
-    public DeviceInfo Device { get; }
+    public override DeviceInfo Device { get; }
 
     public int Threads => _pool.Workers;
 
@@ -48,130 +46,74 @@ public sealed unsafe class CpuNnOps : INnOps
         set => _conv.ForceGeneric = value;
     }
 
-    public NnBuffer Allocate(int length)
+    private protected override NnBuffer AllocateCore(int length)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         return new CpuNnBuffer(length);
     }
 
-    public void Fill(NnBuffer buffer, float value) => new Span<float>(Ptr(buffer), buffer.Length).Fill(value);
+    private protected override void FillCore(NnBuffer buffer, float value) => new Span<float>(Ptr(buffer), buffer.Length).Fill(value);
 
     // ------------------------------------------------------------------ convolution
 
-    public void Conv2dForward(in Conv2dShape shape, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer y)
-    {
-        shape.Validate();
-        Expect(x, shape.InputLength, "conv input");
-        Expect(weight, shape.WeightLength, "conv weight");
-        if (bias is not null) Expect(bias, shape.OutChannels, "conv bias");
-        Expect(y, shape.OutputLength, "conv output");
+    private protected override void Conv2dForwardCore(in Conv2dShape shape, NnBuffer x, NnBuffer weight, NnBuffer? bias,
+        NnBuffer y) =>
         _conv.Forward(shape, Ptr(x), Ptr(weight), bias is null ? null : Ptr(bias), Ptr(y));
-    }
 
-    public void Conv2dBackward(in Conv2dShape shape, NnBuffer x, NnBuffer weight, NnBuffer dy, NnBuffer? dx,
-        NnBuffer? dWeight, NnBuffer? dBias)
+    private protected override void Conv2dBackwardCore(in Conv2dShape shape, NnBuffer x, NnBuffer weight, NnBuffer dy,
+        NnBuffer? dx, NnBuffer? dWeight, NnBuffer? dBias)
     {
-        shape.Validate();
-        Expect(x, shape.InputLength, "conv input");
-        Expect(weight, shape.WeightLength, "conv weight");
-        Expect(dy, shape.OutputLength, "conv output gradient");
-        if (dx is not null) Expect(dx, shape.InputLength, "conv input gradient");
-        if (dWeight is not null) Expect(dWeight, shape.WeightLength, "conv weight gradient");
-        if (dBias is not null) Expect(dBias, shape.OutChannels, "conv bias gradient");
         _conv.Backward(shape, Ptr(x), Ptr(weight), Ptr(dy), dx is null ? null : Ptr(dx),
             dWeight is null ? null : Ptr(dWeight), dBias is null ? null : Ptr(dBias));
     }
 
     // ------------------------------------------------------------------ batch norm
 
-    public void BatchNormTrainingForward(in Nchw shape, NnBuffer x, NnBuffer y, in BatchNormBuffers bn, float momentum,
-        float epsilon)
+    private protected override void BatchNormTrainingForwardCore(in Nchw shape, NnBuffer x, NnBuffer y, in BatchNormBuffers bn,
+        float momentum, float epsilon)
     {
-        ValidateBatchNorm(shape, bn, momentum, epsilon, training: true);
-        Expect(x, shape.Length, "batch norm input");
-        Expect(y, shape.Length, "batch norm output");
         _bn.Statistics(shape, Ptr(x), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd), Ptr(bn.RunningMean), Ptr(bn.RunningVar),
             momentum, epsilon);
         _bn.ScaleShift(shape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd));
         _bn.Apply(shape, Ptr(x), Ptr(y));
     }
 
-    public void BatchNormInferenceForward(in Nchw shape, NnBuffer x, NnBuffer y, in BatchNormBuffers bn, float epsilon)
+    private protected override void BatchNormInferenceForwardCore(in Nchw shape, NnBuffer x, NnBuffer y, in BatchNormBuffers bn,
+        float epsilon)
     {
-        ValidateBatchNorm(shape, bn, 0f, epsilon, training: false);
-        Expect(x, shape.Length, "batch norm input");
-        Expect(y, shape.Length, "batch norm output");
         _bn.InferenceScaleShift(shape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.RunningMean), Ptr(bn.RunningVar), epsilon);
         _bn.Apply(shape, Ptr(x), Ptr(y));
     }
 
-    public void BatchNormBackward(in Nchw shape, NnBuffer x, NnBuffer dy, NnBuffer dx, in BatchNormBuffers bn)
+    private protected override void BatchNormBackwardCore(in Nchw shape, NnBuffer x, NnBuffer dy, NnBuffer dx,
+        in BatchNormBuffers bn)
     {
-        ValidateBatchNorm(shape, bn, 0f, 1f, training: true);
-        Expect(x, shape.Length, "batch norm input");
-        Expect(dy, shape.Length, "batch norm output gradient");
-        Expect(dx, shape.Length, "batch norm input gradient");
         _bn.Backward(shape, Ptr(x), Ptr(dy), Ptr(dx), Ptr(bn.Weight), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd),
             Ptr(bn.WeightGrad), Ptr(bn.BiasGrad));
     }
 
     // ------------------------------------------------------------------ activations, pooling, dropout
 
-    public void ReluForward(NnBuffer x, NnBuffer y, int count)
-    {
-        ExpectAtLeast(x, count, "ReLU input");
-        ExpectAtLeast(y, count, "ReLU output");
+    private protected override void ReluForwardCore(NnBuffer x, NnBuffer y, int count) =>
         _elementwise.ReluForward(Ptr(x), Ptr(y), count);
-    }
 
-    public void ReluBackward(NnBuffer y, NnBuffer dy, NnBuffer dx, int count)
-    {
-        ExpectAtLeast(y, count, "ReLU output");
-        ExpectAtLeast(dy, count, "ReLU output gradient");
-        ExpectAtLeast(dx, count, "ReLU input gradient");
+    private protected override void ReluBackwardCore(NnBuffer y, NnBuffer dy, NnBuffer dx, int count) =>
         _elementwise.ReluBackward(Ptr(y), Ptr(dy), Ptr(dx), count);
-    }
 
-    public void MaxPool2x2Forward(in Nchw inputShape, NnBuffer x, NnBuffer y)
-    {
-        ValidatePool(inputShape);
-        Expect(x, inputShape.Length, "max-pool input");
-        Expect(y, inputShape.Pooled.Length, "max-pool output");
+    private protected override void MaxPool2x2ForwardCore(in Nchw inputShape, NnBuffer x, NnBuffer y) =>
         _maxPool.Forward(inputShape, Ptr(x), Ptr(y));
-    }
 
-    public void MaxPool2x2Backward(in Nchw inputShape, NnBuffer x, NnBuffer dy, NnBuffer dx)
-    {
-        ValidatePool(inputShape);
-        Expect(x, inputShape.Length, "max-pool input");
-        Expect(dy, inputShape.Pooled.Length, "max-pool output gradient");
-        Expect(dx, inputShape.Length, "max-pool input gradient");
+    private protected override void MaxPool2x2BackwardCore(in Nchw inputShape, NnBuffer x, NnBuffer dy, NnBuffer dx) =>
         _maxPool.Backward(inputShape, Ptr(x), Ptr(dy), Ptr(dx));
-    }
 
-    public void DropoutForward(NnBuffer x, NnBuffer y, int count, in DropoutMask mask)
-    {
-        ExpectAtLeast(x, count, "dropout input");
-        ExpectAtLeast(y, count, "dropout output");
+    private protected override void DropoutCore(NnBuffer x, NnBuffer y, int count, in DropoutMask mask) =>
         _elementwise.Dropout(Ptr(x), Ptr(y), count, mask);
-    }
-
-    public void DropoutBackward(NnBuffer dy, NnBuffer dx, int count, in DropoutMask mask)
-    {
-        ExpectAtLeast(dy, count, "dropout output gradient");
-        ExpectAtLeast(dx, count, "dropout input gradient");
-        _elementwise.Dropout(Ptr(dy), Ptr(dx), count, mask);
-    }
 
     // ------------------------------------------------------------------ fused
 
-    public void BatchNormReluPoolForward(in Nchw inputShape, NnBuffer x, NnBuffer pooled, in BatchNormBuffers bn,
-        bool training, float momentum, float epsilon)
+    private protected override void BatchNormReluPoolForwardCore(in Nchw inputShape, NnBuffer x, NnBuffer pooled,
+        in BatchNormBuffers bn, bool training, float momentum, float epsilon)
     {
-        ValidateBatchNorm(inputShape, bn, momentum, epsilon, training);
-        ValidatePool(inputShape);
-        Expect(x, inputShape.Length, "batch norm input");
-        Expect(pooled, inputShape.Pooled.Length, "pooled output");
         if (training)
         {
             _bn.Statistics(inputShape, Ptr(x), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd), Ptr(bn.RunningMean),
@@ -186,14 +128,9 @@ public sealed unsafe class CpuNnOps : INnOps
         _bnReluPool.Forward(inputShape, Ptr(x), Ptr(pooled), _bn.Scale, _bn.Shift);
     }
 
-    public void BatchNormReluPoolBackward(in Nchw inputShape, NnBuffer x, NnBuffer dPooled, NnBuffer dx,
+    private protected override void BatchNormReluPoolBackwardCore(in Nchw inputShape, NnBuffer x, NnBuffer dPooled, NnBuffer dx,
         in BatchNormBuffers bn)
     {
-        ValidateBatchNorm(inputShape, bn, 0f, 1f, training: true);
-        ValidatePool(inputShape);
-        Expect(x, inputShape.Length, "batch norm input");
-        Expect(dPooled, inputShape.Pooled.Length, "pooled output gradient");
-        Expect(dx, inputShape.Length, "batch norm input gradient");
         _bn.ScaleShift(inputShape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd));
         _bnReluPool.Backward(inputShape, Ptr(x), Ptr(dPooled), Ptr(dx), _bn.Scale, _bn.Shift, Ptr(bn.Weight), Ptr(bn.SavedMean),
             Ptr(bn.SavedInvStd), Ptr(bn.WeightGrad), Ptr(bn.BiasGrad));
@@ -201,18 +138,10 @@ public sealed unsafe class CpuNnOps : INnOps
 
     // ------------------------------------------------------------------ fused conv block
 
-    public void ConvBlockForward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer convOut,
-        NnBuffer pooled, in BatchNormBuffers bn, bool training, float momentum, float epsilon)
+    private protected override void ConvBlockForwardCore(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias,
+        NnBuffer convOut, NnBuffer pooled, in BatchNormBuffers bn, bool training, float momentum, float epsilon)
     {
-        conv.Validate();
-        var shape = new Nchw(conv.Batch, conv.OutChannels, conv.OutHeight, conv.OutWidth);
-        ValidateBatchNorm(shape, bn, momentum, epsilon, training);
-        ValidatePool(shape);
-        Expect(x, conv.InputLength, "conv input");
-        Expect(weight, conv.WeightLength, "conv weight");
-        if (bias is not null) Expect(bias, conv.OutChannels, "conv bias");
-        Expect(convOut, conv.OutputLength, "conv output");
-        Expect(pooled, shape.Pooled.Length, "pooled output");
+        var shape = conv.Output;
         float* b = bias is null ? null : Ptr(bias);
         if (!training)
         {
@@ -235,20 +164,10 @@ public sealed unsafe class CpuNnOps : INnOps
         _bnReluPool.Forward(shape, Ptr(convOut), Ptr(pooled), _bn.Scale, _bn.Shift);
     }
 
-    public void ConvBlockBackward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer convOut, NnBuffer dPooled,
-        NnBuffer? dx, NnBuffer? dWeight, NnBuffer? dBias, in BatchNormBuffers bn)
+    private protected override void ConvBlockBackwardCore(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer convOut,
+        NnBuffer dPooled, NnBuffer? dx, NnBuffer? dWeight, NnBuffer? dBias, in BatchNormBuffers bn)
     {
-        conv.Validate();
-        var shape = new Nchw(conv.Batch, conv.OutChannels, conv.OutHeight, conv.OutWidth);
-        ValidateBatchNorm(shape, bn, 0f, 1f, training: true);
-        ValidatePool(shape);
-        Expect(x, conv.InputLength, "conv input");
-        Expect(weight, conv.WeightLength, "conv weight");
-        Expect(convOut, conv.OutputLength, "conv output");
-        Expect(dPooled, shape.Pooled.Length, "pooled output gradient");
-        if (dx is not null) Expect(dx, conv.InputLength, "conv input gradient");
-        if (dWeight is not null) Expect(dWeight, conv.WeightLength, "conv weight gradient");
-        if (dBias is not null) Expect(dBias, conv.OutChannels, "conv bias gradient");
+        var shape = conv.Output;
         _bn.ScaleShift(shape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd));
         _bnReluPool.Coefficients(shape, Ptr(convOut), Ptr(dPooled), _bn.Scale, _bn.Shift, Ptr(bn.Weight), Ptr(bn.SavedMean),
             Ptr(bn.SavedInvStd), Ptr(bn.WeightGrad), Ptr(bn.BiasGrad));
@@ -258,45 +177,21 @@ public sealed unsafe class CpuNnOps : INnOps
 
     // ------------------------------------------------------------------ optimisers and loss
 
-    public void AdamUpdate(NnBuffer parameter, NnBuffer gradient, NnBuffer firstMoment, NnBuffer secondMoment, int count,
-        in AdamStep step)
-    {
-        step.Validate();
-        ExpectAtLeast(parameter, count, "parameter");
-        ExpectAtLeast(gradient, count, "gradient");
-        ExpectAtLeast(firstMoment, count, "Adam first moment");
-        ExpectAtLeast(secondMoment, count, "Adam second moment");
+    private protected override void AdamUpdateCore(NnBuffer parameter, NnBuffer gradient, NnBuffer firstMoment,
+        NnBuffer secondMoment, int count, in AdamStep step) =>
         CpuOptimisers.Adam(Ptr(parameter), Ptr(gradient), Ptr(firstMoment), Ptr(secondMoment), count, step);
-    }
 
-    public void SgdUpdate(NnBuffer parameter, NnBuffer gradient, NnBuffer velocity, int count, in SgdStep step)
-    {
-        step.Validate();
-        ExpectAtLeast(parameter, count, "parameter");
-        ExpectAtLeast(gradient, count, "gradient");
-        ExpectAtLeast(velocity, count, "SGD velocity");
+    private protected override void SgdUpdateCore(NnBuffer parameter, NnBuffer gradient, NnBuffer velocity, int count,
+        in SgdStep step) =>
         CpuOptimisers.Sgd(Ptr(parameter), Ptr(gradient), Ptr(velocity), count, step);
-    }
 
-    public (float Loss, float Accuracy) PrototypicalLoss(NnBuffer embeddings, in EpisodeShape episode, NnBuffer dEmbeddings)
-    {
-        ValidateEpisodeLoss(embeddings, episode, dEmbeddings);
-        return _loss.Compute(Ptr(embeddings), episode, Ptr(dEmbeddings));
-    }
+    private protected override (float Loss, float Accuracy) PrototypicalLossCore(NnBuffer embeddings, in EpisodeShape episode,
+        NnBuffer dEmbeddings) =>
+        _loss.Compute(Ptr(embeddings), episode, Ptr(dEmbeddings));
 
-    public (float Loss, float Accuracy) MatchingLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings) =>
-        CosineLoss(embeddings, episode, CosineLossMode.Matching, scale, dEmbeddings);
-
-    public (float Loss, float Accuracy) CosineMeanLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings) =>
-        CosineLoss(embeddings, episode, CosineLossMode.CosineMean, scale, dEmbeddings);
-
-    private (float Loss, float Accuracy) CosineLoss(NnBuffer embeddings, in EpisodeShape episode, CosineLossMode mode, float scale,
-        NnBuffer dEmbeddings)
-    {
-        ValidateEpisodeLoss(embeddings, episode, dEmbeddings);
-        CheckScale(scale);
-        return _cosineLoss.Compute(Ptr(embeddings), episode, mode, scale, Ptr(dEmbeddings));
-    }
+    private protected override (float Loss, float Accuracy) CosineLossCore(NnBuffer embeddings, in EpisodeShape episode,
+        CosineLossMode mode, float scale, NnBuffer dEmbeddings) =>
+        _cosineLoss.Compute(Ptr(embeddings), episode, mode, scale, Ptr(dEmbeddings));
 
     // ------------------------------------------------------------------ helpers
 
@@ -308,7 +203,7 @@ public sealed unsafe class CpuNnOps : INnOps
             : throw new ArgumentException($"a {buffer.GetType().Name} cannot be used by the CPU operations (allocate it with CpuNnOps)");
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         if (_disposed) return;
         _disposed = true;

@@ -13,40 +13,18 @@ internal readonly struct ConvDims(Conv2dShape s)
 }
 
 /// <summary>Convolution tensors: x (N×Cin×H×W), weights (Cout×Cin×K×K), bias (Cout, used when HasBias = 1), y (N×Cout×OH×OW).</summary>
-internal readonly struct ConvArgs(ConvDims d, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, int hasBias,
-    ArrayView<float> y)
-{
-    public readonly ConvDims D = d;
-    public readonly ArrayView<float> X = x;
-    public readonly ArrayView<float> W = w;
-    public readonly ArrayView<float> Bias = bias;
-    public readonly int HasBias = hasBias;
-    public readonly ArrayView<float> Y = y;
-}
+internal readonly record struct ConvArgs(ConvDims D, ArrayView<float> X, ArrayView<float> W, ArrayView<float> Bias, int HasBias,
+    ArrayView<float> Y);
 
 /// <summary>
 /// Gradient partial sums over chunks of images: Partial[chunk·Count + i] for i &lt; Count, chunk &lt; Chunks, each
 /// chunk covering images [chunk·PerChunk, (chunk+1)·PerChunk). Summed in a fixed order later (deterministic, no atomics).
 /// </summary>
-internal readonly struct ConvGradArgs(ConvDims d, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> partial, int chunks,
-    int perChunk)
-{
-    public readonly ConvDims D = d;
-    public readonly ArrayView<float> X = x;
-    public readonly ArrayView<float> Dy = dy;
-    public readonly ArrayView<float> Partial = partial;
-    public readonly int Chunks = chunks;
-    public readonly int PerChunk = perChunk;
-}
+internal readonly record struct ConvGradArgs(ConvDims D, ArrayView<float> X, ArrayView<float> Dy, ArrayView<float> Partial,
+    int Chunks, int PerChunk);
 
 /// <summary>target[i] += Σ_chunk partial[chunk·Count + i].</summary>
-internal readonly struct ReduceArgs(ArrayView<float> partial, int chunks, int count, ArrayView<float> target)
-{
-    public readonly ArrayView<float> Partial = partial;
-    public readonly int Chunks = chunks;
-    public readonly int Count = count;
-    public readonly ArrayView<float> Target = target;
-}
+internal readonly record struct ReduceArgs(ArrayView<float> Partial, int Chunks, int Count, ArrayView<float> Target);
 
 /// <summary>Direct convolution kernels, one thread per result element (grid-stride).</summary>
 internal static class ConvKernels

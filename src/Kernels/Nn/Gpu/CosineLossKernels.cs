@@ -10,23 +10,10 @@ namespace Lshk.Kernels.Nn.Gpu;
 /// PerQuery the loss and correctness of each query (2 × Queries·Ways), DN the gradient of N, DE the embedding gradient.
 /// Mode is a <see cref="CosineLossMode"/>.
 /// </summary>
-internal readonly struct CosineLossArgs(int ways, int shots, int queries, int dim, int mode, float scale, ArrayView<float> e,
-    ArrayView<float> n, ArrayView<float> norm, ArrayView<float> g, ArrayView<float> perQuery, ArrayView<float> dn, ArrayView<float> de)
+internal readonly record struct CosineLossArgs(int Ways, int Shots, int Queries, int Dim, int Mode, float Scale,
+    ArrayView<float> E, ArrayView<float> N, ArrayView<float> Norm, ArrayView<float> G, ArrayView<float> PerQuery,
+    ArrayView<float> DN, ArrayView<float> DE)
 {
-    public readonly int Ways = ways;
-    public readonly int Shots = shots;
-    public readonly int Queries = queries;
-    public readonly int Dim = dim;
-    public readonly int Mode = mode;
-    public readonly float Scale = scale;
-    public readonly ArrayView<float> E = e;
-    public readonly ArrayView<float> N = n;
-    public readonly ArrayView<float> Norm = norm;
-    public readonly ArrayView<float> G = g;
-    public readonly ArrayView<float> PerQuery = perQuery;
-    public readonly ArrayView<float> DN = dn;
-    public readonly ArrayView<float> DE = de;
-
     public int PerClass => Shots + Queries;
     public int Supports => Ways * Shots;
     public int QueryCount => Ways * Queries;

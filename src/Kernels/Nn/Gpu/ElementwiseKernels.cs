@@ -4,24 +4,11 @@ using Lshk.Kernels.Gpu;
 namespace Lshk.Kernels.Nn.Gpu;
 
 /// <summary>Element-wise maps over Count values: a → b (and c when a third operand is needed).</summary>
-internal readonly struct ElementwiseArgs(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int count, float value)
-{
-    public readonly ArrayView<float> A = a;
-    public readonly ArrayView<float> B = b;
-    public readonly ArrayView<float> C = c;
-    public readonly int Count = count;
-    public readonly float Value = value;
-}
+internal readonly record struct ElementwiseArgs(ArrayView<float> A, ArrayView<float> B, ArrayView<float> C, int Count,
+    float Value);
 
-internal readonly struct DropoutArgs(ArrayView<float> x, ArrayView<float> y, int count, ulong key, uint threshold, float scale)
-{
-    public readonly ArrayView<float> X = x;
-    public readonly ArrayView<float> Y = y;
-    public readonly int Count = count;
-    public readonly ulong Key = key;
-    public readonly uint Threshold = threshold;
-    public readonly float Scale = scale;
-}
+internal readonly record struct DropoutArgs(ArrayView<float> X, ArrayView<float> Y, int Count, ulong Key, uint Threshold,
+    float Scale);
 
 internal static class ElementwiseKernels
 {

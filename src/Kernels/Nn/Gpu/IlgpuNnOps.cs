@@ -1,7 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
 using Lshk.Kernels.Gpu;
-using static Lshk.Kernels.Nn.NnChecks;
 
 namespace Lshk.Kernels.Nn.Gpu;
 
@@ -11,9 +10,10 @@ namespace Lshk.Kernels.Nn.Gpu;
 /// <see cref="LossKernels"/>) on the accelerator of an <see cref="IlgpuBackend"/> — a CUDA GPU, or ILGPU's CPU simulator
 /// in tests. Reductions (batch statistics, weight gradients) go through per-image or per-chunk partial sums added in a
 /// fixed order, so results are deterministic. Float arithmetic is separate multiply and add (the PTX has no FMA), so
-/// results agree with the CPU operations within float tolerance, not bit for bit.
+/// results agree with the CPU operations within float tolerance, not bit for bit. Arguments are checked by
+/// <see cref="CheckedNnOps"/> before these run.
 /// </summary>
-public sealed class IlgpuNnOps : INnOps
+public sealed class IlgpuNnOps : CheckedNnOps
 {
     private readonly IlgpuBackend _backend;
     private readonly Accelerator _accelerator;
@@ -30,13 +30,12 @@ public sealed class IlgpuNnOps : INnOps
         _gate = backend.Gate;
     }
 
-    public DeviceInfo Device => _backend.Device;
+    public override DeviceInfo Device => _backend.Device;
 
     // ------------------------------------------------------------------ buffers and launching
 
-    public NnBuffer Allocate(int length)
+    private protected override NnBuffer AllocateCore(int length)
     {
-        Check.NonNegative(length, nameof(length));
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -82,7 +81,7 @@ public sealed class IlgpuNnOps : INnOps
         _backend.ThrowIfDisposed();
     }
 
-    public void Fill(NnBuffer buffer, float value)
+    private protected override void FillCore(NnBuffer buffer, float value)
     {
         lock (_gate)
         {
@@ -93,9 +92,9 @@ public sealed class IlgpuNnOps : INnOps
 
     // ------------------------------------------------------------------ convolution
 
-    public void Conv2dForward(in Conv2dShape shape, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer y)
+    private protected override void Conv2dForwardCore(in Conv2dShape shape, NnBuffer x, NnBuffer weight, NnBuffer? bias,
+        NnBuffer y)
     {
-        ValidateConv(shape, x, weight, bias, y);
         if (shape.Batch == 0) return;
         lock (_gate)
         {
@@ -104,28 +103,13 @@ public sealed class IlgpuNnOps : INnOps
         }
     }
 
-    private void ConvForward(in Conv2dShape s, ArrayView<float> x, ArrayView<float> w, ArrayView<float>? bias, ArrayView<float> y) =>
+    private void ConvForward(in Conv2dShape s, ArrayView<float> x, ArrayView<float> w, ArrayView<float>? bias,
+        ArrayView<float> y) =>
         Launch(KernelRegistry.ConvForward, s.OutputLength, new ConvArgs(new ConvDims(s), x, w, bias ?? w, bias is null ? 0 : 1, y));
 
-    private static void ValidateConv(in Conv2dShape shape, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer y)
+    private protected override void Conv2dBackwardCore(in Conv2dShape shape, NnBuffer x, NnBuffer weight, NnBuffer dy,
+        NnBuffer? dx, NnBuffer? dWeight, NnBuffer? dBias)
     {
-        shape.Validate();
-        Expect(x, shape.InputLength, "conv input");
-        Expect(weight, shape.WeightLength, "conv weight");
-        if (bias is not null) Expect(bias, shape.OutChannels, "conv bias");
-        Expect(y, shape.OutputLength, "conv output");
-    }
-
-    public void Conv2dBackward(in Conv2dShape shape, NnBuffer x, NnBuffer weight, NnBuffer dy, NnBuffer? dx, NnBuffer? dWeight,
-        NnBuffer? dBias)
-    {
-        shape.Validate();
-        Expect(x, shape.InputLength, "conv input");
-        Expect(weight, shape.WeightLength, "conv weight");
-        Expect(dy, shape.OutputLength, "conv output gradient");
-        if (dx is not null) Expect(dx, shape.InputLength, "conv input gradient");
-        if (dWeight is not null) Expect(dWeight, shape.WeightLength, "conv weight gradient");
-        if (dBias is not null) Expect(dBias, shape.OutChannels, "conv bias gradient");
         if (shape.Batch == 0) return;
         lock (_gate)
         {
@@ -175,11 +159,9 @@ public sealed class IlgpuNnOps : INnOps
         Launch(KernelRegistry.NormStatisticsFinish, s.Channels, channel);
     }
 
-    public void BatchNormTrainingForward(in Nchw shape, NnBuffer x, NnBuffer y, in BatchNormBuffers bn, float momentum, float epsilon)
+    private protected override void BatchNormTrainingForwardCore(in Nchw shape, NnBuffer x, NnBuffer y, in BatchNormBuffers bn,
+        float momentum, float epsilon)
     {
-        ValidateBatchNorm(shape, bn, momentum, epsilon, training: true);
-        Expect(x, shape.Length, "batch norm input");
-        Expect(y, shape.Length, "batch norm output");
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -188,11 +170,9 @@ public sealed class IlgpuNnOps : INnOps
         }
     }
 
-    public void BatchNormInferenceForward(in Nchw shape, NnBuffer x, NnBuffer y, in BatchNormBuffers bn, float epsilon)
+    private protected override void BatchNormInferenceForwardCore(in Nchw shape, NnBuffer x, NnBuffer y, in BatchNormBuffers bn,
+        float epsilon)
     {
-        ValidateBatchNorm(shape, bn, 0f, epsilon, training: false);
-        Expect(x, shape.Length, "batch norm input");
-        Expect(y, shape.Length, "batch norm output");
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -201,12 +181,9 @@ public sealed class IlgpuNnOps : INnOps
         }
     }
 
-    public void BatchNormBackward(in Nchw shape, NnBuffer x, NnBuffer dy, NnBuffer dx, in BatchNormBuffers bn)
+    private protected override void BatchNormBackwardCore(in Nchw shape, NnBuffer x, NnBuffer dy, NnBuffer dx,
+        in BatchNormBuffers bn)
     {
-        ValidateBatchNorm(shape, bn, 0f, 1f, training: true);
-        Expect(x, shape.Length, "batch norm input");
-        Expect(dy, shape.Length, "batch norm output gradient");
-        Expect(dx, shape.Length, "batch norm input gradient");
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -221,10 +198,8 @@ public sealed class IlgpuNnOps : INnOps
 
     // ------------------------------------------------------------------ activations, pooling, dropout
 
-    public void ReluForward(NnBuffer x, NnBuffer y, int count)
+    private protected override void ReluForwardCore(NnBuffer x, NnBuffer y, int count)
     {
-        ExpectAtLeast(x, count, "ReLU input");
-        ExpectAtLeast(y, count, "ReLU output");
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -232,11 +207,8 @@ public sealed class IlgpuNnOps : INnOps
         }
     }
 
-    public void ReluBackward(NnBuffer y, NnBuffer dy, NnBuffer dx, int count)
+    private protected override void ReluBackwardCore(NnBuffer y, NnBuffer dy, NnBuffer dx, int count)
     {
-        ExpectAtLeast(y, count, "ReLU output");
-        ExpectAtLeast(dy, count, "ReLU output gradient");
-        ExpectAtLeast(dx, count, "ReLU input gradient");
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -248,11 +220,8 @@ public sealed class IlgpuNnOps : INnOps
         new(new NchwDims(s), x, pooled, dx, fused ? _perChannel!.View : x, fused ? _coefficients!.View : x, x,
             fused ? _partials!.View : x, fused ? 1 : 0);
 
-    public void MaxPool2x2Forward(in Nchw inputShape, NnBuffer x, NnBuffer y)
+    private protected override void MaxPool2x2ForwardCore(in Nchw inputShape, NnBuffer x, NnBuffer y)
     {
-        ValidatePool(inputShape);
-        Expect(x, inputShape.Length, "max-pool input");
-        Expect(y, inputShape.Pooled.Length, "max-pool output");
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -260,12 +229,8 @@ public sealed class IlgpuNnOps : INnOps
         }
     }
 
-    public void MaxPool2x2Backward(in Nchw inputShape, NnBuffer x, NnBuffer dy, NnBuffer dx)
+    private protected override void MaxPool2x2BackwardCore(in Nchw inputShape, NnBuffer x, NnBuffer dy, NnBuffer dx)
     {
-        ValidatePool(inputShape);
-        Expect(x, inputShape.Length, "max-pool input");
-        Expect(dy, inputShape.Pooled.Length, "max-pool output gradient");
-        Expect(dx, inputShape.Length, "max-pool input gradient");
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -273,38 +238,20 @@ public sealed class IlgpuNnOps : INnOps
         }
     }
 
-    public void DropoutForward(NnBuffer x, NnBuffer y, int count, in DropoutMask mask)
-    {
-        ExpectAtLeast(x, count, "dropout input");
-        ExpectAtLeast(y, count, "dropout output");
-        Dropout(V(x), V(y), count, mask);
-    }
-
-    public void DropoutBackward(NnBuffer dy, NnBuffer dx, int count, in DropoutMask mask)
-    {
-        ExpectAtLeast(dy, count, "dropout output gradient");
-        ExpectAtLeast(dx, count, "dropout input gradient");
-        Dropout(V(dy), V(dx), count, mask);
-    }
-
-    private void Dropout(ArrayView<float> x, ArrayView<float> y, int count, in DropoutMask mask)
+    private protected override void DropoutCore(NnBuffer x, NnBuffer y, int count, in DropoutMask mask)
     {
         lock (_gate)
         {
             ThrowIfDisposed();
-            Launch(KernelRegistry.Dropout, count, new DropoutArgs(x, y, count, mask.Key, mask.Threshold, mask.Scale));
+            Launch(KernelRegistry.Dropout, count, new DropoutArgs(V(x), V(y), count, mask.Key, mask.Threshold, mask.Scale));
         }
     }
 
     // ------------------------------------------------------------------ fused
 
-    public void BatchNormReluPoolForward(in Nchw inputShape, NnBuffer x, NnBuffer pooled, in BatchNormBuffers bn, bool training,
-        float momentum, float epsilon)
+    private protected override void BatchNormReluPoolForwardCore(in Nchw inputShape, NnBuffer x, NnBuffer pooled,
+        in BatchNormBuffers bn, bool training, float momentum, float epsilon)
     {
-        ValidateBatchNorm(inputShape, bn, momentum, epsilon, training);
-        ValidatePool(inputShape);
-        Expect(x, inputShape.Length, "batch norm input");
-        Expect(pooled, inputShape.Pooled.Length, "pooled output");
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -312,8 +259,8 @@ public sealed class IlgpuNnOps : INnOps
         }
     }
 
-    private void NormReluPoolForward(in Nchw s, ArrayView<float> x, ArrayView<float> pooled, in BatchNormBuffers bn, bool training,
-        float momentum, float epsilon)
+    private void NormReluPoolForward(in Nchw s, ArrayView<float> x, ArrayView<float> pooled, in BatchNormBuffers bn,
+        bool training, float momentum, float epsilon)
     {
         if (training) Statistics(s, x, bn, momentum, epsilon);
         else Launch(KernelRegistry.NormInferenceScaleShift, s.Channels, Channel(s, bn, x, 0f, epsilon));
@@ -321,13 +268,9 @@ public sealed class IlgpuNnOps : INnOps
         Launch(KernelRegistry.PoolForward, s.Pooled.Length, Pool(s, x, pooled, pooled, fused: true));
     }
 
-    public void BatchNormReluPoolBackward(in Nchw inputShape, NnBuffer x, NnBuffer dPooled, NnBuffer dx, in BatchNormBuffers bn)
+    private protected override void BatchNormReluPoolBackwardCore(in Nchw inputShape, NnBuffer x, NnBuffer dPooled, NnBuffer dx,
+        in BatchNormBuffers bn)
     {
-        ValidateBatchNorm(inputShape, bn, 0f, 1f, training: true);
-        ValidatePool(inputShape);
-        Expect(x, inputShape.Length, "batch norm input");
-        Expect(dPooled, inputShape.Pooled.Length, "pooled output gradient");
-        Expect(dx, inputShape.Length, "batch norm input gradient");
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -335,7 +278,8 @@ public sealed class IlgpuNnOps : INnOps
         }
     }
 
-    private void NormReluPoolBackward(in Nchw s, ArrayView<float> x, ArrayView<float> dPooled, ArrayView<float> dx, in BatchNormBuffers bn)
+    private void NormReluPoolBackward(in Nchw s, ArrayView<float> x, ArrayView<float> dPooled, ArrayView<float> dx,
+        in BatchNormBuffers bn)
     {
         var channel = Channel(s, bn, x, 0f, 1f);
         Launch(KernelRegistry.NormSavedScaleShift, s.Channels, channel);
@@ -345,14 +289,10 @@ public sealed class IlgpuNnOps : INnOps
         Launch(KernelRegistry.PoolBackward, s.Length, partials);
     }
 
-    public void ConvBlockForward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer convOut, NnBuffer pooled,
-        in BatchNormBuffers bn, bool training, float momentum, float epsilon)
+    private protected override void ConvBlockForwardCore(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias,
+        NnBuffer convOut, NnBuffer pooled, in BatchNormBuffers bn, bool training, float momentum, float epsilon)
     {
-        ValidateConv(conv, x, weight, bias, convOut);
-        var shape = new Nchw(conv.Batch, conv.OutChannels, conv.OutHeight, conv.OutWidth);
-        ValidateBatchNorm(shape, bn, momentum, epsilon, training);
-        ValidatePool(shape);
-        Expect(pooled, shape.Pooled.Length, "pooled output");
+        var shape = conv.Output;
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -361,20 +301,10 @@ public sealed class IlgpuNnOps : INnOps
         }
     }
 
-    public void ConvBlockBackward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer convOut, NnBuffer dPooled, NnBuffer? dx,
-        NnBuffer? dWeight, NnBuffer? dBias, in BatchNormBuffers bn)
+    private protected override void ConvBlockBackwardCore(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer convOut,
+        NnBuffer dPooled, NnBuffer? dx, NnBuffer? dWeight, NnBuffer? dBias, in BatchNormBuffers bn)
     {
-        conv.Validate();
-        var shape = new Nchw(conv.Batch, conv.OutChannels, conv.OutHeight, conv.OutWidth);
-        ValidateBatchNorm(shape, bn, 0f, 1f, training: true);
-        ValidatePool(shape);
-        Expect(x, conv.InputLength, "conv input");
-        Expect(weight, conv.WeightLength, "conv weight");
-        Expect(convOut, conv.OutputLength, "conv output");
-        Expect(dPooled, shape.Pooled.Length, "pooled output gradient");
-        if (dx is not null) Expect(dx, conv.InputLength, "conv input gradient");
-        if (dWeight is not null) Expect(dWeight, conv.WeightLength, "conv weight gradient");
-        if (dBias is not null) Expect(dBias, conv.OutChannels, "conv bias gradient");
+        var shape = conv.Output;
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -388,13 +318,9 @@ public sealed class IlgpuNnOps : INnOps
 
     // ------------------------------------------------------------------ optimisers and loss
 
-    public void AdamUpdate(NnBuffer parameter, NnBuffer gradient, NnBuffer firstMoment, NnBuffer secondMoment, int count, in AdamStep step)
+    private protected override void AdamUpdateCore(NnBuffer parameter, NnBuffer gradient, NnBuffer firstMoment,
+        NnBuffer secondMoment, int count, in AdamStep step)
     {
-        step.Validate();
-        ExpectAtLeast(parameter, count, "parameter");
-        ExpectAtLeast(gradient, count, "gradient");
-        ExpectAtLeast(firstMoment, count, "Adam first moment");
-        ExpectAtLeast(secondMoment, count, "Adam second moment");
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -404,12 +330,9 @@ public sealed class IlgpuNnOps : INnOps
         }
     }
 
-    public void SgdUpdate(NnBuffer parameter, NnBuffer gradient, NnBuffer velocity, int count, in SgdStep step)
+    private protected override void SgdUpdateCore(NnBuffer parameter, NnBuffer gradient, NnBuffer velocity, int count,
+        in SgdStep step)
     {
-        step.Validate();
-        ExpectAtLeast(parameter, count, "parameter");
-        ExpectAtLeast(gradient, count, "gradient");
-        ExpectAtLeast(velocity, count, "SGD velocity");
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -418,9 +341,9 @@ public sealed class IlgpuNnOps : INnOps
         }
     }
 
-    public (float Loss, float Accuracy) PrototypicalLoss(NnBuffer embeddings, in EpisodeShape episode, NnBuffer dEmbeddings)
+    private protected override (float Loss, float Accuracy) PrototypicalLossCore(NnBuffer embeddings, in EpisodeShape episode,
+        NnBuffer dEmbeddings)
     {
-        ValidateEpisodeLoss(embeddings, episode, dEmbeddings);
         int queries = episode.Ways * episode.Queries;
         var perQuery = new float[2 * queries];
         lock (_gate)
@@ -435,26 +358,12 @@ public sealed class IlgpuNnOps : INnOps
             Launch(KernelRegistry.LossSupportGradient, episode.Ways * episode.Dim, args);
             args.PerQuery.SubView(0, perQuery.Length).CopyToCPU(perQuery);
         }
-        double loss = 0, correct = 0;
-        for (int q = 0; q < queries; q++)
-        {
-            loss += perQuery[q];
-            correct += perQuery[queries + q];
-        }
-        return ((float)(loss / queries), (float)(correct / queries));
+        return MeanOverQueries(perQuery, queries);
     }
 
-    public (float Loss, float Accuracy) MatchingLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings) =>
-        CosineLoss(embeddings, episode, CosineLossMode.Matching, scale, dEmbeddings);
-
-    public (float Loss, float Accuracy) CosineMeanLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings) =>
-        CosineLoss(embeddings, episode, CosineLossMode.CosineMean, scale, dEmbeddings);
-
-    private (float Loss, float Accuracy) CosineLoss(NnBuffer embeddings, in EpisodeShape episode, CosineLossMode mode, float scale,
-        NnBuffer dEmbeddings)
+    private protected override (float Loss, float Accuracy) CosineLossCore(NnBuffer embeddings, in EpisodeShape episode,
+        CosineLossMode mode, float scale, NnBuffer dEmbeddings)
     {
-        ValidateEpisodeLoss(embeddings, episode, dEmbeddings);
-        CheckScale(scale);
         int queries = episode.Ways * episode.Queries, supports = episode.Ways * episode.Shots;
         long values = (long)episode.Batch * episode.Dim;
         var perQuery = new float[2 * queries];
@@ -470,6 +379,15 @@ public sealed class IlgpuNnOps : INnOps
             Launch(KernelRegistry.CosineLossProject, episode.Batch, args);
             args.PerQuery.SubView(0, perQuery.Length).CopyToCPU(perQuery);
         }
+        return MeanOverQueries(perQuery, queries);
+    }
+
+    /// <summary>
+    /// The loss and accuracy from the kernels' per-query values (losses, then 0/1 correct flags), summed on the host
+    /// in double in query order, so the result does not depend on the launch.
+    /// </summary>
+    private static (float Loss, float Accuracy) MeanOverQueries(float[] perQuery, int queries)
+    {
         double loss = 0, correct = 0;
         for (int q = 0; q < queries; q++)
         {
@@ -479,7 +397,7 @@ public sealed class IlgpuNnOps : INnOps
         return ((float)(loss / queries), (float)(correct / queries));
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         lock (_gate)
         {

@@ -8,19 +8,9 @@ namespace Lshk.Kernels.Nn.Gpu;
 /// Proto the prototypes (Ways × D), Logits the per-query dL/dlogits (Queries·Ways × Ways), PerQuery the loss and
 /// correctness of each query (2 × Queries·Ways), DE the embedding gradient.
 /// </summary>
-internal readonly struct LossArgs(int ways, int shots, int queries, int dim, ArrayView<float> e, ArrayView<float> proto,
-    ArrayView<float> logits, ArrayView<float> perQuery, ArrayView<float> de)
+internal readonly record struct LossArgs(int Ways, int Shots, int Queries, int Dim, ArrayView<float> E, ArrayView<float> Proto,
+    ArrayView<float> Logits, ArrayView<float> PerQuery, ArrayView<float> DE)
 {
-    public readonly int Ways = ways;
-    public readonly int Shots = shots;
-    public readonly int Queries = queries;
-    public readonly int Dim = dim;
-    public readonly ArrayView<float> E = e;
-    public readonly ArrayView<float> Proto = proto;
-    public readonly ArrayView<float> Logits = logits;
-    public readonly ArrayView<float> PerQuery = perQuery;
-    public readonly ArrayView<float> DE = de;
-
     public int PerClass => Shots + Queries;
 
     /// <summary>Batch row of query q (queries numbered class by class).</summary>

@@ -14,49 +14,18 @@ internal readonly struct NchwDims(Nchw s)
 /// tensor; Other is dy (batch-norm backward) or the pooled gradient (fused backward); Center is the per-channel value
 /// subtracted (the mean), unused for the statistics, which subtract the channel's first value.
 /// </summary>
-internal readonly struct PlaneSumsArgs(NchwDims d, ArrayView<float> x, ArrayView<float> other, ArrayView<float> center,
-    ArrayView<float> partial)
-{
-    public readonly NchwDims D = d;
-    public readonly ArrayView<float> X = x;
-    public readonly ArrayView<float> Other = other;
-    public readonly ArrayView<float> Center = center;
-    public readonly ArrayView<float> Partial = partial;
-}
+internal readonly record struct PlaneSumsArgs(NchwDims D, ArrayView<float> X, ArrayView<float> Other, ArrayView<float> Center,
+    ArrayView<float> Partial);
 
 /// <summary>Per-channel batch-norm buffers and the scale/shift (Affine[c], Affine[C + c]) or coefficients A, B, C (Coeff[c], [C + c], [2C + c]).</summary>
-internal readonly struct ChannelArgs(NchwDims d, ArrayView<float> partial, ArrayView<float> x, ArrayView<float> gamma,
-    ArrayView<float> beta, ArrayView<float> mean, ArrayView<float> invStd, ArrayView<float> runMean, ArrayView<float> runVar,
-    ArrayView<float> dGamma, ArrayView<float> dBeta, ArrayView<float> affine, ArrayView<float> coeff, float momentum,
-    float epsilon)
-{
-    public readonly NchwDims D = d;
-    public readonly ArrayView<float> Partial = partial;
-    public readonly ArrayView<float> X = x;
-    public readonly ArrayView<float> Gamma = gamma;
-    public readonly ArrayView<float> Beta = beta;
-    public readonly ArrayView<float> Mean = mean;
-    public readonly ArrayView<float> InvStd = invStd;
-    public readonly ArrayView<float> RunMean = runMean;
-    public readonly ArrayView<float> RunVar = runVar;
-    public readonly ArrayView<float> DGamma = dGamma;
-    public readonly ArrayView<float> DBeta = dBeta;
-    public readonly ArrayView<float> Affine = affine;
-    public readonly ArrayView<float> Coeff = coeff;
-    public readonly float Momentum = momentum;
-    public readonly float Epsilon = epsilon;
-}
+internal readonly record struct ChannelArgs(NchwDims D, ArrayView<float> Partial, ArrayView<float> X, ArrayView<float> Gamma,
+    ArrayView<float> Beta, ArrayView<float> Mean, ArrayView<float> InvStd, ArrayView<float> RunMean, ArrayView<float> RunVar,
+    ArrayView<float> DGamma, ArrayView<float> DBeta, ArrayView<float> Affine, ArrayView<float> Coeff, float Momentum,
+    float Epsilon);
 
 /// <summary>Element-wise per-channel maps: y = x·scale + shift, or dx = A·dy + B·x + C.</summary>
-internal readonly struct ChannelMapArgs(NchwDims d, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> y,
-    ArrayView<float> perChannel)
-{
-    public readonly NchwDims D = d;
-    public readonly ArrayView<float> X = x;
-    public readonly ArrayView<float> Dy = dy;
-    public readonly ArrayView<float> Y = y;
-    public readonly ArrayView<float> PerChannel = perChannel;
-}
+internal readonly record struct ChannelMapArgs(NchwDims D, ArrayView<float> X, ArrayView<float> Dy, ArrayView<float> Y,
+    ArrayView<float> PerChannel);
 
 /// <summary>Batch normalisation kernels: per-plane partial sums, per-channel finishing, element-wise maps.</summary>
 internal static class NormKernels

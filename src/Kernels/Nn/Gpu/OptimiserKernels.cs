@@ -4,25 +4,9 @@ using Lshk.Kernels.Gpu;
 namespace Lshk.Kernels.Nn.Gpu;
 
 /// <summary>One optimiser update over Count parameters; M and V are Adam's moments (SGD uses M as its velocity).</summary>
-internal readonly struct OptimiserArgs(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, int count,
-    float learningRate, float beta1, float beta2, float epsilon, float weightDecay, float stepSize, float invSqrtBiasCorrection2,
-    int nesterov, int firstStep)
-{
-    public readonly ArrayView<float> P = p;
-    public readonly ArrayView<float> G = g;
-    public readonly ArrayView<float> M = m;
-    public readonly ArrayView<float> V = v;
-    public readonly int Count = count;
-    public readonly float LearningRate = learningRate;
-    public readonly float Beta1 = beta1;
-    public readonly float Beta2 = beta2;
-    public readonly float Epsilon = epsilon;
-    public readonly float WeightDecay = weightDecay;
-    public readonly float StepSize = stepSize;
-    public readonly float InvSqrtBiasCorrection2 = invSqrtBiasCorrection2;
-    public readonly int Nesterov = nesterov;
-    public readonly int FirstStep = firstStep;
-}
+internal readonly record struct OptimiserArgs(ArrayView<float> P, ArrayView<float> G, ArrayView<float> M, ArrayView<float> V,
+    int Count, float LearningRate, float Beta1, float Beta2, float Epsilon, float WeightDecay, float StepSize,
+    float InvSqrtBiasCorrection2, int Nesterov, int FirstStep);
 
 internal static class OptimiserKernels
 {

@@ -8,19 +8,8 @@ namespace Lshk.Kernels.Nn.Gpu;
 /// ReLU first (Fused = 1: the fused batch norm + ReLU + pool, scale/shift in Affine). Pooled is N×C×(H/2)×(W/2).
 /// For the backward, Coeff holds A, B, C per channel (Fused = 1) and Partial receives per-plane sums.
 /// </summary>
-internal readonly struct PoolArgs(NchwDims d, ArrayView<float> x, ArrayView<float> pooled, ArrayView<float> dx,
-    ArrayView<float> affine, ArrayView<float> coeff, ArrayView<float> center, ArrayView<float> partial, int fused)
-{
-    public readonly NchwDims D = d;
-    public readonly ArrayView<float> X = x;
-    public readonly ArrayView<float> Pooled = pooled;
-    public readonly ArrayView<float> Dx = dx;
-    public readonly ArrayView<float> Affine = affine;
-    public readonly ArrayView<float> Coeff = coeff;
-    public readonly ArrayView<float> Center = center;
-    public readonly ArrayView<float> Partial = partial;
-    public readonly int Fused = fused;
-}
+internal readonly record struct PoolArgs(NchwDims D, ArrayView<float> X, ArrayView<float> Pooled, ArrayView<float> Dx,
+    ArrayView<float> Affine, ArrayView<float> Coeff, ArrayView<float> Center, ArrayView<float> Partial, int Fused);
 
 /// <summary>Max-pooling kernels; ties go to the first maximum in row-major window order (PyTorch's rule).</summary>
 internal static class PoolKernels
