@@ -331,26 +331,20 @@ public sealed class IlgpuBackend : IComputeBackend
         return entries;
     }
 
-    internal static TopK<int> DecodeCounts(ulong[] entries, int q, int k)
-    {
-        var topK = TopK.ForCounts(q, k);
-        for (int i = 0; i < entries.Length; i++)
-        {
-            if (entries[i] == 0) continue;
-            topK.Indices[i] = OrderedKeys.EntryIndex(entries[i]);
-            topK.Scores[i] = OrderedKeys.ToInt(OrderedKeys.EntryKey(entries[i]));
-        }
-        return topK;
-    }
+    internal static TopK<int> DecodeCounts(ulong[] entries, int q, int k) =>
+        Decode(entries, TopK.ForCounts(q, k), OrderedKeys.ToInt);
 
-    internal static TopK<float> DecodeFloats(ulong[] entries, int q, int k)
+    internal static TopK<float> DecodeFloats(ulong[] entries, int q, int k) =>
+        Decode(entries, TopK.ForFloats(q, k), OrderedKeys.ToFloat);
+
+    /// <summary>Fills <paramref name="topK"/> from the kernel's (key, index) entries; entry 0 is padding and stays missing.</summary>
+    private static TopK<T> Decode<T>(ulong[] entries, TopK<T> topK, Func<uint, T> score) where T : unmanaged
     {
-        var topK = TopK.ForFloats(q, k);
         for (int i = 0; i < entries.Length; i++)
         {
             if (entries[i] == 0) continue;
             topK.Indices[i] = OrderedKeys.EntryIndex(entries[i]);
-            topK.Scores[i] = OrderedKeys.ToFloat(OrderedKeys.EntryKey(entries[i]));
+            topK.Scores[i] = score(OrderedKeys.EntryKey(entries[i]));
         }
         return topK;
     }

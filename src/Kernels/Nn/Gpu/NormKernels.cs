@@ -54,6 +54,22 @@ internal static class NormKernels
     }
 
     /// <summary>
+    /// Channel c's two sums from the per-plane partials (first sums of every plane, then second sums), added over the
+    /// images in double in image order, so the result does not depend on the launch.
+    /// </summary>
+    private static void SumOverImages(ArrayView<float> partial, NchwDims d, int c, out double s1, out double s2)
+    {
+        int planes = d.N * d.C;
+        s1 = 0;
+        s2 = 0;
+        for (int n = 0; n < d.N; n++)
+        {
+            s1 += partial[n * d.C + c];
+            s2 += partial[planes + n * d.C + c];
+        }
+    }
+
+    /// <summary>
     /// Per channel: the batch mean and 1/√(var + ε) from the partials (summed over images in double), the running
     /// statistics update (unbiased variance, momentum), and scale γ·invStd and shift β − mean·scale.
     /// </summary>
@@ -61,15 +77,9 @@ internal static class NormKernels
     public static void StatisticsFinish(ChannelArgs a)
     {
         var d = a.D;
-        int planes = d.N * d.C;
         for (int c = Threads.Global; c < d.C; c += Threads.Total)
         {
-            double s1 = 0, s2 = 0;
-            for (int n = 0; n < d.N; n++)
-            {
-                s1 += a.Partial[n * d.C + c];
-                s2 += a.Partial[planes + n * d.C + c];
-            }
+            SumOverImages(a.Partial, d, c, out double s1, out double s2);
             double m = (double)d.N * d.Plane;
             double shiftMean = s1 / m;
             double variance = s2 / m - shiftMean * shiftMean;
@@ -153,15 +163,9 @@ internal static class NormKernels
     public static void GradientFinish(ChannelArgs a)
     {
         var d = a.D;
-        int planes = d.N * d.C;
         for (int c = Threads.Global; c < d.C; c += Threads.Total)
         {
-            double s1 = 0, s2 = 0;
-            for (int n = 0; n < d.N; n++)
-            {
-                s1 += a.Partial[n * d.C + c];
-                s2 += a.Partial[planes + n * d.C + c];
-            }
+            SumOverImages(a.Partial, d, c, out double s1, out double s2);
             double m = (double)d.N * d.Plane, inv = a.InvStd[c], g = a.Gamma[c];
             a.DGamma[c] += (float)(inv * s2);
             a.DBeta[c] += (float)s1;
