@@ -1,19 +1,11 @@
-using ILGPU;
-using ILGPU.Runtime;
-
 namespace Lshk.Kernels.Gpu;
 
 /// <summary>Unit-length support embeddings kept in device memory, dimension-major, for warp top-k cosine search.</summary>
-internal sealed class IlgpuCosineIndex : ICosineIndex
+internal sealed class IlgpuCosineIndex : IlgpuIndex<float>, ICosineIndex
 {
-    private readonly IlgpuBackend _backend;
-    private MemoryBuffer1D<float, Stride1D.Dense>? _unitByDim; // D × N
-
-    public IlgpuCosineIndex(IlgpuBackend backend, ReadOnlySpan<float> x, int n, int d)
+    public IlgpuCosineIndex(IlgpuBackend backend, ReadOnlySpan<float> x, int n, int d) : base(backend, n)
     {
         BackendChecks.CosineIndex(x, n, d);
-        _backend = backend;
-        Count = n;
         Dim = d;
         lock (backend.Gate)
         {
@@ -22,37 +14,26 @@ internal sealed class IlgpuCosineIndex : ICosineIndex
             var unit = backend.Allocate<float>(x.Length);
             if (n > 0) backend.Normalise(raw.View, unit.View, n, d, dimensionMajor: true);
             backend.Synchronize(); // the kernel must finish before the raw buffer is freed
-            _unitByDim = unit;
+            Keep(unit);
         }
     }
 
-    public int Count { get; }
     public int Dim { get; }
 
     public TopK<float> Search(ReadOnlySpan<float> queries, int q, int k)
     {
         BackendChecks.Search(queries, q, Dim, k);
         if (q == 0 || Count == 0) return TopK.ForFloats(q, k);
-        lock (_backend.Gate)
+        lock (Backend.Gate)
         {
-            _backend.ThrowIfDisposed();
-            var supports = _unitByDim ?? throw new ObjectDisposedException(nameof(IlgpuCosineIndex));
-            using var raw = _backend.Upload(queries);
-            using var unit = _backend.Allocate<float>(queries.Length);
-            _backend.Normalise(raw.View, unit.View, q, Dim, dimensionMajor: false);
-            var scorer = new CosineScorer(unit.View, supports.View, Count, Dim);
-            ulong[] entries = _backend.RunTopK(_backend.CosineTopKKernel, scorer, q, Count, k,
+            var supports = Supports;
+            using var raw = Backend.Upload(queries);
+            using var unit = Backend.Allocate<float>(queries.Length);
+            Backend.Normalise(raw.View, unit.View, q, Dim, dimensionMajor: false);
+            var scorer = new CosineScorer(unit.View, supports, Count, Dim);
+            ulong[] entries = Backend.RunTopK(Backend.CosineTopKKernel, scorer, q, Count, k,
                 OrderedKeys.FromFloat(float.NegativeInfinity));
             return IlgpuBackend.DecodeFloats(entries, q, k);
-        }
-    }
-
-    public void Dispose()
-    {
-        lock (_backend.Gate)
-        {
-            _unitByDim?.Dispose();
-            _unitByDim = null;
         }
     }
 }
