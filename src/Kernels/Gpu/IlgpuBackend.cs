@@ -158,17 +158,7 @@ public sealed class IlgpuBackend : IComputeBackend
     {
         BackendChecks.Projection(x, n, d, planes, offsets, p);
         Check.Length(projections, (long)n * p, nameof(projections));
-        if (n == 0) return;
-        lock (_gate)
-        {
-            ThrowIfDisposed();
-            using var bx = Upload(x);
-            using var bp = Upload(planes);
-            using var bo = UploadOffsets(offsets, p);
-            using var result = Allocate<float>(projections.Length);
-            _project.Value(ForThreads((long)n * p), new ProjectionArgs(bx.View, bp.View, bo.View, n, d, p), result.View);
-            Download(result, projections);
-        }
+        RunProjection(_project, (long)n * p, x, n, d, planes, offsets, p, projections);
     }
 
     public void ProjectPack(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> planes, ReadOnlySpan<float> offsets,
@@ -177,6 +167,17 @@ public sealed class IlgpuBackend : IComputeBackend
         BackendChecks.Projection(x, n, d, planes, offsets, p);
         int words = Check.Words(p);
         Check.Length(codes, (long)n * words, nameof(codes));
+        RunProjection(_projectPack, (long)n * words, x, n, d, planes, offsets, p, codes);
+    }
+
+    /// <summary>
+    /// Uploads items, planes and offsets, runs a projection kernel (loaded on first use, under the lock) over
+    /// <paramref name="threads"/> outputs and downloads the result.
+    /// </summary>
+    private void RunProjection<T>(Lazy<Action<KernelConfig, ProjectionArgs, ArrayView<T>>> kernel, long threads,
+        ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> planes, ReadOnlySpan<float> offsets, int p, Span<T> output)
+        where T : unmanaged
+    {
         if (n == 0) return;
         lock (_gate)
         {
@@ -184,10 +185,9 @@ public sealed class IlgpuBackend : IComputeBackend
             using var bx = Upload(x);
             using var bp = Upload(planes);
             using var bo = UploadOffsets(offsets, p);
-            using var result = Allocate<uint>(codes.Length);
-            _projectPack.Value(ForThreads((long)n * words), new ProjectionArgs(bx.View, bp.View, bo.View, n, d, p),
-                result.View);
-            Download(result, codes);
+            using var result = Allocate<T>(output.Length);
+            kernel.Value(ForThreads(threads), new ProjectionArgs(bx.View, bp.View, bo.View, n, d, p), result.View);
+            Download(result, output);
         }
     }
 
