@@ -38,9 +38,10 @@ namespace Lshk.Lsh.Index;
 /// Reading checks, in order: magic, version, header values, that the file length is exactly what the header
 /// describes, the trailing SHA-256, then the content (class ids in range, every class used, names unique,
 /// finite floats, unused code bits zero), then that the family is registered (else an
-/// <see cref="UnknownHashFamilyException"/>) and can serve an index. Any other failure is an <see cref="IndexFormatException"/>. The file is
-/// written by the caller to a temporary name and renamed (the CLI uses AtomicFile); it is read whole into memory,
-/// so an index is limited to 2 GiB (about 7 million 64-d items with 256-bit codes).
+/// <see cref="UnknownHashFamilyException"/>) and can serve an index. Any other failure is an
+/// <see cref="IndexFormatException"/>. The file is written by the caller to a temporary name and renamed (the CLI
+/// uses AtomicFile); it is read whole into memory, so an index is limited to 2 GiB (about 7 million 64-d items with
+/// 256-bit codes).
 /// </summary>
 public static class SupportIndexFile
 {
