@@ -1,17 +1,18 @@
 using Lshk.Kernels;
-using Lshk.Kernels.Random;
 
 namespace Lshk.Lsh;
 
 /// <summary>
-/// P hyperplanes in D dimensions: normals (P×D, row-major) and optional offsets (P). Bit i of an embedding x
-/// is 1 iff dot(normal_i, x) + offset_i ≥ 0. Drawn from a seed with counter-based streams, so the same
-/// (family, P, D, seed, range) always gives the same planes, whatever the thread count or device.
+/// P hyperplanes in D dimensions: normals (P×D, row-major) and optional offsets (P), with the family that made them.
+/// Bit i of an embedding x is 1 iff dot(normal_i, x) + offset_i ≥ 0. Random families draw them from a seed with
+/// counter-based streams, so the same (family, P, D, seed, range) always gives the same planes, whatever the thread
+/// count or device; fitted families compute them, and they are stored with whatever uses them.
 /// </summary>
 public sealed class Hyperplanes
 {
-    public Hyperplanes(PlaneFamily family, int count, int dim, float[] normals, float[]? offsets, ulong seed, int range)
+    public Hyperplanes(IHashFamily family, int count, int dim, float[] normals, float[]? offsets, ulong seed, int range)
     {
+        ArgumentNullException.ThrowIfNull(family);
         Check.Positive(count, "planes");
         Check.Positive(dim, "dim");
         Check.Length<float>(normals, (long)count * dim, nameof(normals));
@@ -27,11 +28,14 @@ public sealed class Hyperplanes
         Range = range;
     }
 
-    public PlaneFamily Family { get; }
+    /// <summary>The family that made these planes; its name is what files store.</summary>
+    public IHashFamily Family { get; }
     public int Count { get; }
     public int Dim { get; }
     public float[] Normals { get; }
     public float[]? Offsets { get; }
+
+    /// <summary>The seed the planes were drawn (or a fit was started) from.</summary>
     public ulong Seed { get; }
 
     /// <summary>R of the integer family (entries in [-R, R)); unused by the others.</summary>
@@ -40,33 +44,13 @@ public sealed class Hyperplanes
     /// <summary>Words per packed code.</summary>
     public int Words => Check.Words(Count);
 
-    /// <summary>Draws planes from a family. Offsets, when asked for, come from the same family (scaled by offsetScale).</summary>
-    public static Hyperplanes Generate(PlaneFamily family, int count, int dim, ulong seed, bool offsets = false,
-        int range = 2, float offsetScale = 1f)
-    {
-        Check.Positive(count, "planes");
-        Check.Positive(dim, "dim");
-        if (family == PlaneFamily.Integer) Check.Positive(range, "range");
-        var normalStream = new CounterRng(seed, 1);
-        var offsetStream = new CounterRng(seed, 2);
-        var normals = new float[count * dim];
-        for (int i = 0; i < normals.Length; i++) normals[i] = Draw(family, normalStream, (ulong)i, range);
-        float[]? offs = null;
-        if (offsets)
-        {
-            offs = new float[count];
-            for (int i = 0; i < count; i++) offs[i] = Draw(family, offsetStream, (ulong)i, range) * offsetScale;
-        }
-        return new Hyperplanes(family, count, dim, normals, offs, seed, range);
-    }
-
-    private static float Draw(PlaneFamily family, CounterRng rng, ulong i, int range) => family switch
-    {
-        PlaneFamily.Gaussian => (float)rng.Normal(i),
-        PlaneFamily.Uniform => (float)(2.0 * rng.Uniform(i) - 1.0),
-        PlaneFamily.Integer => rng.Below(i, 2 * range) - range,
-        _ => throw new ArgumentOutOfRangeException(nameof(family)),
-    };
+    /// <summary>
+    /// Draws planes from a random family (<see cref="IRandomHashFamily"/>; any other kind is an
+    /// <see cref="ArgumentException"/>). Offsets, when asked for, come from the same family (scaled by offsetScale).
+    /// </summary>
+    public static Hyperplanes Generate(IHashFamily family, int count, int dim, ulong seed, bool offsets = false,
+        int range = PlaneDrawOptions.DefaultRange, float offsetScale = 1f) =>
+        HashFamilies.RequireRandom(family).Draw(count, dim, seed, new PlaneDrawOptions(offsets, range, offsetScale));
 
     /// <summary>
     /// Offsets that hash x − center exactly as these planes hash x: offset_i − dot(normal_i, center)

@@ -74,8 +74,8 @@ public class EvalRunnerTests
                         foreach (var method in new[] { "hamming", "hamming-proto", "sigmoid" })
                         {
                             var bounds = episodes.Select(e => Hashed(cpu, emb, e, planes, center, method, grid.Sharpness)).ToArray();
-                            var row = result.Find(ways, shots, method, family.Name(), p);
-                            string what = $"{ways}-way {shots}-shot {family} {p} {method}";
+                            var row = result.Find(ways, shots, method, family.Name, p);
+                            string what = $"{ways}-way {shots}-shot {family.Name} {p} {method}";
                             if (bounds.All(b => b.Low == b.High))
                             {
                                 var expected = AccuracyStats.Of(bounds.Select(b => b.Low).ToArray());

@@ -8,11 +8,12 @@ namespace Lshk.Tests.Lsh;
 public class HyperplanesTests
 {
     [Theory]
-    [InlineData(PlaneFamily.Gaussian)]
-    [InlineData(PlaneFamily.Uniform)]
-    [InlineData(PlaneFamily.Integer)]
-    public void SameSeedSamePlanesOtherSeedOtherPlanes(PlaneFamily family)
+    [InlineData("gaussian")]
+    [InlineData("uniform")]
+    [InlineData("integer")]
+    public void SameSeedSamePlanesOtherSeedOtherPlanes(string name)
     {
+        var family = HashFamilies.Get(name);
         var a = Hyperplanes.Generate(family, 100, 64, 42, offsets: true, range: 3);
         var b = Hyperplanes.Generate(family, 100, 64, 42, offsets: true, range: 3);
         var c = Hyperplanes.Generate(family, 100, 64, 43, offsets: true, range: 3);

@@ -22,10 +22,10 @@ internal static class IndexTestData
     }
 
     public static SupportIndex Index(int n = 12, int dim = 16, int bits = 70, bool center = true, bool offsets = false,
-        PlaneFamily family = PlaneFamily.Gaussian, string[]? classes = null, ulong seed = 5)
+        IHashFamily? family = null, string[]? classes = null, ulong seed = 5)
     {
         using var backend = new CpuBackend();
-        var planes = Hyperplanes.Generate(family, bits, dim, seed, offsets, range: 3);
+        var planes = Hyperplanes.Generate(family ?? PlaneFamily.Gaussian, bits, dim, seed, offsets, range: 3);
         return SupportIndex.Create(backend, Checksum, planes, center, Items(n, dim, classes ?? ["alpha", "béta", "gamma"], seed + 1));
     }
 

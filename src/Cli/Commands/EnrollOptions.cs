@@ -7,9 +7,9 @@ using Lshk.Lsh.Index;
 namespace Lshk.Cli.Commands;
 
 /// <summary>How support images are hashed, chosen by <c>enroll</c> and by <c>classify --support</c>.</summary>
-internal sealed record HashingChoice(int Planes, PlaneFamily Family, ulong Seed, bool Center)
+internal sealed record HashingChoice(int Planes, IHashFamily Family, ulong Seed, bool Center)
 {
-    public string Describe() => $"{Planes} {Family.Name()} planes (seed {Seed}), centring {(Center ? "on" : "off")}";
+    public string Describe() => $"{Planes} {Family.Name} planes (seed {Seed}), centring {(Center ? "on" : "off")}";
 }
 
 /// <summary>
@@ -23,7 +23,7 @@ internal static class EnrollOptions
 
     public static Option<string> Model() => new("--model") { Description = "Model file (.safetensors) made by lshk train", Required = true };
     public static Option<int?> Planes() => new("--planes") { Description = $"Hash bits per code (hyperplanes), default {DefaultPlanes}" };
-    public static Option<string?> Hash() => new("--hash") { Description = "Plane family: gaussian (SimHash, the default), uniform or integer" };
+    public static Option<string?> Hash() => new("--hash") { Description = $"Plane family: {string.Join(", ", HashFamilies.Names)} (default gaussian)" };
     public static Option<ulong?> Seed() => new("--seed") { Description = $"Seed of the hyperplanes, default {DefaultSeed}" };
     public static Option<string?> Center() => new("--center") { Description = "Centre the embeddings on the support mean before hashing: on (default) or off" };
 
@@ -32,7 +32,7 @@ internal static class EnrollOptions
         int p = parse.GetValue(planes) ?? DefaultPlanes;
         Check.Positive(p, "--planes");
         if (p > SupportIndexFile.MaxPlanes) throw new ArgumentException($"--planes {p} is more than {SupportIndexFile.MaxPlanes}");
-        var family = parse.GetValue(hash) is { } h ? PlaneFamilies.Parse(h) : PlaneFamily.Gaussian;
+        var family = parse.GetValue(hash) is { } h ? HashFamilies.Get(h) : PlaneFamily.Gaussian;
         bool on = parse.GetValue(center) is not { } c || ParseOnOff(c, "--center");
         return new HashingChoice(p, family, parse.GetValue(seed) ?? DefaultSeed, on);
     }
@@ -42,9 +42,9 @@ internal static class EnrollOptions
         Option<string?> hash, Option<ulong?> seed, Option<string?> center)
     {
         var p = index.Planes;
-        string has = $"{p.Count} {p.Family.Name()} planes (seed {p.Seed}), centring {(index.Center is null ? "off" : "on")}";
+        string has = $"{p.Count} {p.Family.Name} planes (seed {p.Seed}), centring {(index.Center is null ? "off" : "on")}";
         if (parse.GetValue(planes) is { } n && n != p.Count) throw Mismatch(source, has, $"--planes {n}");
-        if (parse.GetValue(hash) is { } h && PlaneFamilies.Parse(h) != p.Family) throw Mismatch(source, has, $"--hash {h}");
+        if (parse.GetValue(hash) is { } h && HashFamilies.Get(h) != p.Family) throw Mismatch(source, has, $"--hash {h}");
         if (parse.GetValue(seed) is { } s && s != p.Seed) throw Mismatch(source, has, $"--seed {s}");
         if (parse.GetValue(center) is { } c && ParseOnOff(c, "--center") != index.Center is not null) throw Mismatch(source, has, $"--center {c}");
     }

@@ -26,7 +26,7 @@ internal static class EvalCommand
         var ways = CommonOptions.IntList("--ways", "N: classes per episode (comma-separated)", 5, 20);
         var shots = CommonOptions.IntList("--shots", "K: support images per class (comma-separated)", 1, 5);
         var planes = CommonOptions.IntList("--planes", "Hash planes (bits per code), comma-separated", 16, 32, 64, 128);
-        var hash = new Option<string>("--hash") { Description = "Hash families: gaussian, uniform, integer (comma-separated)", DefaultValueFactory = _ => "gaussian,uniform,integer" };
+        var hash = new Option<string>("--hash") { Description = $"Hash families (comma-separated): {string.Join(", ", HashFamilies.Names)}", DefaultValueFactory = _ => "gaussian,uniform,integer" };
         var methods = new Option<string?>("--methods") { Description = "Matching methods (default all): cosine, cosine-mean, euclidean-mean, hamming, hamming-proto, sigmoid" };
         var episodes = new Option<int>("--episodes") { Description = "Episodes per (ways, shots)", DefaultValueFactory = _ => 1000 };
         var queries = new Option<int>("--queries") { Description = "Query images per class", DefaultValueFactory = _ => 15 };
@@ -49,7 +49,7 @@ internal static class EvalCommand
         command.SetAction(parse =>
         {
             var grid = new EvaluationGrid(parse.GetValue(ways)!, parse.GetValue(shots)!, parse.GetValue(planes)!,
-                ParseList(parse.GetValue(hash)!, PlaneFamilies.Parse), parse.GetValue(episodes), parse.GetValue(queries),
+                ParseList(parse.GetValue(hash)!, name => HashFamilies.Get(name)), parse.GetValue(episodes), parse.GetValue(queries),
                 parse.GetValue(withinGroup) ? EpisodeMode.WithinGroup : EpisodeMode.Unstructured,
                 ParseOnOff(parse.GetValue(center)!, "--center"), parse.GetValue(seed), Threads: parse.GetValue(threads))
             {

@@ -15,7 +15,7 @@ internal static class HashCommand
         var embeddings = new Option<string>("--embeddings") { Description = "N×D float32 embeddings (.npy)", Required = true };
         var planes = new Option<int>("--planes") { Description = "Hash bits per code (hyperplanes)", DefaultValueFactory = _ => 256 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the hyperplanes", DefaultValueFactory = _ => 1UL };
-        var family = new Option<string>("--hash") { Description = "Plane family: gaussian (SimHash), uniform or integer", DefaultValueFactory = _ => "gaussian" };
+        var family = new Option<string>("--hash") { Description = $"Plane family drawn from the seed: {string.Join(", ", HashFamilies.Names)}", DefaultValueFactory = _ => "gaussian" };
         var range = new Option<int>("--range") { Description = "R of the integer family: entries in [-R, R)", DefaultValueFactory = _ => 2 };
         var offsets = new Option<bool>("--offsets") { Description = "Give each plane a random offset from the same family" };
         var center = new Option<string>("--center")
@@ -37,7 +37,7 @@ internal static class HashCommand
             var (x, n, d) = NpyInputs.FloatMatrix(path, NpyFile.Read(path));
             int p = parse.GetValue(planes);
             Lshk.Kernels.Check.Positive(p, "--planes");
-            var hyperplanes = Hyperplanes.Generate(PlaneFamilies.Parse(parse.GetValue(family)!), p, d, parse.GetValue(seed),
+            var hyperplanes = Hyperplanes.Generate(HashFamilies.Get(parse.GetValue(family)!), p, d, parse.GetValue(seed),
                 parse.GetValue(offsets), parse.GetValue(range));
             string centerText = parse.GetValue(center)!;
             LshHasher hasher = centerText switch

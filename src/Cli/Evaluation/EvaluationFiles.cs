@@ -51,7 +51,7 @@ public static class EvaluationFiles
             dim = result.Dim,
             grid = new
             {
-                ways = g.Ways, shots = g.Shots, planes = g.Planes, hash = g.Families.Select(f => f.ToString().ToLowerInvariant()),
+                ways = g.Ways, shots = g.Shots, planes = g.Planes, hash = g.Families.Select(f => f.Name),
                 episodes = g.Episodes, queries = g.Queries, mode = EpisodeSpec.ModeName(g.Mode), center = g.Center,
                 seed = g.Seed, sharpness = g.Sharpness, methods = g.Methods.Select(m => m.Name()),
             },

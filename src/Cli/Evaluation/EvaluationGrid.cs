@@ -9,7 +9,7 @@ namespace Lshk.Cli.Evaluation;
 /// subtracting the episode's support mean. <see cref="Threads"/>: episodes evaluated at once (0 = one per core);
 /// results do not depend on it.
 /// </summary>
-public sealed record EvaluationGrid(int[] Ways, int[] Shots, int[] Planes, PlaneFamily[] Families, int Episodes,
+public sealed record EvaluationGrid(int[] Ways, int[] Shots, int[] Planes, IHashFamily[] Families, int Episodes,
     int Queries = 15, EpisodeMode Mode = EpisodeMode.Unstructured, bool Center = true, ulong Seed = 1,
     float Sharpness = SigmoidScore.DefaultSharpness, int Threads = 0)
 {
@@ -40,6 +40,7 @@ public sealed record EvaluationGrid(int[] Ways, int[] Shots, int[] Planes, Plane
         {
             Positive(Planes, "--planes");
             if (Families.Length == 0) throw new ArgumentException("--hash needs at least one family");
+            foreach (var family in Families) HashFamilies.RequireRandom(family);   // the runner draws planes from the seed
         }
         if (Episodes < 1) throw new ArgumentException($"--episodes must be at least 1 (got {Episodes})");
         if (Queries < 1) throw new ArgumentException($"--queries must be at least 1 (got {Queries})");

@@ -171,7 +171,7 @@ public static class EvaluationRunner
                 int slot = hashed ? c : 0;
                 var s = AccuracyStats.Of(shape.Accuracy[m][slot]);
                 long hashTicks = !hashed ? 0 : method == MatchMethod.Sigmoid ? shape.ProjectTicks[c] : shape.HashTicks[c];
-                rows.Add(new EvaluationRow(ways, shots, configs[c].Family.Name(), configs[c].Count, method.Name(), s.Mean,
+                rows.Add(new EvaluationRow(ways, shots, configs[c].Family.Name, configs[c].Count, method.Name(), s.Mean,
                     s.Ci95, s.Episodes, queries, method.BytesPerSupport(configs[c].Count, dim), MsPerEpisode(hashTicks),
                     MsPerEpisode(shape.MatchTicks[m, slot])));
             }

@@ -33,7 +33,7 @@ public static class Devices
             case DeviceRequest.Cuda:
                 return IlgpuBackend.TryCreateCuda(out var cuda, out string? why)
                     ? cuda
-                    : throw new InvalidOperationException($"--device cuda: {why}");
+                    : throw new InvalidOperationException($"the CUDA backend is unavailable: {why}");
             case DeviceRequest.Auto:
                 return IlgpuBackend.TryCreateCuda(out var gpu, out _) ? gpu : new CpuBackend();
             default:

@@ -79,11 +79,13 @@ public sealed class SupportIndex
 
     /// <summary>
     /// Enrols items: hashes them with <paramref name="planes"/>, centred on their mean when <paramref name="center"/>
-    /// is set. Classes are numbered in order of first appearance.
+    /// is set. Classes are numbered in order of first appearance. Planes of a per-episode family are refused
+    /// (<see cref="HashFamilyKinds.StorableInIndex"/>).
     /// </summary>
     public static SupportIndex Create(IComputeBackend backend, string modelChecksum, Hyperplanes planes, bool center, SupportItems items)
     {
         CheckChecksum(modelChecksum);
+        HashFamilyKinds.RequireStorableInIndex(planes.Family);
         CheckDim(planes, items);
         if (items.Count == 0) throw new ArgumentException("nothing to enrol: no support images");
         var hasher = center ? LshHasher.CenteredOn(planes, items.Embeddings, items.Count) : new LshHasher(planes);

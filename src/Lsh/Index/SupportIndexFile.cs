@@ -6,23 +6,24 @@ using System.Text;
 namespace Lshk.Lsh.Index;
 
 /// <summary>
-/// The support index file (<c>.lshi</c>), version 1. All numbers little-endian; floats IEEE-754 float32.
+/// The support index file (<c>.lshi</c>), versions 1 and 2. All numbers little-endian; floats IEEE-754 float32.
 /// <code>
 /// offset  bytes   field
 ///  0      8       magic "LSHKIDX" + 0x1A
-///  8      4       u32 format version (1)
+///  8      4       u32 format version (1 or 2)
 /// 12      4       u32 D: embedding dimension
 /// 16      4       u32 P: planes (bits per code); W = ⌈P/32⌉ words per code
 /// 20      4       u32 C: classes
 /// 24      4       u32 N: items
-/// 28      1       u8  plane family (0 gaussian, 1 uniform, 2 integer)
+/// 28      1       u8  plane family: version 1: 0 gaussian, 1 uniform, 2 integer; version 2: zero
 /// 29      1       u8  flags: bit 0 = planes have offsets, bit 1 = centred (a centre vector follows)
 /// 30      2       zero
 /// 32      8       u64 seed the planes were drawn from
 /// 40      4       i32 R of the integer family
 /// 44      4       zero
 /// 48      32      SHA-256 of the model file that made the embeddings
-/// 80      …       C class names: u16 byte length (1…1024) + UTF-8, in class-id order
+/// 80      …       version 2 only: the family's registry name, u16 byte length (1…32) + UTF-8
+///         …       C class names: u16 byte length (1…1024) + UTF-8, in class-id order
 ///         4·P·D   plane normals, P×D row-major
 ///         4·P     plane offsets (only with flag bit 0)
 ///         4·D     centre subtracted before hashing (only with flag bit 1)
@@ -32,15 +33,23 @@ namespace Lshk.Lsh.Index;
 ///         4·N·D   float embeddings, N×D
 /// end−32  32      SHA-256 of every byte before it
 /// </code>
+/// Planes of the three families version 1 has codes for are written as version 1, byte for byte as before names
+/// existed; planes of any other registered family as version 2, which names it. Both versions are read.
 /// Reading checks, in order: magic, version, header values, that the file length is exactly what the header
 /// describes, the trailing SHA-256, then the content (class ids in range, every class used, names unique,
-/// finite floats, unused code bits zero). Any failure is an <see cref="IndexFormatException"/>. The file is
-/// written by the caller to a temporary name and renamed (the CLI uses AtomicFile); it is read whole into memory,
-/// so an index is limited to 2 GiB (about 7 million 64-d items with 256-bit codes).
+/// finite floats, unused code bits zero), then that the family is registered (else an
+/// <see cref="UnknownHashFamilyException"/>) and can serve an index. Any other failure is an
+/// <see cref="IndexFormatException"/>. The file is written by the caller to a temporary name and renamed (the CLI
+/// uses AtomicFile); it is read whole into memory, so an index is limited to 2 GiB (about 7 million 64-d items with
+/// 256-bit codes).
 /// </summary>
 public static class SupportIndexFile
 {
-    public const int Version = 1;
+    /// <summary>The newest version, written for families without a version-1 code.</summary>
+    public const int Version = 2;
+
+    /// <summary>The version written for the families of <see cref="Version1Families"/>.</summary>
+    public const int Version1 = 1;
     public const int HeaderBytes = 80;
     public const int MaxDim = 1 << 20;
     public const int MaxPlanes = 1 << 16;
@@ -48,25 +57,40 @@ public static class SupportIndexFile
     private static ReadOnlySpan<byte> Magic => "LSHKIDX\x1A"u8;
     private const int TrailerBytes = SHA256.HashSizeInBytes;
 
+    /// <summary>Version 1's family codes (header byte 28), fixed forever: new families are stored by name.</summary>
+    private static readonly string[] Version1Families = ["gaussian", "uniform", "integer"];
+
     public static void Write(Stream stream, SupportIndex index)
     {
         var planes = index.Planes;
+        string family = planes.Family.Name;
+        if (!ReferenceEquals(HashFamilies.Find(family), planes.Family))
+            throw new ArgumentException($"hash family '{family}' is not registered, so an index of its planes could not be read back");
+        HashFamilyKinds.RequireStorableInIndex(planes.Family);
+        int code = Array.IndexOf(Version1Families, family);
         using var buffer = new MemoryStream();
         Span<byte> header = stackalloc byte[HeaderBytes];
         header.Clear();
         Magic.CopyTo(header);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], code >= 0 ? (uint)Version1 : Version);
         BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)index.Dim);
         BinaryPrimitives.WriteUInt32LittleEndian(header[16..], (uint)index.Bits);
         BinaryPrimitives.WriteUInt32LittleEndian(header[20..], (uint)index.ClassCount);
         BinaryPrimitives.WriteUInt32LittleEndian(header[24..], (uint)index.Count);
-        header[28] = (byte)planes.Family;
+        header[28] = (byte)Math.Max(code, 0);
         header[29] = (byte)((planes.Offsets is not null ? 1 : 0) | (index.Center is not null ? 2 : 0));
         BinaryPrimitives.WriteUInt64LittleEndian(header[32..], planes.Seed);
         BinaryPrimitives.WriteInt32LittleEndian(header[40..], planes.Range);
         Convert.FromHexString(index.ModelChecksum).CopyTo(header[48..]);
         buffer.Write(header);
         Span<byte> length = stackalloc byte[2];
+        if (code < 0)
+        {
+            byte[] name = Encoding.UTF8.GetBytes(family);
+            BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)name.Length);
+            buffer.Write(length);
+            buffer.Write(name);
+        }
         foreach (string name in index.ClassNames)
         {
             byte[] utf8 = Encoding.UTF8.GetBytes(name);
@@ -114,8 +138,8 @@ public static class SupportIndexFile
         if (bytes.Length < HeaderBytes + TrailerBytes)
             throw new IndexFormatException(source, $"truncated: {bytes.Length} bytes is shorter than the header");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
-        if (version != Version)
-            throw new IndexFormatException(source, $"index format version {version} is not supported (this lshk reads version {Version})");
+        if (version is not (Version1 or Version))
+            throw new IndexFormatException(source, $"index format version {version} is not supported (this lshk reads versions {Version1} to {Version})");
         uint dim = BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]);
         uint bits = BinaryPrimitives.ReadUInt32LittleEndian(bytes[16..]);
         uint classes = BinaryPrimitives.ReadUInt32LittleEndian(bytes[20..]);
@@ -125,18 +149,19 @@ public static class SupportIndexFile
         if (bits < 1 || bits > MaxPlanes) throw Bad(source, $"plane count {bits} is out of range (1 to {MaxPlanes})");
         if (count < 1 || count > int.MaxValue) throw Bad(source, $"item count {count} is out of range");
         if (classes < 1 || classes > count) throw Bad(source, $"class count {classes} is out of range (1 to the {count} items)");
-        if (family > (byte)PlaneFamily.Integer) throw Bad(source, $"unknown plane family {family}");
+        if (version == Version1 ? family >= Version1Families.Length : family != 0)
+            throw Bad(source, $"plane family code {family} is not valid in a version {version} index");
         if ((flags & ~3) != 0 || bytes[30] != 0 || bytes[31] != 0 || BinaryPrimitives.ReadInt32LittleEndian(bytes[44..]) != 0)
             throw Bad(source, "reserved header bytes are not zero");
         ulong seed = BinaryPrimitives.ReadUInt64LittleEndian(bytes[32..]);
         int range = BinaryPrimitives.ReadInt32LittleEndian(bytes[40..]);
-        if ((PlaneFamily)family == PlaneFamily.Integer && range < 1) throw Bad(source, $"integer-family range {range} is not positive");
         string checksum = Convert.ToHexStringLower(bytes.Slice(48, 32));
         bool hasOffsets = (flags & 1) != 0, hasCenter = (flags & 2) != 0;
 
         // Class names, then the fixed-size arrays: the file must be exactly as long as they say.
         int at = HeaderBytes;
         int end = bytes.Length - TrailerBytes;
+        string familyName = version == Version1 ? Version1Families[family] : ReadFamilyName(bytes, ref at, end, source);
         var names = new string[classes];
         for (int c = 0; c < classes; c++)
         {
@@ -188,7 +213,12 @@ public static class SupportIndexFile
                 if ((codes[(i + 1) * words - 1] & unused) != 0) throw Bad(source, $"code {i} has bits set beyond bit {bits - 1}");
         }
 
-        var planes = new Hyperplanes((PlaneFamily)family, (int)bits, (int)dim, normals, offsets, seed, range);
+        // After the checksum, so a corrupt file is reported as corrupt rather than as naming an unknown family.
+        var planeFamily = HashFamilies.Get(familyName, source);
+        if (!planeFamily.Kind.StorableInIndex())
+            throw Bad(source, $"hash family '{familyName}' fits its planes to one episode's classes; an index cannot hold them");
+        if (planeFamily == PlaneFamily.Integer && range < 1) throw Bad(source, $"integer-family range {range} is not positive");
+        var planes = new Hyperplanes(planeFamily, (int)bits, (int)dim, normals, offsets, seed, range);
         return new SupportIndex(checksum, new LshHasher(planes, center), names, labels, hashes, codes, embeddings);
     }
 
@@ -205,6 +235,20 @@ public static class SupportIndexFile
     }
 
     private static IndexFormatException Bad(string source, string problem) => new(source, problem);
+
+    private static string ReadFamilyName(ReadOnlySpan<byte> bytes, ref int at, int end, string source)
+    {
+        if (at + 2 > end) throw Truncated(source, bytes.Length, "the family name");
+        int length = BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);
+        at += 2;
+        if (length < 1 || length > HashFamilies.MaxNameLength) throw Bad(source, $"family name has length {length}");
+        if (at + length > end) throw Truncated(source, bytes.Length, "the family name");
+        string name;
+        try { name = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.Slice(at, length)); }
+        catch (DecoderFallbackException) { throw Bad(source, "family name is not valid UTF-8"); }
+        at += length;
+        return name;
+    }
 
     private static IndexFormatException Truncated(string source, int length, string what) =>
         new(source, $"truncated: the file ends ({length} bytes) inside {what}");

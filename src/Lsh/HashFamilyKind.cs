@@ -1,0 +1,30 @@
+namespace Lshk.Lsh;
+
+/// <summary>Where a family's planes come from.</summary>
+public enum HashFamilyKind
+{
+    /// <summary>Drawn from a seed: <see cref="IRandomHashFamily"/>.</summary>
+    Random,
+    /// <summary>Fitted once to training embeddings and stored: <see cref="IFittedHashFamily"/>.</summary>
+    Fitted,
+    /// <summary>Fitted to each episode's labelled support set: <see cref="IEpisodeHashFamily"/>.</summary>
+    PerEpisode,
+}
+
+/// <summary>What each kind of family can serve.</summary>
+public static class HashFamilyKinds
+{
+    /// <summary>
+    /// Whether a support index (which grows by adding classes and keeps its planes) can hold planes of this kind.
+    /// Per-episode planes separate one fixed class set, so a class added later would have no plane of its own.
+    /// </summary>
+    public static bool StorableInIndex(this HashFamilyKind kind) => kind != HashFamilyKind.PerEpisode;
+
+    /// <summary>Throws <see cref="ArgumentException"/>, with the one-line reason, if an index cannot hold the family's planes.</summary>
+    public static void RequireStorableInIndex(IHashFamily family)
+    {
+        if (!family.Kind.StorableInIndex())
+            throw new ArgumentException($"hash family '{family.Name}' fits its planes to one episode's classes, " +
+                                        "so a support index (which can gain classes) cannot use it");
+    }
+}

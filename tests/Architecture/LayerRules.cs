@@ -1,0 +1,64 @@
+namespace Lshk.Tests.Architecture;
+
+/// <summary>
+/// The dependency rule of docs/ARCHITECTURE.md as data: which of our projects each project in src/ may use, which
+/// packages may be used where, and which namespaces belong to which project or package. A project or package
+/// missing from these tables fails the layering test, so adding one is a decision written down here.
+/// </summary>
+internal static class LayerRules
+{
+    /// <summary>Project (its folder under src/) → the projects of ours it may reference.</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Projects = new Dictionary<string, string[]>
+    {
+        ["Kernels"] = [],
+        ["Nn"] = ["Kernels"],
+        ["Lsh"] = ["Kernels"],
+        ["Data"] = [],
+        ["App"] = ["Kernels", "Nn", "Lsh", "Data"],
+        ["Cli"] = ["App", "Kernels", "Nn", "Lsh", "Data"],
+    };
+
+    /// <summary>The libraries and the application layer: what they say must not assume a command line.</summary>
+    public static readonly IReadOnlySet<string> NoCommandLine = new HashSet<string> { "Kernels", "Nn", "Lsh", "Data", "App" };
+
+    /// <summary>Package → the projects that may reference it (or use its namespaces).</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Packages = new Dictionary<string, string[]>
+    {
+        // The device layer owns the GPU toolchain: only Kernels knows ILGPU.
+        ["ILGPU"] = ["Kernels"],
+        ["ILGPU.Algorithms"] = ["Kernels"],
+        // Part of .NET's own numerics; any compute code may use it.
+        ["System.Numerics.Tensors"] = ["Kernels", "Nn", "Lsh", "App", "Cli"],
+        // Image decoding lives in Data; the layers above may see its types through Data.
+        ["SixLabors.ImageSharp"] = ["Data", "App", "Cli"],
+        // Parsing, terminal output and plots are the command line's.
+        ["System.CommandLine"] = ["Cli"],
+        ["Spectre.Console"] = ["Cli"],
+        ["ScottPlot"] = ["Cli"],
+    };
+
+    /// <summary>Namespace prefix → the project (plain name) or package ("package:" + id) it belongs to.</summary>
+    public static readonly IReadOnlyList<(string Prefix, string Owner)> Namespaces =
+    [
+        ("Lshk.Kernels", "Kernels"),
+        ("Lshk.Nn", "Nn"),
+        ("Lshk.Lsh", "Lsh"),
+        ("Lshk.Data", "Data"),
+        ("Lshk.App", "App"),
+        ("Lshk.Cli", "Cli"),
+        ("ILGPU.Algorithms", "package:ILGPU.Algorithms"),
+        ("ILGPU", "package:ILGPU"),
+        ("SixLabors.ImageSharp", "package:SixLabors.ImageSharp"),
+        ("System.CommandLine", "package:System.CommandLine"),
+        ("Spectre.Console", "package:Spectre.Console"),
+        ("ScottPlot", "package:ScottPlot"),
+    ];
+
+    /// <summary>The owner of a namespace, or null for one outside the tables (System.*, Microsoft.*).</summary>
+    public static string? OwnerOf(string name)
+    {
+        foreach (var (prefix, owner) in Namespaces)
+            if (name == prefix || name.StartsWith(prefix + ".", StringComparison.Ordinal)) return owner;
+        return null;
+    }
+}
