@@ -11,6 +11,9 @@ public class ClassifyAcceptanceTests(ITestOutputHelper log)
 {
     private const int Characters = 20, Drawings = 20;
 
+    /// <summary>Least accuracy asked of the trained model: 8 points above the untrained model's best (44%).</summary>
+    private const double TrainedAccuracy = 0.52;
+
     [Fact]
     public void EnrolledOmniglotCharactersAreRecognisedAndAddingClassesKeepsEarlierResults()
     {
@@ -30,9 +33,10 @@ public class ClassifyAcceptanceTests(ITestOutputHelper log)
         Assert.Equal(Characters * (Drawings - 1), before.Length);
         double hammingAccuracy = Accuracy(before), cosineAccuracy = Accuracy(cosine);
         log.WriteLine($"20-way 1-shot on {before.Length} drawings: hamming (256 planes) {hammingAccuracy:P1}, cosine {cosineAccuracy:P1}; chance 5%");
-        // Far above chance: 8× the 5% of a guess (this model measured 57–60% / 62–63%).
-        Assert.True(hammingAccuracy >= 0.40, $"hamming accuracy {hammingAccuracy:P1}");
-        Assert.True(cosineAccuracy >= 0.40, $"cosine accuracy {cosineAccuracy:P1}");
+        // Clearly above what the same test gives the untrained model (44% / 40%), not just above chance: this model
+        // measured 57–60% / 62–63%, so 52% leaves room for noise while an untrained or barely trained model fails.
+        Assert.True(hammingAccuracy >= TrainedAccuracy, $"hamming accuracy {hammingAccuracy:P1}");
+        Assert.True(cosineAccuracy >= TrainedAccuracy, $"cosine accuracy {cosineAccuracy:P1}");
 
         // Add 20 unrelated characters (other alphabets) to the index.
         string more = EnrollCommandTests.SupportFolder(dir, "more", Characters, drawings: 1, skipCharacters: 200);

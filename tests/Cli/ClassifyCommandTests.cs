@@ -19,7 +19,7 @@ public class ClassifyCommandTests
             Assert.True(code == 0, err);
             using var doc = JsonDocument.Parse(json);
             var images = doc.RootElement.EnumerateArray().ToArray();
-            Assert.Equal(Lshk.Cli.Modeling.ImageFiles.Find([queries]), images.Select(i => i.GetProperty("image").GetString()));
+            Assert.Equal(Lshk.Data.Imaging.ImageFiles.Find([queries]), images.Select(i => i.GetProperty("image").GetString()));
             var text = CliRunner.Run("classify", "--model", model, "--index", index, queries, "--top", "3", "--method", method).Out
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal(8, text.Length);

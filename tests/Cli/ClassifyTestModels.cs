@@ -1,5 +1,6 @@
 using System.IO.Compression;
-using Lshk.Cli.Modeling;
+using Lshk.App.Modeling;
+using Lshk.Data.Imaging;
 using Lshk.Data;
 using Lshk.Data.Episodes;
 using Lshk.Kernels.Cpu;

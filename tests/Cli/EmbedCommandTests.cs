@@ -1,4 +1,5 @@
-using Lshk.Cli.Modeling;
+using Lshk.App.Modeling;
+using Lshk.Data.Imaging;
 using Lshk.Data.Npy;
 using Lshk.Kernels.Cpu;
 

@@ -1,4 +1,5 @@
-using Lshk.Cli.Modeling;
+using Lshk.App.Modeling;
+using Lshk.Data.Imaging;
 using Lshk.Data;
 using Lshk.Data.Readers;
 using Lshk.Tests.Data;

@@ -35,7 +35,7 @@ public class EnrollCommandTests
         Assert.EndsWith(" with 256 gaussian planes (seed 1), centring on", err.TrimEnd());
         var enrolled = SupportIndexFile.Read(index);
         using (var backend = new CpuBackend())
-        using (var embedder = Lshk.Cli.Modeling.Embedder.Load(model, backend))
+        using (var embedder = Lshk.App.Modeling.Embedder.Load(model, backend))
         {
             Assert.Equal(embedder.Checksum, enrolled.ModelChecksum);
             Assert.Equal(embedder.Dim, enrolled.Dim);

@@ -1,4 +1,4 @@
-using Lshk.Cli.Evaluation;
+using Lshk.App.Evaluation;
 using Lshk.Kernels.Cpu;
 using Lshk.Kernels.Gpu;
 

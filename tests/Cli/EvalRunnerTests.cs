@@ -1,5 +1,5 @@
 using System.Numerics;
-using Lshk.Cli.Evaluation;
+using Lshk.App.Evaluation;
 using Lshk.Data;
 using Lshk.Data.Episodes;
 using Lshk.Kernels.Cpu;
@@ -146,8 +146,9 @@ public class EvalRunnerTests
     {
         var (data, emb) = Synthetic();
         using var cpu = new CpuBackend();
-        var e = Assert.Throws<ArgumentException>(() =>
+        var e = Assert.Throws<Lshk.App.SettingException>(() =>
             EvaluationRunner.Run(emb, Dim, data, Grid() with { Ways = [13] }, cpu));
+        Assert.Equal("ways", e.Setting); // the CLI reports it as --ways
         Assert.Contains("12 classes", e.Message);
     }
 

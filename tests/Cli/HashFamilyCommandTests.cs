@@ -1,4 +1,4 @@
-using Lshk.Cli.Evaluation;
+using Lshk.App.Evaluation;
 using Lshk.Data;
 using Lshk.Data.Npy;
 using Lshk.Kernels.Cpu;

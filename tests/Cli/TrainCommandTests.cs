@@ -1,5 +1,8 @@
 using System.Diagnostics;
-using Lshk.Cli.Modeling;
+using Lshk.App.Modeling;
+using Lshk.App.Training;
+using Lshk.Data.Sources;
+using Lshk.Data.Imaging;
 using Lshk.Kernels.Cpu;
 using Lshk.Nn.ModelFiles;
 using Lshk.Tests.Data;
@@ -10,7 +13,7 @@ namespace Lshk.Tests.Cli;
 /// <c>lshk train</c> end to end on real Omniglot with tiny budgets (5-way episodes, 2 blocks × 8 filters): the model
 /// file and its metadata, the CSV log, the summary, exact resumption after SIGKILL, and one-line errors.
 /// </summary>
-public class TrainCommandTests
+public class TrainCommandTests(ITestOutputHelper testLog)
 {
     /// <summary>A dataset cache shared by these tests (and kept between runs: entries are keyed by the source files).</summary>
     private static readonly string Cache = Path.Combine(Path.GetTempPath(), "lshk-train-tests-cache");
@@ -22,20 +25,33 @@ public class TrainCommandTests
         .. more,
     ];
 
+    /// <summary>
+    /// How far above the untrained network's validation score (52.3% in these runs) a trained one must be: the
+    /// validation score's noise over its 30 episodes per task is about a point, the short runs here gain 5 to 17.
+    /// </summary>
+    internal const double TrainedMargin = 0.04;
+
+    /// <summary>The settings of <see cref="TinyRun"/>, as the training job takes them.</summary>
+    internal static TrainRequest TinyRequest() =>
+        new(DatasetSpec.Parse("omniglot:" + DataFiles.OmniglotFolder), "unused.safetensors")
+        {
+            Ways = 5, Shots = 2, Queries = 3, Layers = 2, Filters = 8, ValidationEpisodes = 30,
+        };
+
     [Fact]
     public void ShortRunWritesALoadableModelWithItsMetadataLogAndSummary()
     {
         using var dir = new TempFolder();
         string model = dir.File("model.safetensors"), log = dir.File("run.csv");
         var (code, output, error) = CliRunner.Run(TinyRun(model, 40, "--validate-every", "20", "--log", log, "--log-every", "10",
-            "--summary-episodes", "20", "--checkpoint-every", "0", "--lr", "0.003"));
+            "--summary-episodes", "20", "--checkpoint-every", "0", "--lr", "0.003", "--loss", "matching"));
         Assert.True(code == 0, error);
 
         using var backend = new CpuBackend();
         using var embedder = Embedder.Load(model, backend);
         var m = embedder.Metadata;
         Assert.Equal("omniglot", m["lshk.data"]);
-        Assert.Equal("proto", m["lshk.train.loss"]);
+        Assert.Equal("matching", m["lshk.train.loss"]);
         Assert.Equal("5", m["lshk.train.ways"]);
         Assert.Equal("2", m["lshk.train.shots"]);
         Assert.Equal("3", m["lshk.train.queries"]);
@@ -47,9 +63,12 @@ public class TrainCommandTests
         Assert.Equal(8, embedder.Config.Filters);
 
         // The validation accuracy stored with the model is the mean of 5-way and 20-way 1-shot cosine accuracy;
-        // chance is (20% + 5%) / 2.
+        // chance is (20% + 5%) / 2, but even the untrained network scores 52.3% here (random conv features are far
+        // from useless). The matching loss learns fast: 60.8% after 40 episodes (measured), so ask for 4 points more.
         double validation = double.Parse(m["lshk.train.validation_accuracy"], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.InRange(validation, 0.3, 1.0);
+        double untrained = UntrainedValidation.Score(TinyRequest(), Cache);
+        testLog.WriteLine($"validation: untrained {untrained:P2}, after 40 episodes {validation:P2}");
+        Assert.True(validation >= untrained + TrainedMargin, $"validation {validation:P2} is not clearly above the untrained network's {untrained:P2}");
 
         string[] rows = File.ReadAllLines(log);
         Assert.Equal("episode,seconds,lr,loss,train_accuracy,images_per_second,val_5way_1shot,val_20way_1shot", rows[0]);
@@ -123,8 +142,8 @@ public class TrainCommandTests
 
     [Theory]
     [InlineData("--data", "omniglot:/no/such/folder", "/no/such/folder: not found")]
-    [InlineData("--loss", "hinge", "unknown --loss 'hinge'")]
-    [InlineData("--lr-schedule", "wavy", "bad --lr-schedule 'wavy'")]
+    [InlineData("--loss", "hinge", "--loss 'hinge' is not a loss")]
+    [InlineData("--lr-schedule", "wavy", "--lr-schedule 'wavy' is not a schedule")]
     [InlineData("--ways", "1", "--ways must be at least 2")]
     [InlineData("--episodes", "0", "--episodes must be positive")]
     [InlineData("--dropout", "1.5", "dropout must be in [0, 1)")]

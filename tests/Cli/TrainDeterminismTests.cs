@@ -1,4 +1,4 @@
-using Lshk.Cli.Training;
+using Lshk.App.Training;
 using Lshk.Kernels.Cpu;
 using Lshk.Kernels.Nn;
 using Lshk.Nn;

@@ -1,5 +1,6 @@
 using System.Globalization;
-using Lshk.Cli.Modeling;
+using Lshk.App.Modeling;
+using Lshk.Data.Imaging;
 using Lshk.Kernels.Cpu;
 using Lshk.Tests.Data;
 
@@ -7,10 +8,11 @@ namespace Lshk.Tests.Cli;
 
 /// <summary>
 /// <c>lshk train --loss</c> with each episode loss on real Omniglot (5-way 2-shot 3-query episodes, 2 blocks × 8
-/// filters, 60 episodes): the run learns (the mean loss of the last 20 episodes below that of the first 20, training
-/// accuracy and validation accuracy above chance) and the model loads with its loss in the metadata.
+/// filters, 300 episodes): the run learns (the mean loss of the last 100 episodes below that of the first 100, training
+/// accuracy above chance, validation accuracy clearly above the untrained network's) and the model loads with its loss
+/// in the metadata.
 /// </summary>
-public class TrainLossTests
+public class TrainLossTests(ITestOutputHelper testLog)
 {
     private static readonly string Cache = Path.Combine(Path.GetTempPath(), "lshk-train-tests-cache");
 
@@ -25,14 +27,14 @@ public class TrainLossTests
         var (code, output, error) = CliRunner.Run(
         [
             "train", "--data", "omniglot:" + DataFiles.OmniglotFolder, "--cache-dir", Cache, "--ways", "5", "--shots", "2",
-            "--queries", "3", "--layers", "2", "--filters", "8", "--episodes", "60", "--loss", loss, "--lr", "0.003",
-            "--validate-every", "60", "--validation-episodes", "30", "--log", log, "--log-every", "20", "--summary-episodes", "0",
+            "--queries", "3", "--layers", "2", "--filters", "8", "--episodes", "300", "--loss", loss, "--lr", "0.003",
+            "--validate-every", "300", "--validation-episodes", "30", "--log", log, "--log-every", "100", "--summary-episodes", "0",
             "--checkpoint-every", "0", "--out", model,
         ]);
         Assert.True(code == 0, error);
         Assert.Contains($"loss {loss}", output);
 
-        // episode,seconds,lr,loss,train_accuracy,…: one row per 20 episodes, each the interval's means
+        // episode,seconds,lr,loss,train_accuracy,…: one row per 100 episodes, each the interval's means
         var rows = File.ReadAllLines(log).Skip(1).Select(r => r.Split(',')).ToArray();
         Assert.Equal(3, rows.Length);
         double Value(string[] row, int column) => double.Parse(row[column], CultureInfo.InvariantCulture);
@@ -42,7 +44,12 @@ public class TrainLossTests
         using var backend = new CpuBackend();
         using var embedder = Embedder.Load(model, backend);
         Assert.Equal(loss, embedder.Metadata["lshk.train.loss"]);
-        // the mean of 5-way and 20-way 1-shot validation accuracy; chance is (20% + 5%) / 2
-        Assert.InRange(double.Parse(embedder.Metadata["lshk.train.validation_accuracy"], CultureInfo.InvariantCulture), 0.3, 1.0);
+        // The mean of 5-way and 20-way 1-shot validation accuracy; chance is (20% + 5%) / 2, the untrained network 52.3%.
+        // Measured after 300 episodes: proto 57.7% (it optimises Euclidean distance, validation scores cosine), matching
+        // 69.5%; after 60 episodes proto had gained only 2 points, too little to tell from noise.
+        double validation = double.Parse(embedder.Metadata["lshk.train.validation_accuracy"], CultureInfo.InvariantCulture);
+        double untrained = UntrainedValidation.Score(TrainCommandTests.TinyRequest() with { Loss = loss }, Cache);
+        testLog.WriteLine($"{loss}: validation untrained {untrained:P2}, after 300 episodes {validation:P2}");
+        Assert.True(validation >= untrained + TrainCommandTests.TrainedMargin, $"validation {validation:P2} is not clearly above the untrained network's {untrained:P2}");
     }
 }

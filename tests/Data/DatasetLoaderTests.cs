@@ -1,3 +1,4 @@
+using Lshk.Data.Datasets;
 using Lshk.Data;
 using Lshk.Data.Sources;
 
@@ -13,9 +14,9 @@ public sealed class DatasetLoaderTests : IDisposable
     [Fact]
     public void SpecsParseNamesAndPaths()
     {
-        Assert.Equal(new DatasetSpec(DatasetName.Omniglot, null), DatasetSpec.Parse("omniglot"));
-        Assert.Equal(new DatasetSpec(DatasetName.Cifar100, "/x:y"), DatasetSpec.Parse("CIFAR100:/x:y"));
-        Assert.Equal(new DatasetSpec(DatasetName.Cifar10, "d"), DatasetSpec.Parse("cifar-10:d"));
+        Assert.Equal(new DatasetSpec(DatasetRegistry.Get("omniglot"), null), DatasetSpec.Parse("omniglot"));
+        Assert.Equal(new DatasetSpec(CifarDataset.Cifar100, "/x:y"), DatasetSpec.Parse("CIFAR100:/x:y"));
+        Assert.Equal(new DatasetSpec(CifarDataset.Cifar10, "d"), DatasetSpec.Parse("cifar-10:d"));
         Assert.Contains("unknown dataset 'imagenet'", Assert.Throws<ArgumentException>(() => DatasetSpec.Parse("imagenet")).Message);
         Assert.Contains("needs a path", Assert.Throws<ArgumentException>(() => DatasetSpec.Parse("folder")).Message);
         Assert.Throws<ArgumentException>(() => DatasetSpec.Parse("mnist:"));
@@ -99,9 +100,9 @@ public sealed class DatasetLoaderTests : IDisposable
     [Fact]
     public void DefaultSplitsAreDocumentedValues()
     {
-        Assert.Equal("0-4/5-9", DatasetLoader.DefaultSplit(DatasetName.Mnist, 10));
-        Assert.Equal("5/0/5", DatasetLoader.DefaultSplit(DatasetName.Cifar10, 10));
-        Assert.Equal("64/16/20", DatasetLoader.DefaultSplit(DatasetName.Cifar100, 100));
-        Assert.Equal("3/0/2", DatasetLoader.DefaultSplit(DatasetName.Folder, 5));
+        Assert.Equal("0-4/5-9", DatasetRegistry.Get("mnist").DefaultSplit(10));
+        Assert.Equal("5/0/5", DatasetRegistry.Get("cifar10").DefaultSplit(10));
+        Assert.Equal("64/16/20", DatasetRegistry.Get("cifar100").DefaultSplit(100));
+        Assert.Equal("3/0/2", DatasetRegistry.Get("folder").DefaultSplit(5));
     }
 }

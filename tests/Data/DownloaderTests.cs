@@ -1,3 +1,4 @@
+using Lshk.Data.Datasets;
 using System.Security.Cryptography;
 using Lshk.Data.Download;
 using Lshk.Data.Sources;
@@ -114,21 +115,21 @@ public sealed class DownloaderTests : IDisposable
     [Fact]
     public void CatalogListsOfficialFilesWithMd5s()
     {
-        foreach (var name in new[] { DatasetName.Omniglot, DatasetName.Mnist, DatasetName.Cifar10, DatasetName.Cifar100 })
+        foreach (var name in new[] { "omniglot", "mnist", "cifar10", "cifar100" }.Select(DatasetRegistry.Get))
             Assert.All(DatasetCatalog.Files(name), f =>
             {
                 Assert.Matches("^[0-9a-f]{32}$", f.Md5);
                 Assert.All(f.Urls, u => Assert.EndsWith("/" + f.FileName, u));
             });
-        Assert.Equal(4, DatasetCatalog.Files(DatasetName.Mnist).Count);
-        Assert.Throws<ArgumentException>(() => DatasetCatalog.Files(DatasetName.Folder));
+        Assert.Equal(4, DatasetCatalog.Files(DatasetRegistry.Get("mnist")).Count);
+        Assert.Throws<ArgumentException>(() => DatasetCatalog.Files(DatasetRegistry.Get("folder")));
     }
 
     [Fact]
     public void CliGetReportsAChecksumMismatchInOneLine()
     {
         // The local server holds files named like MNIST's but with other bytes: the published MD5s cannot match.
-        foreach (var f in DatasetCatalog.Files(DatasetName.Mnist)) _server.Files["m/" + f.FileName] = [1, 2, 3];
+        foreach (var f in DatasetCatalog.Files(DatasetRegistry.Get("mnist"))) _server.Files["m/" + f.FileName] = [1, 2, 3];
         var (code, _, err) = CliRunner.Run("data", "get", "mnist", "--dir", _tmp.Path, "--mirror", _server.BaseUrl + "m");
         Assert.Equal(1, code);
         Assert.Single(err.Trim().Split('\n'));

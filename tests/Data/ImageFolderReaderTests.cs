@@ -60,6 +60,31 @@ public sealed class ImageFolderReaderTests : IDisposable
     }
 
     [Fact]
+    public void TrainingReadsTheSameImagesAsASupportFolder()
+    {
+        // One rule for every class-folder walk: class folders are the visible subfolders; each class's images are
+        // searched recursively (hidden entries and __MACOSX skipped), in ordinal order of their path in the class folder.
+        string a = Class("a");
+        File.WriteAllBytes(Path.Combine(a, "2.png"), DataFiles.Png(4, 4, (_, _) => 20));
+        Directory.CreateDirectory(Path.Combine(a, "more"));
+        File.WriteAllBytes(Path.Combine(a, "more", "1.png"), DataFiles.Png(4, 4, (_, _) => 40));
+        Directory.CreateDirectory(Path.Combine(a, ".hidden"));
+        File.WriteAllBytes(Path.Combine(a, ".hidden", "x.png"), DataFiles.Png(4, 4, (_, _) => 60));
+        File.WriteAllBytes(Path.Combine(a, ".y.png"), DataFiles.Png(4, 4, (_, _) => 80));
+        File.WriteAllBytes(Path.Combine(Class("__MACOSX"), "z.png"), DataFiles.Png(4, 4, (_, _) => 100));
+        File.WriteAllBytes(Path.Combine(Class("b"), "1.png"), DataFiles.Png(4, 4, (_, _) => 120));
+
+        var support = Lshk.Data.Imaging.ImageFiles.ClassFolders(_tmp.Path);
+        Assert.Equal(["a", "b"], support.Select(c => c.Class));
+        Assert.Equal([Path.Combine(a, "2.png"), Path.Combine(a, "more", "1.png")], support[0].Files);
+        var d = ImageFolderReader.Read(_tmp.Path, new PreprocessSettings(Size: 4));
+        Assert.Equal(["a", "b"], d.ClassNames);
+        Assert.Equal([0, 0, 1], d.Labels);
+        // The images in the walk's order: gray levels 20, 40 (class a), 120 (class b).
+        Assert.Equal([20 / 255f, 40 / 255f, 120 / 255f], Enumerable.Range(0, 3).Select(i => d.Image(i)[0]));
+    }
+
+    [Fact]
     public void ClassFolderWithoutImagesIsReported()
     {
         File.WriteAllBytes(Path.Combine(Class("a"), "1.png"), DataFiles.Png(4, 4, (_, _) => 0));

@@ -16,7 +16,7 @@ public class IndexClassifierTests
         using var backend = new CpuBackend();
         var index = IndexTestData.Index(n: 60, dim: Dim, bits: 37, classes: ["a", "b", "c", "d", "e", "f", "g"]);
         float[] queries = Queries(25);
-        using var classifier = new IndexClassifier(backend, index, ClassifyMethod.Hamming);
+        using var classifier = new IndexClassifier(backend, index, MatchMethod.HammingNearest);
         var result = classifier.Classify(queries, 25, top: 4);
         uint[] qc = index.Hasher.Hash(backend, queries, 25);
         var (idx, score) = ScalarReference.HammingTopK(index.Codes.ToArray(), 60, qc, 25, 37, 60);
@@ -30,7 +30,7 @@ public class IndexClassifierTests
         using var backend = new CpuBackend();
         var index = IndexTestData.Index(n: 40, dim: Dim, bits: 16, classes: ["a", "b", "c", "d", "e"]);
         float[] queries = Queries(10);
-        using var classifier = new IndexClassifier(backend, index, ClassifyMethod.Cosine);
+        using var classifier = new IndexClassifier(backend, index, MatchMethod.CosineNearest);
         var result = classifier.Classify(queries, 10, top: 5);
         var (idx, score) = ScalarReference.CosineTopK(index.Embeddings.ToArray(), 40, queries, 10, Dim, 40);
         for (int r = 0; r < 10; r++)
@@ -47,7 +47,7 @@ public class IndexClassifierTests
         using var backend = new CpuBackend();
         var index = IndexTestData.Index(n: 30, dim: Dim, bits: 33, classes: ["a", "b", "c", "d"]);
         float[] queries = Queries(15);
-        using var classifier = new IndexClassifier(backend, index, ClassifyMethod.HammingProto);
+        using var classifier = new IndexClassifier(backend, index, MatchMethod.HammingMajority);
         var result = classifier.Classify(queries, 15, top: 10);     // more than the 4 classes: all 4, ranked
         uint[] majority = ScalarReference.MajorityCodes(index.Codes.ToArray(), 30, 33, index.Labels.ToArray(), 4);
         uint[] qc = index.Hasher.Hash(backend, queries, 15);
@@ -76,7 +76,7 @@ public class IndexClassifierTests
         var hashes = classes.Select((_, i) => System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i))).ToArray();
         var planes = Hyperplanes.Generate(PlaneFamily.Gaussian, 64, Dim, 4);
         var index = SupportIndex.Create(backend, IndexTestData.Checksum, planes, false, new SupportItems(classes, embeddings.ToArray(), Dim, hashes));
-        foreach (var method in new[] { ClassifyMethod.Hamming, ClassifyMethod.Cosine })
+        foreach (var method in new[] { MatchMethod.HammingNearest, MatchMethod.CosineNearest })
         {
             using var classifier = new IndexClassifier(backend, index, method);
             var result = classifier.Classify(query, 1, top: 4)[0];
@@ -93,10 +93,10 @@ public class IndexClassifierTests
     /// that added support's class. Every earlier top class scoring above the best added support keeps its rank and score.
     /// </summary>
     [Theory]
-    [InlineData(ClassifyMethod.Hamming)]
-    [InlineData(ClassifyMethod.Cosine)]
-    [InlineData(ClassifyMethod.HammingProto)]
-    public void AddingClassesKeepsEarlierResults(ClassifyMethod method)
+    [InlineData(MatchMethod.HammingNearest)]
+    [InlineData(MatchMethod.CosineNearest)]
+    [InlineData(MatchMethod.HammingMajority)]
+    public void AddingClassesKeepsEarlierResults(MatchMethod method)
     {
         using var backend = new CpuBackend();
         var before = IndexTestData.Index(n: 40, dim: Dim, bits: 48, classes: ["a", "b", "c", "d", "e"]);

@@ -28,9 +28,9 @@ internal static class BenchTrainExport
 
         var metadata = new Dictionary<string, string>
         {
-            ["lshk.normalisation"] = "none (random pixels in [0, 1))",
-            ["lshk.dataset"] = "random images (lshk bench train)",
-            ["lshk.training"] = $"Adam, {network.Layers.OfType<Lshk.Nn.Layers.BatchNorm2d>().First().NumBatchesTracked} steps, seed {seed}",
+            [MetadataKeys.BenchExport.Normalisation] = "none (random pixels in [0, 1))",
+            [MetadataKeys.BenchExport.Dataset] = "random images (lshk bench train)",
+            [MetadataKeys.BenchExport.Training] = $"Adam, {network.Layers.OfType<Lshk.Nn.Layers.BatchNorm2d>().First().NumBatchesTracked} steps, seed {seed}",
         };
         string model = Path.Combine(folder, "model.safetensors");
         AtomicFile.Write(model, s => ModelFile.Save(s, network, config, metadata));

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Lshk.App.Modeling;
+using Lshk.Data.Imaging;
 using Lshk.Lsh;
 using Lshk.Lsh.Index;
 
@@ -16,21 +18,17 @@ internal static class ClassifyCommand
 {
     public static Command Create()
     {
-        var model = EnrollOptions.Model();
+        var hashing = new HashingOptions();
         var indexOption = new Option<string?>("--index") { Description = "Support index (.lshi) made by lshk enroll with this model" };
         var support = new Option<string?>("--support") { Description = "Support folder (one subfolder of images per class), enrolled on the fly" };
         var images = new Argument<string[]>("images") { Description = "Image files and folders (searched recursively for PNG, JPEG and BMP)", Arity = ArgumentArity.OneOrMore };
         var top = new Option<int>("--top") { Description = "Classes listed per image", DefaultValueFactory = _ => 5 };
         var method = new Option<string>("--method") { Description = "hamming (nearest support code), hamming-proto (nearest class majority code) or cosine (nearest support embedding)", DefaultValueFactory = _ => "hamming" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per image" };
-        var planes = EnrollOptions.Planes();
-        var hash = EnrollOptions.Hash();
-        var seed = EnrollOptions.Seed();
-        var center = EnrollOptions.Center();
         var device = CommonOptions.Device();
         var command = new Command("classify", "Classify images against an enrolled index or a support folder")
         {
-            model, indexOption, support, images, top, method, json, planes, hash, seed, center, device,
+            hashing.Model, indexOption, support, images, top, method, json, hashing.Planes, hashing.Hash, hashing.Seed, hashing.Center, device,
         };
         command.SetAction(parse =>
         {
@@ -38,34 +36,18 @@ internal static class ClassifyCommand
             if ((indexPath is null) == (supportDir is null)) throw new ArgumentException("give either --index FILE or --support DIR");
             int topK = parse.GetValue(top);
             Lshk.Kernels.Check.Positive(topK, "--top");
-            var matching = ClassifyMethods.Parse(parse.GetValue(method)!);
-            string modelPath = parse.GetValue(model)!;
-            var files = Modeling.ImageFiles.Find(parse.GetValue(images)!);
+            var matching = MatchMethods.ParseForIndex(parse.GetValue(method)!);
+            string modelPath = parse.GetValue(hashing.Model)!;
+            var files = ImageFiles.Find(parse.GetValue(images)!);
             using var backend = CommonOptions.OpenDevice(parse, device);
 
-            SupportIndex? stored = null;
-            if (indexPath is not null)
+            var stored = hashing.ReadIndex(parse, indexPath);
+            var choice = hashing.Resolve(parse);
+            using (var embedder = Embedder.Load(modelPath, backend))
             {
-                stored = SupportIndexFile.Read(indexPath);
-                EnrollOptions.RequireSameHashing(stored, indexPath, parse, planes, hash, seed, center);
-            }
-            var hashing = EnrollOptions.Resolve(parse, planes, hash, seed, center);
-            var (embedder, preprocessing) = EnrollOptions.LoadModel(modelPath, backend);
-            using (embedder)
-            {
-                SupportIndex index;
-                if (stored is not null)
-                {
-                    SupportIndexFile.RequireModel(stored, indexPath!, embedder.Checksum, embedder.Dim, modelPath);
-                    index = stored;
-                }
-                else
-                {
-                    var items = EnrollOptions.SupportItemsFrom(supportDir!, embedder, preprocessing);
-                    var hyperplanes = Hyperplanes.Generate(hashing.Family, hashing.Planes, embedder.Dim, hashing.Seed);
-                    index = SupportIndex.Create(backend, embedder.Checksum, hyperplanes, hashing.Center, items);
-                }
-                var (batch, embeddings) = EnrollOptions.Embed(embedder, preprocessing, files);
+                if (stored is not null) SupportIndexFile.RequireModel(stored, indexPath!, embedder.Checksum, embedder.Dim, modelPath);
+                var index = stored ?? choice.Enrol(backend, embedder, supportDir!);
+                var (batch, embeddings) = embedder.EmbedFiles(files);
                 using var classifier = new IndexClassifier(backend, index, matching);
                 var results = classifier.Classify(embeddings, batch.Count, topK);
                 var output = parse.InvocationConfiguration.Output;
@@ -79,10 +61,10 @@ internal static class ClassifyCommand
         return command;
     }
 
-    private static string Score(double score, ClassifyMethod method) =>
+    private static string Score(double score, MatchMethod method) =>
         method.CountsBits() ? ((long)score).ToString(CultureInfo.InvariantCulture) : score.ToString("F4", CultureInfo.InvariantCulture);
 
-    private static void WriteText(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, ClassifyMethod method)
+    private static void WriteText(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, MatchMethod method)
     {
         for (int i = 0; i < paths.Count; i++)
         {
@@ -92,7 +74,7 @@ internal static class ClassifyCommand
         }
     }
 
-    private static void WriteJson(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, ClassifyMethod method)
+    private static void WriteJson(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, MatchMethod method)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))

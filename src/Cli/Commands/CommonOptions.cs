@@ -16,6 +16,14 @@ internal static class CommonOptions
     public static IComputeBackend OpenDevice(ParseResult parse, Option<string> option) =>
         Devices.Open(Devices.Parse(parse.GetValue(option)!));
 
+    /// <summary>An on/off option's value (on, true, yes or mean; off, false, no or none), for every command that takes one.</summary>
+    public static bool ParseOnOff(string text, string option) => text.Trim().ToLowerInvariant() switch
+    {
+        "on" or "true" or "yes" or "mean" => true,
+        "off" or "false" or "no" or "none" => false,
+        _ => throw new ArgumentException($"{option} must be on or off (got '{text}')"),
+    };
+
     /// <summary>A comma-separated list of positive integers, e.g. "16,32,64".</summary>
     public static Option<int[]> IntList(string name, string description, params int[] defaults) => new(name)
     {

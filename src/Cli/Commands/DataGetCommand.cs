@@ -8,7 +8,7 @@ internal static class DataGetCommand
 {
     public static Command Create()
     {
-        var name = new Argument<string>("name") { Description = "omniglot, mnist, cifar10 or cifar100" };
+        var name = new Argument<string>("name") { Description = string.Join(", ", Lshk.Data.Datasets.DatasetRegistry.All.Where(k => k.Downloads.Count > 0).Select(k => k.Id)) };
         var dir = new Option<string?>("--dir") { Description = "Folder to put the files in (default: $LSHK_DATA/NAME, else data/NAME in the repository)" };
         var mirror = new Option<string?>("--mirror") { Description = "Base URL of a mirror holding the same files (replaces the official locations; default $LSHK_DATA_MIRROR)" };
         var command = new Command("get", "Download a dataset's official files, verified against their published MD5 checksums") { name, dir, mirror };

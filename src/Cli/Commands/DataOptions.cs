@@ -10,7 +10,7 @@ internal sealed class DataOptions
 {
     public Argument<string> Dataset { get; } = new("dataset")
     {
-        Description = "NAME or NAME:PATH, NAME one of omniglot, mnist, cifar10, cifar100, folder (an image folder: folder:PATH). " +
+        Description = $"NAME or NAME:PATH, NAME one of {Lshk.Data.Datasets.DatasetRegistry.Names()} (folder:PATH: an image folder). " +
                       "Without a path: $LSHK_DATA/NAME, then data/NAME in the repository",
     };
     public Option<int> Size { get; } = new("--size") { Description = "Resize images to SIZE×SIZE (antialiased); 0 keeps their size", DefaultValueFactory = _ => 28 };

@@ -12,7 +12,7 @@ internal static class DatasetDownload
 
     public static void Fetch(DatasetSpec spec, string folder, string? mirrorUrl, IAnsiConsole console)
     {
-        var files = DatasetCatalog.Files(spec.Name);
+        var files = DatasetCatalog.Files(spec.Kind);
         mirrorUrl ??= Environment.GetEnvironmentVariable(MirrorVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
         if (mirrorUrl is not null)
         {

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Lshk.App.Modeling;
 using Lshk.Data;
+using Lshk.Data.Imaging;
 using Lshk.Data.Npy;
 
 namespace Lshk.Cli.Commands;
@@ -13,7 +15,7 @@ internal static class EmbedCommand
 {
     public static Command Create()
     {
-        var model = EnrollOptions.Model();
+        var model = HashingOptions.ModelOption();
         var images = new Argument<string[]>("images") { Description = "Image files and folders (searched recursively for PNG, JPEG and BMP)", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out") { Description = "Output .npy of N×D float32 embeddings", Required = true };
         var paths = new Option<string?>("--paths") { Description = "Where to list the image paths, one per line in row order (default: --out with extension .txt)" };
@@ -28,14 +30,13 @@ internal static class EmbedCommand
             string pathsPath = parse.GetValue(paths) ?? Path.ChangeExtension(outPath, ".txt");
             if (Path.GetFullPath(pathsPath) == Path.GetFullPath(outPath))
                 throw new ArgumentException($"{outPath}: the embeddings and the path list would be the same file (give --paths)");
-            var files = Modeling.ImageFiles.Find(parse.GetValue(images)!);
+            var files = ImageFiles.Find(parse.GetValue(images)!);
             foreach (string f in files)
                 if (f.Contains('\n') || f.Contains('\r')) throw new ArgumentException($"{f.ReplaceLineEndings(" ")}: a path with a line break cannot be listed");
             using var backend = CommonOptions.OpenDevice(parse, device);
-            var (embedder, preprocessing) = EnrollOptions.LoadModel(parse.GetValue(model)!, backend);
-            using (embedder)
+            using (var embedder = Embedder.Load(parse.GetValue(model)!, backend))
             {
-                var (batch, embeddings) = EnrollOptions.Embed(embedder, preprocessing, files);
+                var (batch, embeddings) = embedder.EmbedFiles(files);
                 NpyFile.WriteFloat32(outPath, embeddings, batch.Count, embedder.Dim);
                 AtomicFile.WriteAllText(pathsPath, string.Concat(batch.Paths.Select(p => p + "\n")));
                 Output.Error(parse).WriteLine($"embedded {batch.Count} images to {embedder.Dim}-d vectors on {backend.Device.Name}: {outPath}, paths in {pathsPath}");

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Lshk.App.Modeling;
 using Lshk.Data;
+using Lshk.Data.Imaging;
 using Lshk.Lsh;
 using Lshk.Lsh.Index;
 
@@ -17,52 +19,40 @@ internal static class EnrollCommand
 {
     public static Command Create()
     {
-        var model = EnrollOptions.Model();
+        var hashing = new HashingOptions();
         var support = new Option<string?>("--support") { Description = "Folder with one subfolder of images per class: a new index" };
         var add = new Option<string?>("--add") { Description = "Folder with one subfolder of images per class, added to the existing index at --out" };
         var output = new Option<string>("--out") { Description = "The index file (.lshi) to write (or, with --add, to update)", Required = true };
-        var planes = EnrollOptions.Planes();
-        var hash = EnrollOptions.Hash();
-        var seed = EnrollOptions.Seed();
-        var center = EnrollOptions.Center();
         var recenter = new Option<bool>("--recenter") { Description = "With --add: move the centre to the mean of all embeddings and rehash every item (earlier results may change)" };
         var device = CommonOptions.Device();
         var command = new Command("enroll", "Embed a support folder (one subfolder per class) and store it as an LSH index")
         {
-            model, support, add, output, planes, hash, seed, center, recenter, device,
+            hashing.Model, support, add, output, hashing.Planes, hashing.Hash, hashing.Seed, hashing.Center, recenter, device,
         };
         command.SetAction(parse =>
         {
             string? supportDir = parse.GetValue(support), addDir = parse.GetValue(add);
             if ((supportDir is null) == (addDir is null)) throw new ArgumentException("give either --support DIR (a new index) or --add DIR (to extend --out)");
             if (parse.GetValue(recenter) && addDir is null) throw new ArgumentException("--recenter goes with --add");
-            string outPath = parse.GetValue(output)!, modelPath = parse.GetValue(model)!;
+            string outPath = parse.GetValue(output)!, modelPath = parse.GetValue(hashing.Model)!;
             var err = Output.Error(parse);
             using var backend = CommonOptions.OpenDevice(parse, device);
 
-            SupportIndex? existing = null;
-            if (addDir is not null)
-            {
-                existing = SupportIndexFile.Read(outPath);
-                EnrollOptions.RequireSameHashing(existing, outPath, parse, planes, hash, seed, center);
-            }
-            var hashing = EnrollOptions.Resolve(parse, planes, hash, seed, center);
-            var (embedder, preprocessing) = EnrollOptions.LoadModel(modelPath, backend);
-            using (embedder)
+            var existing = hashing.ReadIndex(parse, addDir is null ? null : outPath);
+            var choice = hashing.Resolve(parse);
+            using (var embedder = Embedder.Load(modelPath, backend))
             {
                 SupportIndex index;
                 if (existing is null)
                 {
-                    var items = EnrollOptions.SupportItemsFrom(supportDir!, embedder, preprocessing);
-                    var hyperplanes = Hyperplanes.Generate(hashing.Family, hashing.Planes, embedder.Dim, hashing.Seed);
-                    index = SupportIndex.Create(backend, embedder.Checksum, hyperplanes, hashing.Center, items);
-                    err.WriteLine($"enrolled {index.Count} images of {index.ClassCount} classes on {backend.Device.Name} with {hashing.Describe()}");
+                    index = choice.Enrol(backend, embedder, supportDir!);
+                    err.WriteLine($"enrolled {index.Count} images of {index.ClassCount} classes on {backend.Device.Name} with {choice.Describe()}");
                 }
                 else
                 {
                     SupportIndexFile.RequireModel(existing, outPath, embedder.Checksum, embedder.Dim, modelPath);
                     int before = existing.ClassCount;
-                    var items = EnrollOptions.SupportItemsFrom(addDir!, embedder, preprocessing, (c, h) => existing.Contains(c, h));
+                    var items = embedder.EmbedClassFolders(addDir!, (c, h) => existing.Contains(c, h));
                     int skipped = ImageCount(addDir!) - items.Count;
                     index = items.Count > 0 ? existing.Add(backend, items) : existing;
                     if (parse.GetValue(recenter)) index = index.Recentered(backend, existing.Center is not null);
@@ -77,5 +67,5 @@ internal static class EnrollCommand
         return command;
     }
 
-    private static int ImageCount(string folder) => Modeling.ImageFiles.ClassFolders(folder).Sum(c => c.Files.Count);
+    private static int ImageCount(string folder) => ImageFiles.ClassFolders(folder).Sum(c => c.Files.Count);
 }

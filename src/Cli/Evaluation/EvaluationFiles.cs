@@ -1,8 +1,12 @@
+using Lshk.App.Modeling;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Lshk.Data;
 using Lshk.Data.Episodes;
+
+using Lshk.App.Evaluation;
+using Lshk.Lsh;
 
 namespace Lshk.Cli.Evaluation;
 
@@ -66,4 +70,25 @@ public static class EvaluationFiles
 
     private static string Quote(string cell) =>
         cell.IndexOfAny([',', '"', '\n', '\r']) < 0 ? cell : "\"" + cell.Replace("\"", "\"\"") + "\"";
+
+    /// <summary>The model's settings, the first CSV columns.</summary>
+    public static List<KeyValuePair<string, string>> ModelColumns(string path, Embedder embedder, string data)
+    {
+        string Meta(string key) => embedder.Metadata.TryGetValue(key, out var v) ? v : "";
+        var c = embedder.Config;
+        return
+        [
+            new("model", Path.GetFileName(path)),
+            new("model_sha256", embedder.Checksum[..12]),
+            new("layers", c.Blocks.ToString(CultureInfo.InvariantCulture)),
+            new("filters", c.Filters.ToString(CultureInfo.InvariantCulture)),
+            new("embedding_dim", embedder.Dim.ToString(CultureInfo.InvariantCulture)),
+            new("dropout", c.Dropout.ToString("R", CultureInfo.InvariantCulture)),
+            new("train_loss", Meta(MetadataKeys.Train.Loss)),
+            new("train_ways", Meta(MetadataKeys.Train.Ways)),
+            new("train_shots", Meta(MetadataKeys.Train.Shots)),
+            new("train_episodes", Meta(MetadataKeys.Train.Episodes)),
+            new("data", data),
+        ];
+    }
 }

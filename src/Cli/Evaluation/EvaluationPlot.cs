@@ -1,6 +1,9 @@
 using ScottPlot;
 using Lshk.Data;
 
+using Lshk.App.Evaluation;
+using Lshk.Lsh;
+
 namespace Lshk.Cli.Evaluation;
 
 /// <summary>

@@ -1,5 +1,8 @@
 using Spectre.Console;
 
+using Lshk.App.Evaluation;
+using Lshk.Lsh;
+
 namespace Lshk.Cli.Evaluation;
 
 /// <summary>The evaluation as a terminal table: one line per (shape, method, hash family), a column per plane count.</summary>

@@ -7,7 +7,27 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace Lshk.Data.Imaging;
 
 /// <summary>A decoded image as float planes in [0, 1]: 1 plane (gray) or 3 (R, G, B), each Height×Width.</summary>
-public sealed record DecodedImage(float[] Planes, int Channels, int Height, int Width);
+public sealed record DecodedImage(float[] Planes, int Channels, int Height, int Width)
+{
+    /// <summary>Whether the image is gray: one plane, or three equal ones.</summary>
+    public bool IsGray
+    {
+        get
+        {
+            if (Channels == 1) return true;
+            int plane = Height * Width;
+            var p = Planes.AsSpan();
+            return p[..plane].SequenceEqual(p.Slice(plane, plane)) && p[..plane].SequenceEqual(p.Slice(2 * plane, plane));
+        }
+    }
+
+    /// <summary>
+    /// The image's planes converted to <paramref name="channels"/> (gray → repeated; colour → luminance). A gray image's
+    /// planes are equal, so its first plane is its gray value exactly, with no rounding through the luminance weights.
+    /// </summary>
+    public float[] PlanesFor(int channels) =>
+        channels == 1 && IsGray ? Planes.AsSpan(0, Height * Width).ToArray() : ImagePipeline.ConvertChannels(Planes, Channels, Height * Width, channels);
+}
 
 /// <summary>
 /// Decodes PNG, JPEG and BMP files with ImageSharp into float planes. Every failure — not an image, a truncated or

@@ -18,49 +18,30 @@ public enum NpyDType
 /// <summary>Facts about <see cref="NpyDType"/> values.</summary>
 public static class NpyDTypeExtensions
 {
+    /// <summary>One row per dtype, in enum order: bytes per element, numpy's descr and name, and the CLR element type.</summary>
+    private static readonly (int ItemSize, string Descr, string TypeName, Type ElementType)[] Facts =
+    [
+        (1, "|u1", "uint8", typeof(byte)),
+        (4, "<i4", "int32", typeof(int)),
+        (8, "<i8", "int64", typeof(long)),
+        (4, "<f4", "float32", typeof(float)),
+        (8, "<f8", "float64", typeof(double)),
+    ];
+
+    private static (int ItemSize, string Descr, string TypeName, Type ElementType) Of(NpyDType dtype) =>
+        (uint)dtype < (uint)Facts.Length ? Facts[(int)dtype] : throw new ArgumentOutOfRangeException(nameof(dtype));
+
     /// <summary>Bytes per element.</summary>
-    public static int ItemSize(this NpyDType dtype) => dtype switch
-    {
-        NpyDType.UInt8 => 1,
-        NpyDType.Int32 => 4,
-        NpyDType.Int64 => 8,
-        NpyDType.Float32 => 4,
-        NpyDType.Float64 => 8,
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
-    };
+    public static int ItemSize(this NpyDType dtype) => Of(dtype).ItemSize;
 
     /// <summary>The descr string numpy writes for this type, e.g. <c>&lt;f4</c> or <c>|u1</c>.</summary>
-    public static string Descr(this NpyDType dtype) => dtype switch
-    {
-        NpyDType.UInt8 => "|u1",
-        NpyDType.Int32 => "<i4",
-        NpyDType.Int64 => "<i8",
-        NpyDType.Float32 => "<f4",
-        NpyDType.Float64 => "<f8",
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
-    };
+    public static string Descr(this NpyDType dtype) => Of(dtype).Descr;
 
     /// <summary>numpy's name for the type, e.g. <c>float32</c>.</summary>
-    public static string TypeName(this NpyDType dtype) => dtype switch
-    {
-        NpyDType.UInt8 => "uint8",
-        NpyDType.Int32 => "int32",
-        NpyDType.Int64 => "int64",
-        NpyDType.Float32 => "float32",
-        NpyDType.Float64 => "float64",
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
-    };
+    public static string TypeName(this NpyDType dtype) => Of(dtype).TypeName;
 
     /// <summary>The CLR element type of arrays of this dtype.</summary>
-    public static Type ElementType(this NpyDType dtype) => dtype switch
-    {
-        NpyDType.UInt8 => typeof(byte),
-        NpyDType.Int32 => typeof(int),
-        NpyDType.Int64 => typeof(long),
-        NpyDType.Float32 => typeof(float),
-        NpyDType.Float64 => typeof(double),
-        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
-    };
+    public static Type ElementType(this NpyDType dtype) => Of(dtype).ElementType;
 
     /// <summary>
     /// Maps a descr string to a supported dtype. Returns null with a one-line reason when the descr

@@ -69,16 +69,6 @@ public static class IdxFile
         return (dims, data);
     }
 
-    private static byte[] ReadHeader(Stream stream, int length, string path, string what)
-    {
-        var bytes = new byte[length];
-        int got = 0;
-        while (got < length)
-        {
-            int n = stream.Read(bytes, got, length - got);
-            if (n == 0) throw new DatasetFormatException(path, $"file ends inside the header ({what})");
-            got += n;
-        }
-        return bytes;
-    }
+    private static byte[] ReadHeader(Stream stream, int length, string path, string what) =>
+        SourceFiles.ReadExactly(stream, length, path, _ => $"file ends inside the header ({what})");
 }

@@ -72,15 +72,18 @@ internal static class SourceFiles
         }
     }
 
-    /// <summary>Exactly <paramref name="length"/> bytes; a shorter stream is reported as truncated.</summary>
-    public static byte[] ReadExactly(Stream stream, int length, string name)
+    /// <summary>
+    /// Exactly <paramref name="length"/> bytes; a shorter stream is reported as truncated, in the words of
+    /// <paramref name="shortBy"/> (given the bytes read) when given.
+    /// </summary>
+    public static byte[] ReadExactly(Stream stream, int length, string name, Func<int, string>? shortBy = null)
     {
         var bytes = new byte[length];
         int got = 0;
         while (got < length)
         {
             int n = stream.Read(bytes, got, length - got);
-            if (n == 0) throw new DatasetFormatException(name, $"truncated: {got} of {length} bytes");
+            if (n == 0) throw new DatasetFormatException(name, shortBy?.Invoke(got) ?? $"truncated: {got} of {length} bytes");
             got += n;
         }
         return bytes;

@@ -2,46 +2,14 @@ using Lshk.Kernels;
 
 namespace Lshk.Lsh.Index;
 
-/// <summary>How a query is matched against an index.</summary>
-public enum ClassifyMethod
-{
-    /// <summary>Nearest support code by Hamming distance; a class scores its best support's XNOR count.</summary>
-    Hamming,
-    /// <summary>Nearest class majority-vote code (<see cref="Prototypes.MajorityCodes"/>); score = XNOR count.</summary>
-    HammingProto,
-    /// <summary>Nearest support embedding by cosine similarity (raw embeddings, no centring); a class scores its best support's cosine.</summary>
-    Cosine,
-}
-
-public static class ClassifyMethods
-{
-    public static ClassifyMethod Parse(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "hamming" => ClassifyMethod.Hamming,
-        "hamming-proto" or "hamming-prototype" or "majority" => ClassifyMethod.HammingProto,
-        "cosine" => ClassifyMethod.Cosine,
-        _ => throw new ArgumentException($"unknown method '{text}' (expected hamming, hamming-proto or cosine)"),
-    };
-
-    public static string Name(this ClassifyMethod method) => method switch
-    {
-        ClassifyMethod.Hamming => "hamming",
-        ClassifyMethod.HammingProto => "hamming-proto",
-        _ => "cosine",
-    };
-
-    /// <summary>Whether scores are whole XNOR counts (Hamming methods) rather than cosines.</summary>
-    public static bool CountsBits(this ClassifyMethod method) => method != ClassifyMethod.Cosine;
-}
-
 /// <summary>A class and its score for one query (XNOR count or cosine; higher is better).</summary>
 public readonly record struct ClassScore(int Class, double Score);
 
 /// <summary>
 /// Classifies query embeddings against a <see cref="SupportIndex"/>. For each query it returns up to
-/// <c>top</c> classes, best first: with <see cref="ClassifyMethod.Hamming"/> and <see cref="ClassifyMethod.Cosine"/> a
+/// <c>top</c> classes, best first: with <see cref="MatchMethod.HammingNearest"/> and <see cref="MatchMethod.CosineNearest"/> a
 /// class's score is that of its best support, and classes are ranked by the supports' order in the search
-/// (score, then lower support index); with <see cref="ClassifyMethod.HammingProto"/> classes are ranked by their
+/// (score, then lower support index); with <see cref="MatchMethod.HammingMajority"/> classes are ranked by their
 /// majority code's XNOR count (ties to the lower class id). The first class is the prediction.
 /// </summary>
 public sealed class IndexClassifier : IDisposable
@@ -54,21 +22,21 @@ public sealed class IndexClassifier : IDisposable
     private readonly IHammingIndex? _hamming;
     private readonly ICosineIndex? _cosine;
 
-    public IndexClassifier(IComputeBackend backend, SupportIndex index, ClassifyMethod method)
+    public IndexClassifier(IComputeBackend backend, SupportIndex index, MatchMethod method)
     {
         _backend = backend;
         _index = index;
         Method = method;
         switch (method)
         {
-            case ClassifyMethod.Hamming:
+            case MatchMethod.HammingNearest:
                 _hamming = backend.CreateHammingIndex(index.Codes, index.Count, index.Bits);
                 break;
-            case ClassifyMethod.HammingProto:
+            case MatchMethod.HammingMajority:
                 uint[] majority = Prototypes.MajorityCodes(backend, index.Codes, index.Count, index.Bits, index.Labels, index.ClassCount);
                 _hamming = backend.CreateHammingIndex(majority, index.ClassCount, index.Bits);
                 break;
-            case ClassifyMethod.Cosine:
+            case MatchMethod.CosineNearest:
                 _cosine = backend.CreateCosineIndex(index.Embeddings, index.Count, index.Dim);
                 break;
             default:
@@ -76,7 +44,7 @@ public sealed class IndexClassifier : IDisposable
         }
     }
 
-    public ClassifyMethod Method { get; }
+    public MatchMethod Method { get; }
 
     /// <summary>Q×D query embeddings → for each query its top classes (at most <paramref name="top"/>), best first.</summary>
     public ClassScore[][] Classify(ReadOnlySpan<float> queries, int q, int top)
@@ -88,7 +56,7 @@ public sealed class IndexClassifier : IDisposable
         var result = new ClassScore[q][];
         if (q == 0) return result;
         int classes = Math.Min(top, _index.ClassCount);
-        if (Method == ClassifyMethod.HammingProto)
+        if (Method == MatchMethod.HammingMajority)
         {
             uint[] codes = _index.Hasher.Hash(_backend, queries, q);
             var found = _hamming!.Search(codes, q, classes);
@@ -101,7 +69,7 @@ public sealed class IndexClassifier : IDisposable
         }
         // Per support: search the k best supports, enough to meet `classes` distinct classes; widen k when not.
         int chunk = (int)Math.Clamp(ResultBudget / _index.Count, 1, q);
-        uint[]? queryCodes = Method == ClassifyMethod.Hamming ? _index.Hasher.Hash(_backend, queries, q) : null;
+        uint[]? queryCodes = Method == MatchMethod.HammingNearest ? _index.Hasher.Hash(_backend, queries, q) : null;
         for (int start = 0; start < q; start += chunk)
         {
             int n = Math.Min(chunk, q - start);

@@ -1,6 +1,9 @@
-namespace Lshk.Cli.Evaluation;
+namespace Lshk.Lsh;
 
-/// <summary>How a query is matched against an episode's (or an index's) supports.</summary>
+/// <summary>
+/// How a query is matched against supports: the methods <c>lshk eval</c> compares on episodes; the three that need
+/// only stored codes or embeddings (<see cref="MatchMethods.ForIndex"/>) also classify against a support index.
+/// </summary>
 public enum MatchMethod
 {
     /// <summary>Dense baseline: the support with the highest cosine similarity.</summary>
@@ -33,13 +36,26 @@ public static class MatchMethods
         _ => throw new ArgumentOutOfRangeException(nameof(method)),
     };
 
-    public static MatchMethod Parse(string text)
+    /// <summary>The methods an index classifies with (it keeps codes and embeddings, not raw projections or class means).</summary>
+    public static IReadOnlyList<MatchMethod> ForIndex { get; } = [MatchMethod.HammingNearest, MatchMethod.HammingMajority, MatchMethod.CosineNearest];
+
+    public static MatchMethod Parse(string text) => Parse(text, All);
+
+    /// <summary>One of <see cref="ForIndex"/>; "hamming-prototype" and "majority" also name the majority-code method.</summary>
+    public static MatchMethod ParseForIndex(string text) =>
+        text.Trim().ToLowerInvariant() is "hamming-prototype" or "majority" ? MatchMethod.HammingMajority : Parse(text, ForIndex);
+
+    private static MatchMethod Parse(string text, IReadOnlyList<MatchMethod> allowed)
     {
         string t = text.Trim().ToLowerInvariant();
-        foreach (var m in All)
+        foreach (var m in allowed)
             if (m.Name() == t) return m;
-        throw new ArgumentException($"unknown matching method '{text}' (expected {string.Join(", ", All.Select(m => m.Name()))})");
+        var names = allowed.Select(m => m.Name()).ToArray();
+        throw new ArgumentException($"unknown method '{text}' (expected {string.Join(", ", names[..^1])} or {names[^1]})");
     }
+
+    /// <summary>Whether scores are whole XNOR counts (the Hamming methods) rather than similarities.</summary>
+    public static bool CountsBits(this MatchMethod method) => method is MatchMethod.HammingNearest or MatchMethod.HammingMajority;
 
     /// <summary>Whether the method works on hash planes (codes or projections) rather than the embeddings themselves.</summary>
     public static bool UsesPlanes(this MatchMethod method) =>

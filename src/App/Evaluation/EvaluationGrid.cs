@@ -1,7 +1,7 @@
 using Lshk.Data.Episodes;
 using Lshk.Lsh;
 
-namespace Lshk.Cli.Evaluation;
+namespace Lshk.App.Evaluation;
 
 /// <summary>
 /// What <see cref="EvaluationRunner"/> measures: every (ways, shots) episode shape, every hash family and plane count,
@@ -30,21 +30,21 @@ public sealed record EvaluationGrid(int[] Ways, int[] Shots, int[] Planes, IHash
     {
         static void Positive(IReadOnlyList<int> values, string name)
         {
-            if (values.Count == 0) throw new ArgumentException($"{name} needs at least one value");
+            if (values.Count == 0) throw new SettingException(name, "needs at least one value");
             foreach (int v in values)
-                if (v < 1) throw new ArgumentException($"{name} values must be at least 1 (got {v})");
+                if (v < 1) throw new SettingException(name, $"values must be at least 1 (got {v})");
         }
-        Positive(Ways, "--ways");
-        Positive(Shots, "--shots");
+        Positive(Ways, "ways");
+        Positive(Shots, "shots");
         if (Methods.Any(m => m.UsesPlanes()))
         {
-            Positive(Planes, "--planes");
-            if (Families.Length == 0) throw new ArgumentException("--hash needs at least one family");
+            Positive(Planes, "planes");
+            if (Families.Length == 0) throw new SettingException("hash", "needs at least one family");
             foreach (var family in Families) HashFamilies.RequireRandom(family);   // the runner draws planes from the seed
         }
-        if (Episodes < 1) throw new ArgumentException($"--episodes must be at least 1 (got {Episodes})");
-        if (Queries < 1) throw new ArgumentException($"--queries must be at least 1 (got {Queries})");
-        if (Threads < 0) throw new ArgumentException($"--threads must be 0 (one per core) or more (got {Threads})");
+        if (Episodes < 1) throw new SettingException("episodes", $"must be at least 1 (got {Episodes})");
+        if (Queries < 1) throw new SettingException("queries", $"must be at least 1 (got {Queries})");
+        if (Threads < 0) throw new SettingException("threads", $"must be 0 (one per core) or more (got {Threads})");
         if (!float.IsFinite(Sharpness)) throw new ArgumentException($"sigmoid sharpness must be finite (got {Sharpness})");
         return this;
     }

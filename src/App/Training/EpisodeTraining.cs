@@ -4,7 +4,7 @@ using Lshk.Kernels.Nn;
 using Lshk.Nn;
 using Lshk.Nn.Optimisers;
 
-namespace Lshk.Cli.Training;
+namespace Lshk.App.Training;
 
 /// <summary>
 /// The state of a training run and its step: episode i (a pure function of the seed and i) is gathered class-major

@@ -1,9 +1,11 @@
 using System.Diagnostics;
-using Lshk.Cli.Modeling;
+using Lshk.App.Modeling;
 using Lshk.Data;
+using Lshk.Data.Imaging;
+using Lshk.Kernels;
 using Lshk.Nn.ModelFiles;
 
-namespace Lshk.Cli.Training;
+namespace Lshk.App.Training;
 
 /// <summary>Where a run writes and how often: everything besides <see cref="TrainSettings"/> that the loop needs.</summary>
 public sealed record RunPlan(
@@ -28,13 +30,16 @@ public interface ITrainReporter
     void Interval(IntervalStats stats, long? totalEpisodes, double etaSeconds);
 
     void Message(string text);
+
+    /// <summary>Runs the training loop; a reporter that shows a live display wraps the loop in it.</summary>
+    void Train(Action loop) => loop();
 }
 
 /// <summary>
 /// The training loop: steps through episodes until the budget is spent, validating every N episodes (keeping the
 /// best model in the output file), logging intervals, and checkpointing; resumes from a checkpoint when asked.
 /// </summary>
-public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks? validation, ITrainReporter reporter, TrainLog? log)
+public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks? validation, IComputeBackend backend, ITrainReporter reporter, TrainLog? log)
 {
     /// <summary>The best validation score (mean accuracy over the validation tasks) and its episode, when validated.</summary>
     public double? BestScore { get; private set; }
@@ -76,7 +81,7 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
             float lr = run.Optimiser.LearningRate;
             var (loss, accuracy) = run.Step();
             if (plan.EpisodePauseMs > 0) Thread.Sleep(plan.EpisodePauseMs); // test hook: a slow run, to kill between checkpoints
-            if (!float.IsFinite(loss)) throw new InvalidOperationException($"training diverged at episode {run.Episode} (loss {loss}); try a lower --lr");
+            if (!float.IsFinite(loss)) throw new InvalidOperationException($"training diverged at episode {run.Episode} (loss {loss}); try a lower learning rate");
             lossSum += loss;
             accuracySum += accuracy;
             intervalEpisodes++;
@@ -122,8 +127,8 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
     private double[] Validate(long episode)
     {
         var config = run.Settings.Network;
-        float[] embeddings = NetworkEmbedding.Embed(run.Network, config, run.Ops, validation!.Data);
-        double[] accuracies = validation.CosineAccuracy(embeddings, config.EmbeddingDim);
+        using var embedder = Embedder.ForNetwork(run.Network, config, run.Ops);
+        double[] accuracies = validation!.CosineAccuracy(backend, embedder.Embed(validation.Data), config.EmbeddingDim);
         double score = accuracies.Average();
         bool better = BestScore is not { } best || score > best;
         string detail = string.Join(", ", validation.Tasks.Select((t, i) => $"{t.Name} {accuracies[i]:P2}"));
@@ -139,7 +144,7 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
     private void SaveModel(double? score)
     {
         var metadata = plan.Preprocessing.ToMetadata();
-        metadata["lshk.data"] = plan.DataName;
+        metadata[MetadataKeys.Data] = plan.DataName;
         foreach (var (key, value) in run.Settings.ToMetadata(run.Episode, score)) metadata[key] = value;
         AtomicFile.Write(plan.Output, s => ModelFile.Save(s, run.Network, run.Settings.Network, metadata));
     }

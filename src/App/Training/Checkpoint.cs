@@ -2,8 +2,9 @@ using System.Globalization;
 using Lshk.Data;
 using Lshk.Nn.Layers;
 using Lshk.Nn.ModelFiles;
+using Keys = Lshk.Data.MetadataKeys.Checkpoint;
 
-namespace Lshk.Cli.Training;
+namespace Lshk.App.Training;
 
 /// <summary>Where a run stands besides the network and optimiser: episodes done, the best validation so far, time spent.</summary>
 public sealed record RunProgress(long Episode, double? BestScore, long BestEpisode, double TrainingSeconds);
@@ -30,14 +31,14 @@ public static class Checkpoint
         var metadata = new Dictionary<string, string>
         {
             ["format"] = "pt",
-            ["lshk.checkpoint.version"] = Version,
-            ["lshk.checkpoint.settings"] = run.Settings.Fingerprint(),
-            ["lshk.checkpoint.episode"] = Text(progress.Episode),
-            ["lshk.checkpoint.optimizer_steps"] = Text(run.Optimiser.StepCount),
-            ["lshk.checkpoint.dropout_forwards"] = string.Join(",", Dropouts(run).Select(d => Text((long)d.Forwards))),
-            ["lshk.checkpoint.best_score"] = progress.BestScore is { } b ? b.ToString("R", CultureInfo.InvariantCulture) : "",
-            ["lshk.checkpoint.best_episode"] = Text(progress.BestEpisode),
-            ["lshk.checkpoint.training_seconds"] = progress.TrainingSeconds.ToString("R", CultureInfo.InvariantCulture),
+            [Keys.Version] = Version,
+            [Keys.Settings] = run.Settings.Fingerprint(),
+            [Keys.Episode] = Text(progress.Episode),
+            [Keys.OptimizerSteps] = Text(run.Optimiser.StepCount),
+            [Keys.DropoutForwards] = string.Join(",", Dropouts(run).Select(d => Text((long)d.Forwards))),
+            [Keys.BestScore] = progress.BestScore is { } b ? b.ToString("R", CultureInfo.InvariantCulture) : "",
+            [Keys.BestEpisode] = Text(progress.BestEpisode),
+            [Keys.TrainingSeconds] = progress.TrainingSeconds.ToString("R", CultureInfo.InvariantCulture),
         };
         var stream = new MemoryStream();
         SafeTensors.Write(stream, tensors, metadata);
@@ -82,10 +83,10 @@ public static class Checkpoint
         double Double(string key) => double.TryParse(Get(key), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v
             : throw new InvalidDataException($"{path}: checkpoint entry '{key}' = '{Get(key)}' is not a number");
 
-        if (Get("lshk.checkpoint.version") != Version) throw new InvalidDataException($"{path}: checkpoint version {Get("lshk.checkpoint.version")} is not supported");
+        if (Get(Keys.Version) != Version) throw new InvalidDataException($"{path}: checkpoint version {Get(Keys.Version)} is not supported");
         string settings = run.Settings.Fingerprint();
-        if (Get("lshk.checkpoint.settings") != settings)
-            throw new InvalidDataException($"{path}: the checkpoint was made with other settings ({Get("lshk.checkpoint.settings")}) than this run ({settings})");
+        if (Get(Keys.Settings) != settings)
+            throw new InvalidDataException($"{path}: the checkpoint was made with other settings ({Get(Keys.Settings)}) than this run ({settings})");
 
         ModelFile.LoadStateDict(run.Network, tensors.Where(t => !t.Name.StartsWith(OptimiserPrefix, StringComparison.Ordinal)).ToArray(), path);
         var byName = tensors.Where(t => t.Name.StartsWith(OptimiserPrefix, StringComparison.Ordinal)).ToDictionary(t => t.Name);
@@ -99,17 +100,25 @@ public static class Checkpoint
                     throw new InvalidDataException($"{path}: optimiser tensor '{name}' has the wrong type or size");
                 buffers[i].CopyFrom(t.ToFloats());
             }
-        run.Optimiser.StepCount = checked((int)Long("lshk.checkpoint.optimizer_steps"));
+        run.Optimiser.StepCount = checked((int)Long(Keys.OptimizerSteps));
         var dropouts = Dropouts(run);
-        string[] forwards = Get("lshk.checkpoint.dropout_forwards").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        string[] forwards = Get(Keys.DropoutForwards).Split(',', StringSplitOptions.RemoveEmptyEntries);
         if (forwards.Length != dropouts.Length) throw new InvalidDataException($"{path}: checkpoint has {forwards.Length} dropout counters, the network {dropouts.Length} dropout layers");
         for (int i = 0; i < dropouts.Length; i++)
             dropouts[i].Forwards = ulong.TryParse(forwards[i], NumberStyles.None, CultureInfo.InvariantCulture, out ulong f) ? f
                 : throw new InvalidDataException($"{path}: bad dropout counter '{forwards[i]}'");
-        run.Episode = Long("lshk.checkpoint.episode");
-        string best = Get("lshk.checkpoint.best_score");
-        return new RunProgress(run.Episode, best.Length == 0 ? null : Double("lshk.checkpoint.best_score"), Long("lshk.checkpoint.best_episode"),
-            Double("lshk.checkpoint.training_seconds"));
+        run.Episode = Long(Keys.Episode);
+        string best = Get(Keys.BestScore);
+        return new RunProgress(run.Episode, best.Length == 0 ? null : Double(Keys.BestScore), Long(Keys.BestEpisode),
+            Double(Keys.TrainingSeconds));
+    }
+
+    /// <summary>The episode a checkpoint file stopped at, or 0 when there is none (or it cannot tell).</summary>
+    public static long EpisodeOf(string path)
+    {
+        if (!File.Exists(path)) return 0;
+        var (_, metadata) = SafeTensors.Read(File.ReadAllBytes(path), path);
+        return metadata.TryGetValue(Keys.Episode, out var e) && long.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out long episode) ? episode : 0;
     }
 
     /// <summary>

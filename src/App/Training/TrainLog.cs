@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Lshk.Cli.Training;
+namespace Lshk.App.Training;
 
 /// <summary>One interval of training: means over its episodes, and the validation accuracies when it ended with one.</summary>
 public sealed record IntervalStats(long Episode, double Seconds, float LearningRate, double Loss, double Accuracy, double ImagesPerSecond,

@@ -3,7 +3,7 @@ using Lshk.Data;
 using Lshk.Data.Imaging;
 using Lshk.Data.Readers;
 
-namespace Lshk.Cli.Modeling;
+namespace Lshk.Data.Imaging;
 
 /// <summary>Images read from files, prepared for a model: N × C×H×W floats, with each file's path and SHA-256.</summary>
 public sealed record ImageBatch(IReadOnlyList<string> Paths, float[] Pixels, IReadOnlyList<byte[]> ContentHashes)
@@ -12,7 +12,8 @@ public sealed record ImageBatch(IReadOnlyList<string> Paths, float[] Pixels, IRe
 }
 
 /// <summary>
-/// Finds image files (PNG, JPEG, BMP) and prepares them exactly as the model's training data was prepared
+/// Finds image files (PNG, JPEG, BMP) — the one folder walk of lshk, used by the image-folder dataset, embed, enroll
+/// and classify — and prepares them exactly as the model's training data was prepared
 /// (<see cref="ImagePreprocessing"/>): decoded with the dataset readers' decoder, converted to the model's channels
 /// (gray → repeated; colour → luminance, as <see cref="ImageFolderReader"/>), inverted when the model was trained on
 /// dark strokes on light paper (ink = 1, as <see cref="OmniglotReader"/>), resized with the readers' area resize
@@ -21,6 +22,16 @@ public sealed record ImageBatch(IReadOnlyList<string> Paths, float[] Pixels, IRe
 /// </summary>
 public static class ImageFiles
 {
+    /// <summary>The image file extensions looked for in folders (case ignored).</summary>
+    public static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp"];
+
+    /// <summary>A visible file with an image extension.</summary>
+    public static bool IsImageFile(string path) =>
+        Extensions.Contains(Path.GetExtension(path).ToLowerInvariant()) && !IsHidden(Path.GetFileName(path));
+
+    /// <summary>Entries every folder walk skips: hidden ones (".DS_Store", ".git") and macOS archive debris (__MACOSX).</summary>
+    public static bool IsHidden(string name) => name.StartsWith('.') || name == "__MACOSX";
+
     /// <summary>
     /// The files named, in order: a file is taken as given (whatever its extension); a folder contributes its image
     /// files, searched recursively, in ordinal order of their path under it (hidden entries and __MACOSX skipped).
@@ -35,7 +46,7 @@ public static class ImageFiles
             {
                 var found = ImagesUnder(input);
                 if (found.Count == 0)
-                    throw new DatasetFormatException(input, $"no image files ({string.Join(", ", ImageFolderReader.Extensions)}) in this folder");
+                    throw new DatasetFormatException(input, $"no image files ({string.Join(", ", Extensions)}) in this folder");
                 files.AddRange(found);
             }
             else throw new DatasetFormatException(input, "no such file or folder");
@@ -51,14 +62,14 @@ public static class ImageFiles
     {
         if (!Directory.Exists(root))
             throw new DatasetFormatException(root, File.Exists(root) ? "expected a folder with one subfolder of images per class" : "folder not found");
-        var classes = Directory.GetDirectories(root).Where(d => !Skipped(Path.GetFileName(d)))
+        var classes = Directory.GetDirectories(root).Where(d => !IsHidden(Path.GetFileName(d)))
             .OrderBy(d => Path.GetFileName(d), StringComparer.Ordinal)
             .Select(d => (Class: Path.GetFileName(d), Files: (IReadOnlyList<string>)ImagesUnder(d)))
             .ToList();
         if (classes.Count == 0) throw new DatasetFormatException(root, "no class folders (expected one subfolder of images per class)");
         foreach (var (name, files) in classes)
             if (files.Count == 0)
-                throw new DatasetFormatException(Path.Combine(root, name), $"class folder has no images ({string.Join(", ", ImageFolderReader.Extensions)})");
+                throw new DatasetFormatException(Path.Combine(root, name), $"class folder has no images ({string.Join(", ", Extensions)})");
         return classes;
     }
 
@@ -102,23 +113,13 @@ public static class ImageFiles
     private static float[] Prepare(byte[] bytes, string name, ImagePreprocessing preprocessing, ImagePipeline pipeline)
     {
         var image = ImageDecoder.DecodeRgb(bytes, name);
-        int plane = image.Height * image.Width;
-        // A gray image's three planes are equal: its first plane is its gray value exactly (as the folder reader takes it).
-        float[] planes = preprocessing.Channels == 1 && IsGray(image) ? image.Planes.AsSpan(0, plane).ToArray()
-            : ImagePipeline.ConvertChannels(image.Planes, 3, plane, preprocessing.Channels);
+        float[] planes = image.PlanesFor(preprocessing.Channels);
         // Dark strokes on light paper → ink 1, paper 0, before resizing (as the Omniglot reader does).
         if (preprocessing.Invert)
             foreach (ref float v in planes.AsSpan()) v = 1f - v;
         var result = new float[pipeline.ImageLength];
         pipeline.Write(planes, image.Height, image.Width, result);
         return result;
-    }
-
-    private static bool IsGray(DecodedImage image)
-    {
-        int plane = image.Height * image.Width;
-        var p = image.Planes.AsSpan();
-        return p[..plane].SequenceEqual(p.Slice(plane, plane)) && p[..plane].SequenceEqual(p.Slice(2 * plane, plane));
     }
 
     private static byte[] ReadFile(string path)
@@ -142,13 +143,11 @@ public static class ImageFiles
         {
             string dir = pending.Pop();
             foreach (string sub in Directory.GetDirectories(dir))
-                if (!Skipped(Path.GetFileName(sub))) pending.Push(sub);
+                if (!IsHidden(Path.GetFileName(sub))) pending.Push(sub);
             foreach (string file in Directory.GetFiles(dir))
-                if (ImageFolderReader.IsImageFile(file))
+                if (IsImageFile(file))
                     found.Add((Path.GetRelativePath(folder, file).Replace('\\', '/'), file));
         }
         return found.OrderBy(f => f.Relative, StringComparer.Ordinal).Select(f => f.Path).ToList();
     }
-
-    private static bool Skipped(string name) => name.StartsWith('.') || name == "__MACOSX";
 }

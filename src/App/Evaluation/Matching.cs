@@ -1,6 +1,6 @@
 using Lshk.Kernels;
 
-namespace Lshk.Cli.Evaluation;
+namespace Lshk.App.Evaluation;
 
 /// <summary>
 /// The matching methods, each as one call: supports with their class labels (0 … classes−1, in any order) and

@@ -1,4 +1,4 @@
-namespace Lshk.Cli.Evaluation;
+namespace Lshk.App.Evaluation;
 
 /// <summary>Mean accuracy over episodes with its 95% confidence interval, 1.96 · sd / √episodes (sd with n − 1).</summary>
 public readonly record struct AccuracyStats(double Mean, double Ci95, int Episodes)

@@ -1,8 +1,9 @@
 using System.Globalization;
 using Lshk.Nn;
+using Keys = Lshk.Data.MetadataKeys.Train;
 using Lshk.Nn.Optimisers;
 
-namespace Lshk.Cli.Training;
+namespace Lshk.App.Training;
 
 /// <summary>
 /// Everything that decides what a training run computes (the budget aside): network, episodes, loss, optimiser,
@@ -29,22 +30,21 @@ public sealed record TrainSettings(
     public void Validate()
     {
         Network.Validate();
-        Kernels.Check.Positive(Ways, "--ways");
-        Kernels.Check.Positive(Shots, "--shots");
-        Kernels.Check.Positive(Queries, "--queries");
-        if (Ways < 2) throw new ArgumentException($"--ways must be at least 2 (got {Ways})");
-        if (!Losses.Contains(Loss)) throw new ArgumentException($"unknown --loss '{Loss}' (this build has: {string.Join(", ", Losses)})");
-        if (!(LearningRate > 0f && float.IsFinite(LearningRate))) throw new ArgumentException($"--lr must be a positive number (got {LearningRate})");
-        Kernels.Check.NonNegative(ValidationClasses, "--validation-classes");
-        Kernels.Check.NonNegative(ValidateEvery, "--validate-every");
-        Kernels.Check.Positive(ValidationEpisodes, "--validation-episodes");
+        if (Ways < 2) throw new SettingException("ways", $"must be at least 2 (got {Ways})");
+        if (Shots < 1) throw new SettingException("shots", $"must be positive (got {Shots})");
+        if (Queries < 1) throw new SettingException("queries", $"must be positive (got {Queries})");
+        if (!Losses.Contains(Loss)) throw new SettingException("loss", $"'{Loss}' is not a loss of this build ({string.Join(", ", Losses)})");
+        if (!(LearningRate > 0f && float.IsFinite(LearningRate))) throw new SettingException("lr", $"must be a positive number (got {LearningRate})");
+        if (ValidationClasses < 0) throw new SettingException("validation-classes", $"must not be negative (got {ValidationClasses})");
+        if (ValidateEvery < 0) throw new SettingException("validate-every", $"must not be negative (got {ValidateEvery})");
+        if (ValidationEpisodes < 1) throw new SettingException("validation-episodes", $"must be positive (got {ValidationEpisodes})");
         CreateSchedule();
     }
 
     /// <summary>
     /// The learning-rate schedule: "constant", "step:EVERY:GAMMA" (multiply by GAMMA every EVERY episodes; the
     /// prototypical-networks paper halves every 2000) or "cosine:N" (to 0 over N episodes; the command turns a bare
-    /// "cosine" into cosine over the --episodes budget).
+    /// "cosine" into cosine over the episode budget, see <see cref="TrainRequest"/>).
     /// </summary>
     public ILearningRateSchedule CreateSchedule()
     {
@@ -57,7 +57,7 @@ public sealed record TrainSettings(
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int every) && every > 0
             && float.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out float gamma) && gamma > 0 && gamma <= 1)
             return new StepDecay(LearningRate, every, gamma);
-        throw new ArgumentException($"bad --lr-schedule '{Schedule}' (constant, cosine[:EPISODES], or step:EVERY:GAMMA such as step:2000:0.5)");
+        throw new SettingException("lr-schedule", $"'{Schedule}' is not a schedule (constant, cosine[:EPISODES], or step:EVERY:GAMMA such as step:2000:0.5)");
     }
 
     /// <summary>lshk.train.* entries of the model metadata (no times or paths: equal runs write equal files).</summary>
@@ -65,20 +65,20 @@ public sealed record TrainSettings(
     {
         var m = new Dictionary<string, string>
         {
-            ["lshk.train.loss"] = Loss,
-            ["lshk.train.ways"] = Text(Ways),
-            ["lshk.train.shots"] = Text(Shots),
-            ["lshk.train.queries"] = Text(Queries),
-            ["lshk.train.episodes"] = episodesTrained.ToString(CultureInfo.InvariantCulture),
-            ["lshk.train.optimizer"] = "adam",
-            ["lshk.train.lr"] = LearningRate.ToString("R", CultureInfo.InvariantCulture),
-            ["lshk.train.lr_schedule"] = Schedule,
-            ["lshk.train.seed"] = Seed.ToString(CultureInfo.InvariantCulture),
-            ["lshk.train.validation_classes"] = Text(ValidationClasses),
-            ["lshk.train.validate_every"] = Text(ValidateEvery),
+            [Keys.Loss] = Loss,
+            [Keys.Ways] = Text(Ways),
+            [Keys.Shots] = Text(Shots),
+            [Keys.Queries] = Text(Queries),
+            [Keys.Episodes] = episodesTrained.ToString(CultureInfo.InvariantCulture),
+            [Keys.Optimizer] = "adam",
+            [Keys.LearningRate] = LearningRate.ToString("R", CultureInfo.InvariantCulture),
+            [Keys.Schedule] = Schedule,
+            [Keys.Seed] = Seed.ToString(CultureInfo.InvariantCulture),
+            [Keys.ValidationClasses] = Text(ValidationClasses),
+            [Keys.ValidateEvery] = Text(ValidateEvery),
         };
         if (validationAccuracy is { } acc)
-            m["lshk.train.validation_accuracy"] = acc.ToString("R", CultureInfo.InvariantCulture);
+            m[Keys.ValidationAccuracy] = acc.ToString("R", CultureInfo.InvariantCulture);
         return m;
     }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Lshk.Cli.Modeling;
+namespace Lshk.Data.Imaging;
 
 /// <summary>
 /// How images were prepared for a model in training, stored in the model file's metadata so that embedding new
@@ -11,11 +11,11 @@ namespace Lshk.Cli.Modeling;
 /// </summary>
 public sealed record ImagePreprocessing(int Size, int Channels, bool Invert, float[]? Mean = null, float[]? Std = null)
 {
-    public const string SizeKey = "lshk.preprocess.size";
-    public const string ChannelsKey = "lshk.preprocess.channels";
-    public const string InvertKey = "lshk.preprocess.invert";
-    public const string MeanKey = "lshk.preprocess.mean";
-    public const string StdKey = "lshk.preprocess.std";
+    private const string SizeKey = MetadataKeys.Preprocess.Size;
+    private const string ChannelsKey = MetadataKeys.Preprocess.Channels;
+    private const string InvertKey = MetadataKeys.Preprocess.Invert;
+    private const string MeanKey = MetadataKeys.Preprocess.Mean;
+    private const string StdKey = MetadataKeys.Preprocess.Std;
 
     public Dictionary<string, string> ToMetadata()
     {
@@ -42,6 +42,15 @@ public sealed record ImagePreprocessing(int Size, int Channels, bool Invert, flo
         float[]? std = metadata.TryGetValue(StdKey, out var d) ? ParseFloats(d, StdKey, channels, source) : null;
         return new ImagePreprocessing(size, channels, invert, mean, std);
     }
+
+    /// <summary>How to read a dataset so its images come out as this model's training images did: size and channels.</summary>
+    public PreprocessSettings ReadSettings() =>
+        new PreprocessSettings(Size, Channels switch
+        {
+            1 => ChannelMode.Gray,
+            3 => ChannelMode.Rgb,
+            _ => ChannelMode.Auto,
+        }).Validated();
 
     /// <summary>Applies normalisation (if any) in place to count images of this shape.</summary>
     public void Normalise(Span<float> images)

@@ -4,7 +4,7 @@ using Lshk.Data.Episodes;
 using Lshk.Kernels;
 using Lshk.Lsh;
 
-namespace Lshk.Cli.Evaluation;
+namespace Lshk.App.Evaluation;
 
 /// <summary>
 /// Scores every matching method and hashing configuration on the same episodes and the same embeddings.
@@ -28,7 +28,7 @@ public static class EvaluationRunner
         Check.Finite(embeddings, dim, "embeddings");
         foreach (int ways in grid.Ways)
             if (ways > data.ClassCount)
-                throw new ArgumentException($"--ways {ways} is more than the {data.ClassCount} classes of {data.Source}");
+                throw new SettingException("ways", $"{ways} is more than the {data.ClassCount} classes of {data.Source}");
 
         var total = Stopwatch.StartNew();
         var methods = grid.Methods;
@@ -72,17 +72,13 @@ public static class EvaluationRunner
         EvaluationGrid grid, IReadOnlyList<MatchMethod> methods, List<Hyperplanes> configs, LshHasher[] fixedHashers,
         ShapeResults results)
     {
-        int n = episode.Support.Length, q = episode.Query.Length, ways = episode.Ways;
-        // The episode's embeddings: supports first, then queries.
-        var x = new float[(long)(n + q) * dim];
-        for (int j = 0; j < n; j++) embeddings.AsSpan(episode.Support[j] * dim, dim).CopyTo(x.AsSpan(j * dim, dim));
-        for (int j = 0; j < q; j++) embeddings.AsSpan(episode.Query[j] * dim, dim).CopyTo(x.AsSpan((n + j) * dim, dim));
-        var supportLabels = new int[n];
-        for (int j = 0; j < n; j++) supportLabels[j] = episode.SupportLabel(j);
-        var queryLabels = new int[q];
-        for (int j = 0; j < q; j++) queryLabels[j] = episode.QueryLabel(j);
-        var support = x.AsSpan(0, n * dim);
-        var queries = x.AsSpan(n * dim);
+        var rows = EpisodeEmbeddings.Of(episode, embeddings, dim);
+        int n = rows.Supports, q = rows.Queries, ways = episode.Ways;
+        var x = rows.All;
+        var supportLabels = rows.SupportLabels;
+        var queryLabels = rows.QueryLabels;
+        var support = rows.SupportRows;
+        var queries = rows.QueryRows;
 
         var watch = new Stopwatch();
         for (int m = 0; m < methods.Count; m++)

@@ -1,4 +1,4 @@
-namespace Lshk.Cli.Evaluation;
+namespace Lshk.App.Evaluation;
 
 /// <summary>
 /// One measured configuration. <see cref="Hash"/> and <see cref="Planes"/> name the hashing configuration the row

@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using Lshk.App.Modeling;
+using Lshk.Data;
+using Lshk.Data.Datasets;
+using Lshk.Kernels;
+
+namespace Lshk.App.Evaluation;
+
+/// <summary><c>lshk eval</c>'s work: a model's embeddings of a dataset's test classes, scored by every method of a grid.</summary>
+public static class ModelEvaluation
+{
+    /// <summary>The dataset a model is evaluated on unless told otherwise: the one it was trained on, else the first built-in one.</summary>
+    public static string DefaultData(Embedder embedder) =>
+        embedder.Metadata.TryGetValue(MetadataKeys.Data, out var data) ? data : DatasetRegistry.BuiltIn[0].Id;
+
+    /// <summary>Embeds <paramref name="test"/> with the model and runs the grid on it; <paramref name="log"/> hears the progress.</summary>
+    public static EvaluationResult Run(Embedder embedder, Dataset test, EvaluationGrid grid, IComputeBackend backend, Action<string> log)
+    {
+        var c = embedder.Config;
+        if (test.Channels != c.InputChannels || test.Height != c.InputSize || test.Width != c.InputSize)
+            throw new InvalidDataException($"{embedder.Source}: the model takes {c.InputChannels}×{c.InputSize}×{c.InputSize} images but {test.Source} has {test.Channels}×{test.Height}×{test.Width}");
+        foreach (int ways in grid.Ways)
+            if (ways > test.ClassCount)
+                throw new SettingException("ways", $"{ways} is more than the {test.ClassCount} test classes of {test.Source}");
+
+        var watch = Stopwatch.StartNew();
+        float[] embeddings = embedder.Embed(test);
+        log($"embedded {test.Count} images of {test.ClassCount} classes ({test.Source}) in {watch.Elapsed.TotalSeconds:F1} s on {backend.Device.Name}");
+        var result = EvaluationRunner.Run(embeddings, embedder.Dim, test, grid, backend, log);
+        log($"evaluated in {result.Seconds:F1} s");
+        return result;
+    }
+}

@@ -1,0 +1,60 @@
+using Lshk.Data.Sources;
+
+namespace Lshk.App.Training;
+
+/// <summary>
+/// Everything a training job is asked to do: the dataset, the settings left null take the dataset's training defaults
+/// (<see cref="Lshk.Data.Datasets.TrainingDefaults"/>), the network and optimiser, the budget, and where it writes.
+/// </summary>
+public sealed record TrainRequest(DatasetSpec Data, string Output)
+{
+    public const int DefaultLayers = 4;
+    public const int DefaultFilters = 64;
+    public const string DefaultLoss = "proto";
+    public const float DefaultLearningRate = 1e-3f;
+    /// <summary>Halve every 2000 episodes, as the prototypical-networks paper.</summary>
+    public const string DefaultSchedule = "step:2000:0.5";
+    public const double DefaultMinutes = 12;
+    public const int DefaultValidateEvery = 500;
+    /// <summary>Seeded episodes per validation task: enough to tell checkpoints apart, few enough to take seconds.</summary>
+    public const int DefaultValidationEpisodes = 200;
+    public const int DefaultCheckpointEvery = 500;
+    public const int DefaultLogEvery = 100;
+    public const int DefaultSummaryEpisodes = 1000;
+
+    public string? Split { get; init; }
+    public int? Ways { get; init; }
+    public int? Shots { get; init; }
+    public int? Queries { get; init; }
+    public int? ImageSize { get; init; }
+    public int? ValidationClasses { get; init; }
+
+    public int Layers { get; init; } = DefaultLayers;
+    public int Filters { get; init; } = DefaultFilters;
+    public float Dropout { get; init; }
+    public string Loss { get; init; } = DefaultLoss;
+    public float LearningRate { get; init; } = DefaultLearningRate;
+    public string Schedule { get; init; } = DefaultSchedule;
+    public ulong Seed { get; init; } = 1;
+
+    public int ValidateEvery { get; init; } = DefaultValidateEvery;
+    public int ValidationEpisodes { get; init; } = DefaultValidationEpisodes;
+
+    /// <summary>Budget: episodes, minutes, or both (whichever ends first); neither means <see cref="DefaultMinutes"/>.</summary>
+    public long? Episodes { get; init; }
+    public double? Minutes { get; init; }
+
+    /// <summary>Checkpoint file, or a folder to hold OUT-NAME.ckpt; null: OUT.ckpt.</summary>
+    public string? Checkpoint { get; init; }
+    public int CheckpointEvery { get; init; } = DefaultCheckpointEvery;
+    public bool Resume { get; init; }
+    public string? Log { get; init; }
+    public int LogEvery { get; init; } = DefaultLogEvery;
+    public int SummaryEpisodes { get; init; } = DefaultSummaryEpisodes;
+    /// <summary>CPU worker threads (0: one per core).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Test hooks: pause half-way through writing each checkpoint, and after each episode.</summary>
+    public int CheckpointPauseMs { get; init; }
+    public int EpisodePauseMs { get; init; }
+}

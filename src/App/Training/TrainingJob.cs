@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using Lshk.App.Evaluation;
+using Lshk.App.Modeling;
+using Lshk.Data;
+using Lshk.Data.Imaging;
+using Lshk.Data.Sources;
+using Lshk.Kernels;
+using Lshk.Kernels.Nn;
+using Lshk.Nn;
+
+namespace Lshk.App.Training;
+
+/// <summary>What a training job ends with: the best validation (when validated), its length, and the final summary.</summary>
+public sealed record TrainOutcome(long Episodes, double Seconds, double? BestScore, long BestEpisode, string Model,
+    EvaluationResult? Summary, string SummaryNote);
+
+/// <summary>
+/// <c>lshk train</c>'s work: loads the dataset's training, validation and test classes, trains the embedding network on
+/// episodes (<see cref="TrainRunner"/>: validation keeps the best model, checkpoints allow an exact resume), then
+/// scores the saved model on the test classes, cosine against Hamming LSH.
+/// </summary>
+public static class TrainingJob
+{
+    /// <summary>Validation tasks: 5- and 20-way 1-shot, the standard Omniglot test shapes.</summary>
+    private static readonly (int Ways, int Shots)[] ValidationTasks = [(5, 1), (20, 1)];
+    /// <summary>Fewest validation classes that make a 5-way task.</summary>
+    private const int MinValidationClasses = 5;
+    private const int ValidationQueries = 15;
+    /// <summary>Mixed into the seed so validation episodes differ from training episodes ("VALI").</summary>
+    private const ulong ValidationSeedSalt = 0x56414C49UL;
+
+    public static TrainOutcome Run(TrainRequest request, IComputeBackend backend, DatasetLoader loader, ITrainReporter reporter)
+    {
+        var (settings, episodeBudget, minuteBudget) = Settings(request);
+        string outPath = Path.GetFullPath(request.Output);
+        string? outFolder = Path.GetDirectoryName(outPath);
+        if (outFolder is not null && !Directory.Exists(outFolder)) throw new DirectoryNotFoundException($"{request.Output}: cannot write: the folder {outFolder} does not exist");
+        string? checkpointPath = request.CheckpointEvery > 0 || request.Resume ? CheckpointPath(request.Checkpoint, outPath) : null;
+
+        var watch = Stopwatch.StartNew();
+        var spec = request.Data;
+        var few = loader.LoadFewShot(spec, new PreprocessSettings(settings.Network.InputSize),
+            new SplitOptions(request.Split, settings.ValidationClasses, settings.Seed));
+        var train = few.Train ?? throw new ArgumentException($"{spec}: the split '{few.Split}' leaves no training classes");
+        var network = settings.Network with { InputChannels = train.Channels };
+        settings = settings with { Network = network };
+        reporter.Message($"data: {spec} ({few.Split}); train {train.ClassCount} classes / {train.Count} images, " +
+                         $"validation {few.Validation?.ClassCount ?? 0} classes, test {few.Test.ClassCount} classes; loaded in {watch.Elapsed.TotalSeconds:F1} s");
+
+        using var ops = NnOps.For(backend, request.Threads);
+        using var run = new EpisodeTraining(ops, settings, train);
+        reporter.Message($"device: {ops.Device.Name}; network: {network.Describe()}");
+        reporter.Message($"episodes: {settings.Ways}-way {settings.Shots}-shot {settings.Queries}-query ({run.BatchImages} images per step), loss {settings.Loss}, " +
+                         $"Adam lr {settings.LearningRate} ({settings.Schedule}), seed {settings.Seed}; budget " +
+                         string.Join(" or ", new[] { episodeBudget is { } e ? $"{e} episodes" : null, minuteBudget is { } m ? $"{m} minutes" : null }.Where(s => s is not null)));
+
+        var validation = Validation(few.Validation, settings);
+        if (validation is null)
+            reporter.Message(settings.ValidateEvery == 0 ? "validation: off (validating every 0 episodes); the final model is kept"
+                : $"validation: off (fewer than {MinValidationClasses} validation classes); the final model is kept");
+        var plan = new RunPlan(outPath, episodeBudget, minuteBudget, checkpointPath, request.CheckpointEvery, request.Resume,
+            request.LogEvery, spec.Id, new ImagePreprocessing(network.InputSize, network.InputChannels, spec.Kind.InvertsImages),
+            request.CheckpointPauseMs, request.EpisodePauseMs);
+        using var csv = request.Log is { } logPath
+            ? new TrainLog(logPath, validation?.Tasks.Select(t => t.Name).ToArray() ?? [], request.Resume && checkpointPath is not null ? Checkpoint.EpisodeOf(checkpointPath) : 0)
+            : null;
+
+        var runner = new TrainRunner(run, plan, validation, backend, reporter, csv);
+        reporter.Train(runner.Run);
+        reporter.Message($"trained {run.Episode} episodes in {runner.TrainingSeconds:F1} s ({runner.TrainingSeconds / Math.Max(1, run.Episode):F3} s/episode); " +
+                         (runner.BestScore is { } best ? $"best validation {best:P2} at episode {runner.BestEpisode}; " : "") + $"model: {outPath}");
+
+        var (summary, note) = request.SummaryEpisodes > 0 ? Summarise(backend, outPath, few.Test, request.SummaryEpisodes, settings.Seed) : (null, "");
+        return new TrainOutcome(run.Episode, runner.TrainingSeconds, runner.BestScore, runner.BestEpisode, outPath, summary, note);
+    }
+
+    /// <summary>
+    /// The seeded episodes a run validates on (the same for every checkpoint, so their scores compare), or null when
+    /// validation is off or there are too few validation classes.
+    /// </summary>
+    public static FewShotTasks? Validation(Dataset? classes, TrainSettings settings) =>
+        classes is { ClassCount: >= MinValidationClasses } && settings.ValidateEvery > 0
+            ? new FewShotTasks(classes, ValidationTasks, settings.ValidationEpisodes, ValidationQueries, settings.Seed ^ ValidationSeedSalt)
+            : null;
+
+    /// <summary>The request's settings with the dataset's defaults filled in, checked, and the budget.</summary>
+    public static (TrainSettings Settings, long? Episodes, double? Minutes) Settings(TrainRequest r)
+    {
+        if (r.Episodes is <= 0) throw new SettingException("episodes", $"must be positive (got {r.Episodes})");
+        if (r.Minutes is { } given && !(given > 0 && double.IsFinite(given))) throw new SettingException("minutes", $"must be positive (got {given})");
+        if (r.LogEvery < 1) throw new SettingException("log-every", $"must be positive (got {r.LogEvery})");
+        if (r.CheckpointEvery < 0) throw new SettingException("checkpoint-every", $"must not be negative (got {r.CheckpointEvery})");
+        if (r.SummaryEpisodes < 0) throw new SettingException("summary-episodes", $"must not be negative (got {r.SummaryEpisodes})");
+        if (r.Threads < 0) throw new SettingException("threads", $"must not be negative (got {r.Threads})");
+        double? minutes = r.Episodes is null && r.Minutes is null ? TrainRequest.DefaultMinutes : r.Minutes;
+        string schedule = r.Schedule.Trim().ToLowerInvariant();
+        if (schedule == "cosine")
+            schedule = r.Episodes is { } n ? $"cosine:{n}" : throw new SettingException("lr-schedule", "cosine needs an episode budget (or give cosine:N)");
+        var d = r.Data.Kind.Defaults;
+        var settings = new TrainSettings(r.Data.Id, new ConvNetConfig(r.Layers, r.Filters, r.Dropout, InputSize: r.ImageSize ?? d.ImageSize),
+            r.Ways ?? d.Ways, r.Shots ?? d.Shots, r.Queries ?? d.Queries, r.Loss.Trim().ToLowerInvariant(), r.LearningRate, schedule, r.Seed,
+            r.ValidationClasses ?? d.ValidationClasses, r.ValidateEvery, r.ValidationEpisodes);
+        settings.Validate();
+        return (settings, r.Episodes, minutes);
+    }
+
+    /// <summary>The checkpoint as given (a folder gets OUT-NAME.ckpt inside), or OUT.ckpt.</summary>
+    private static string CheckpointPath(string? given, string outPath)
+    {
+        if (given is null) return outPath + ".ckpt";
+        if (Directory.Exists(given) || given.EndsWith('/') || given.EndsWith(Path.DirectorySeparatorChar))
+        {
+            Directory.CreateDirectory(given);
+            return Path.GetFullPath(Path.Combine(given, Path.GetFileName(outPath) + ".ckpt"));
+        }
+        return Path.GetFullPath(given);
+    }
+
+    /// <summary>
+    /// The saved model on the test classes, cosine against Hamming LSH (Gaussian planes, centred on the supports) at
+    /// 16–128 planes, 5- and 20-way 1-shot (<see cref="EvaluationGrid.TrainingSummary"/>).
+    /// </summary>
+    private static (EvaluationResult? Result, string Note) Summarise(IComputeBackend backend, string modelPath, Dataset test, int episodes, ulong seed)
+    {
+        var watch = Stopwatch.StartNew();
+        var grid = EvaluationGrid.TrainingSummary(episodes, seed);
+        grid = grid with { Ways = grid.Ways.Where(w => w <= test.ClassCount).ToArray() };
+        if (grid.Ways.Length == 0) return (null, $"summary: skipped ({test.Source} has only {test.ClassCount} classes)");
+        using var embedder = Embedder.Load(modelPath, backend);
+        var result = EvaluationRunner.Run(embedder.Embed(test), embedder.Dim, test, grid, backend);
+        return (result, $"summary on {test.Source}: {episodes} episodes per task, {grid.Queries} queries per class, " +
+                        $"accuracy % ± 95% CI; LSH on centred embeddings ({watch.Elapsed.TotalSeconds:F1} s)");
+    }
+}

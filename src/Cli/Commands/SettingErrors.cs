@@ -1,0 +1,19 @@
+using Lshk.App;
+
+namespace Lshk.Cli.Commands;
+
+/// <summary>Reports a job's bad setting as the option that set it: "ways must be …" becomes "--ways must be …".</summary>
+internal static class SettingErrors
+{
+    public static int AsOptions(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (SettingException e)
+        {
+            throw new ArgumentException($"--{e.Setting} {e.Problem}", e);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using Lshk.App.Training;
+using Lshk.Data.Datasets;
+using Lshk.Data.Sources;
+
+namespace Lshk.Cli.Commands;
+
+/// <summary>The options of <c>lshk train</c>; defaults come from <see cref="TrainRequest"/> and the dataset registry.</summary>
+internal sealed class TrainOptions
+{
+    public Option<string> Data { get; } = new("--data")
+    {
+        Description = $"NAME or NAME:PATH ({DatasetRegistry.Names()}); without a path $LSHK_DATA/NAME, then data/NAME",
+        DefaultValueFactory = _ => DatasetRegistry.BuiltIn[0].Id,
+    };
+    public Option<string?> Split { get; } = new("--split") { Description = "Class split for datasets other than Omniglot (as lshk data info)" };
+    public Option<int?> Ways { get; } = new("--ways") { Description = $"Classes per training episode (default {DatasetRegistry.DescribeDefault(d => d.Ways)})" };
+    public Option<int?> Shots { get; } = new("--shots") { Description = $"Support images per class (default {DatasetRegistry.DescribeDefault(d => d.Shots)})" };
+    public Option<int?> Queries { get; } = new("--queries") { Description = $"Query images per class (default {DatasetRegistry.DescribeDefault(d => d.Queries)})" };
+    public Option<int?> ImageSize { get; } = new("--image-size") { Description = $"Image side the network takes, in pixels (default {DatasetRegistry.DescribeDefault(d => d.ImageSize)})" };
+    public Option<string> Loss { get; } = new("--loss")
+    {
+        Description = $"Training loss: {string.Join(", ", TrainSettings.Losses)} (proto: squared Euclidean distance to class means; " +
+                      $"matching: softmax over the supports' cosines, a class's probability summed over its supports; cosine-mean: softmax over " +
+                      $"each class's mean cosine; both cosine losses multiply cosines by a fixed scale of {Lshk.Kernels.Nn.CosineLoss.DefaultScale:0}, not learned)",
+        DefaultValueFactory = _ => TrainRequest.DefaultLoss,
+    };
+    public Option<int> Layers { get; } = new("--layers") { Description = "Conv blocks of the network", DefaultValueFactory = _ => TrainRequest.DefaultLayers };
+    public Option<int> Filters { get; } = new("--filters") { Description = "Filters per conv", DefaultValueFactory = _ => TrainRequest.DefaultFilters };
+    public Option<float> Dropout { get; } = new("--dropout") { Description = "Dropout after each block (0: none)", DefaultValueFactory = _ => 0f };
+    public Option<float> Lr { get; } = new("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => TrainRequest.DefaultLearningRate };
+    public Option<string> Schedule { get; } = new("--lr-schedule")
+    {
+        Description = "constant, cosine (over --episodes), cosine:N, or step:EVERY:GAMMA (default: halve every 2000 episodes, as the prototypical-networks paper)",
+        DefaultValueFactory = _ => TrainRequest.DefaultSchedule,
+    };
+    public Option<long?> Episodes { get; } = new("--episodes") { Description = "Budget: training episodes" };
+    public Option<double?> Minutes { get; } = new("--minutes") { Description = $"Budget: minutes of training (default {TrainRequest.DefaultMinutes} when --episodes is not given either)" };
+    public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of initialisation, episodes and dropout", DefaultValueFactory = _ => 1UL };
+    public Option<string> Output { get; } = new("--out") { Description = "Model file to write (.safetensors): the best validated model", DefaultValueFactory = _ => "model.safetensors" };
+    public Option<int?> ValidationClasses { get; } = new("--validation-classes")
+    {
+        Description = $"Training classes held out for validation (default {DatasetRegistry.DescribeDefault(d => d.ValidationClasses)}; " +
+                      "Omniglot counts characters before rotation; other datasets' splits may hold validation classes of their own)",
+    };
+    public Option<int> ValidateEvery { get; } = new("--validate-every") { Description = "Validate every N episodes (0: never; the final model is kept)", DefaultValueFactory = _ => TrainRequest.DefaultValidateEvery };
+    public Option<int> ValidationEpisodes { get; } = new("--validation-episodes") { Description = "Seeded episodes per validation task (5- and 20-way 1-shot)", DefaultValueFactory = _ => TrainRequest.DefaultValidationEpisodes };
+    public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "Checkpoint file or folder (default: OUT.ckpt)" };
+    public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write a checkpoint every N episodes (0: never)", DefaultValueFactory = _ => TrainRequest.DefaultCheckpointEvery };
+    public Option<bool> Resume { get; } = new("--resume")
+    {
+        Description = "Continue from the checkpoint (when it exists) exactly where it stopped: with an --episodes budget, on the CPU " +
+                      "with the same thread count, the model ends bit-identical to an uninterrupted run's (a --minutes budget counts the time already spent)",
+    };
+    public Option<string?> Log { get; } = new("--log") { Description = "Per-interval CSV log of the run" };
+    public Option<int> LogEvery { get; } = new("--log-every") { Description = "Episodes per log interval (CSV row; progress line when not on a terminal)", DefaultValueFactory = _ => TrainRequest.DefaultLogEvery };
+    public Option<int> SummaryEpisodes { get; } = new("--summary-episodes") { Description = "Test episodes per task in the final cosine-vs-LSH summary (0: skip it)", DefaultValueFactory = _ => TrainRequest.DefaultSummaryEpisodes };
+    public Option<int> Threads { get; } = new("--threads") { Description = "CPU worker threads (0: one per core); a resumed run must use the same count to be bit-identical", DefaultValueFactory = _ => 0 };
+    public DataSourceOptions Source { get; } = new();
+    public Option<int> CheckpointPause { get; } = new("--debug-checkpoint-pause-ms") { Hidden = true, Description = "Test hook: pause half-way through writing each checkpoint" };
+    public Option<int> EpisodePause { get; } = new("--debug-episode-pause-ms") { Hidden = true, Description = "Test hook: pause after each episode" };
+    public Option<string> Device { get; } = CommonOptions.Device();
+
+    public IEnumerable<Option> All =>
+    [
+        Data, Split, Ways, Shots, Queries, ImageSize, Loss, Layers, Filters, Dropout, Lr, Schedule, Episodes, Minutes, Seed, Output,
+        ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
+        .. Source.All, CheckpointPause, EpisodePause, Device,
+    ];
+
+    public TrainRequest Read(ParseResult parse) => new(DatasetSpec.Parse(parse.GetValue(Data)!), parse.GetValue(Output)!)
+    {
+        Split = parse.GetValue(Split),
+        Ways = parse.GetValue(Ways),
+        Shots = parse.GetValue(Shots),
+        Queries = parse.GetValue(Queries),
+        ImageSize = parse.GetValue(ImageSize),
+        ValidationClasses = parse.GetValue(ValidationClasses),
+        Layers = parse.GetValue(Layers),
+        Filters = parse.GetValue(Filters),
+        Dropout = parse.GetValue(Dropout),
+        Loss = parse.GetValue(Loss)!,
+        LearningRate = parse.GetValue(Lr),
+        Schedule = parse.GetValue(Schedule)!,
+        Seed = parse.GetValue(Seed),
+        ValidateEvery = parse.GetValue(ValidateEvery),
+        ValidationEpisodes = parse.GetValue(ValidationEpisodes),
+        Episodes = parse.GetValue(Episodes),
+        Minutes = parse.GetValue(Minutes),
+        Checkpoint = parse.GetValue(Checkpoint),
+        CheckpointEvery = parse.GetValue(CheckpointEvery),
+        Resume = parse.GetValue(Resume),
+        Log = parse.GetValue(Log),
+        LogEvery = parse.GetValue(LogEvery),
+        SummaryEpisodes = parse.GetValue(SummaryEpisodes),
+        Threads = parse.GetValue(Threads),
+        CheckpointPauseMs = parse.GetValue(CheckpointPause),
+        EpisodePauseMs = parse.GetValue(EpisodePause),
+    };
+}
