@@ -96,11 +96,15 @@ public class ErrorPolicyTests
     {
         using var dir = new TempFolder();
         var error = new StringWriter();
-        // (A CudaException would ask the CUDA driver for its message, which is absent on machines without a GPU.)
         var launch = Thrown(() => throw new InvalidOperationException("launch failed", new ILGPU.InternalCompilerException("no PTX for sm_20")));
         Assert.Equal(ExitCodes.DeviceFailure, ErrorPolicy.Report(launch, error, [], dir.Path));
         Assert.Equal("lshk: device error: InternalCompilerException: no PTX for sm_20", OneLine(error.ToString(), "lshk: device error: "));
-        Assert.Empty(Directory.GetFiles(dir.Path)); // no details file: not an internal error
+
+        Exception fromIlgpu;
+        try { fromIlgpu = new ILGPU.Runtime.Cuda.CudaException(ILGPU.Runtime.Cuda.CudaError.CUDA_ERROR_LAUNCH_FAILED); } // with a CUDA driver
+        catch (NotSupportedException e) { fromIlgpu = e; } // without one, ILGPU itself throws while asking for the message
+        Assert.Equal(ExitCodes.DeviceFailure, ErrorPolicy.Report(fromIlgpu, new StringWriter(), [], dir.Path));
+        Assert.Empty(Directory.GetFiles(dir.Path)); // no details file: neither is an internal error
 
         error = new StringWriter();
         Assert.Equal(ExitCodes.DeviceFailure, ErrorPolicy.Report(new AggregateException(new DeviceException("kernel X failed")), error));

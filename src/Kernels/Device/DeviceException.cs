@@ -10,11 +10,16 @@ public sealed class DeviceException : Exception
     public DeviceException(string message, Exception? inner = null) : base(message.ReplaceLineEndings(" ").Trim(), inner) { }
 
     /// <summary>
-    /// Whether <paramref name="exception"/> was raised by ILGPU (a CUDA driver error, an accelerator or compiler
-    /// failure): the one place that decides which foreign exceptions count as device failures.
+    /// Whether <paramref name="exception"/> was raised by ILGPU: one of its own types (a CUDA driver error, an
+    /// accelerator or compiler failure), or a .NET exception thrown by ILGPU's code (such as its
+    /// NotSupportedException when the CUDA driver is missing). The one place that decides which foreign exceptions
+    /// count as device failures.
     /// </summary>
     public static bool IsFromDeviceRuntime(Exception exception) =>
-        exception.GetType().Namespace is { } ns && (ns == IlgpuNamespace || ns.StartsWith(IlgpuNamespace + ".", StringComparison.Ordinal));
+        IsIlgpu(exception.GetType().Namespace) || IsIlgpu(exception.TargetSite?.DeclaringType?.Namespace);
+
+    private static bool IsIlgpu(string? ns) =>
+        ns is not null && (ns == IlgpuNamespace || ns.StartsWith(IlgpuNamespace + ".", StringComparison.Ordinal));
 
     private const string IlgpuNamespace = "ILGPU";
 }
