@@ -22,7 +22,7 @@ internal static partial class ErrorPolicy
     /// <summary>System.CommandLine's parse errors (unknown option, missing argument, a value of the wrong type).</summary>
     public static int ReportParseErrors(ParseResult parse, TextWriter error)
     {
-        string messages = string.Join("; ", parse.Errors.Select(e => InputException.OneLine(e.Message)));
+        string messages = string.Join("; ", parse.Errors.Select(e => InputException.OneLine(e.Message).TrimEnd('.')));
         error.WriteLine($"lshk: error: {messages} (see: {CommandPath(parse.CommandResult)} --help)");
         return ExitCodes.BadUsage;
     }
