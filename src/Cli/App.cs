@@ -1,13 +1,33 @@
 using System.CommandLine;
-using System.Text.RegularExpressions;
 using Lshk.Cli.Commands;
 
 namespace Lshk.Cli;
 
-/// <summary>The <c>lshk</c> command: builds the command tree and turns every failure into a one-line error.</summary>
-public static partial class App
+/// <summary>The <c>lshk</c> command: builds the command tree, runs it, and leaves every failure to <see cref="ErrorPolicy"/>.</summary>
+public static class App
 {
     public static int Run(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        var stderr = error ?? Console.Error;
+        try
+        {
+            var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+            if (output is not null) config.Output = output;
+            if (error is not null) config.Error = error;
+            var parse = Commands().Parse(args);
+            // System.CommandLine would print its errors with the help text and exit 1; ours are one line and exit 2.
+            return parse.Errors.Count > 0 ? ErrorPolicy.ReportParseErrors(parse, stderr) : parse.Invoke(config);
+        }
+        catch (Exception e)
+        {
+            return ErrorPolicy.Report(e, stderr, args);
+        }
+    }
+
+    /// <summary>An exception's message as one line (kept for the commands that print one themselves).</summary>
+    public static string OneLine(Exception ex) => ErrorPolicy.OneLine(ex);
+
+    private static RootCommand Commands()
     {
         var root = new RootCommand("lshk: few-shot image classification with locality-sensitive hash codes");
         root.Subcommands.Add(DevicesCommand.Create());
@@ -23,34 +43,6 @@ public static partial class App
         bench.Subcommands.Add(BenchMatchCommand.Create());
         bench.Subcommands.Add(BenchTrainCommand.Create());
         root.Subcommands.Add(bench);
-
-        var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
-        if (output is not null) config.Output = output;
-        if (error is not null) config.Error = error;
-        var stderr = error ?? Console.Error;
-        try
-        {
-            return root.Parse(args).Invoke(config);
-        }
-        catch (Exception ex) when (IsUserError(ex))
-        {
-            stderr.WriteLine($"lshk: error: {OneLine(ex)}");
-            return 1;
-        }
+        return root;
     }
-
-    /// <summary>Errors caused by input (files, values, options), reported as one line rather than a stack trace.</summary>
-    private static bool IsUserError(Exception ex) => ex is ArgumentException or IOException or InvalidDataException
-        or InvalidOperationException or UnauthorizedAccessException or FormatException or OutOfMemoryException
-        || ex.GetType().Name.EndsWith("FormatException", StringComparison.Ordinal);
-
-    public static string OneLine(Exception ex)
-    {
-        string message = ex.Message;
-        if (ex is ArgumentException) message = ParameterSuffix().Replace(message, "");
-        return message.ReplaceLineEndings(" ").Trim();
-    }
-
-    [GeneratedRegex(@"\s*\(Parameter '[^']*'\)(\s*Actual value was [^.]*\.)?\s*$")]
-    private static partial Regex ParameterSuffix();
 }

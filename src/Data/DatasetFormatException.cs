@@ -1,14 +1,16 @@
+using Lshk.Core;
+
 namespace Lshk.Data;
 
 /// <summary>
 /// A dataset file (or an entry inside an archive) that cannot be used: missing, truncated, corrupt, or laid out
 /// differently from the official distribution. The message is one line of the form <c>file: problem</c>.
-/// It derives from <see cref="IOException"/>, so the CLI reports it as a user error.
+/// It is an <see cref="InputException"/>, so the CLI reports it as bad input (exit code 1).
 /// </summary>
-public sealed class DatasetFormatException : IOException
+public sealed class DatasetFormatException : InputException
 {
     public DatasetFormatException(string file, string problem, Exception? inner = null)
-        : base(OneLine(file) + ": " + OneLine(problem), inner)
+        : base(file, problem, inner)
     {
         FilePath = OneLine(file);
         Problem = OneLine(problem);
@@ -19,8 +21,6 @@ public sealed class DatasetFormatException : IOException
 
     /// <summary>What is wrong with it, without the file name.</summary>
     public string Problem { get; }
-
-    internal static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 
     /// <summary>The name of an archive entry as reported in errors.</summary>
     internal static string Entry(string archive, string entry) => archive + "!" + entry;

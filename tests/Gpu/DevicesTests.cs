@@ -48,7 +48,7 @@ public class DevicesTests
             Assert.Null(backend);
             Assert.Contains("no CUDA device was found", why);
             Assert.IsType<CpuBackend>(auto);
-            var error = Assert.Throws<InvalidOperationException>(() => Devices.Open(DeviceRequest.Cuda));
+            var error = Assert.Throws<DeviceException>(() => Devices.Open(DeviceRequest.Cuda));
             Assert.Contains("no CUDA device was found", error.Message);
             Assert.DoesNotContain('\n', error.Message);
         }

@@ -7,11 +7,21 @@ namespace Lshk.Cli.Commands;
 /// <summary>Options shared by every command that computes.</summary>
 internal static class CommonOptions
 {
-    public static Option<string> Device() => new("--device")
+    public static Option<string> Device()
     {
-        Description = "Where to compute: auto (CUDA if present, else CPU), cpu, cuda, ilgpu-cpu (ILGPU's CPU simulator, for testing)",
-        DefaultValueFactory = _ => "auto",
-    };
+        var option = new Option<string>("--device")
+        {
+            Description = "Where to compute: auto (CUDA if present, else CPU), cpu, cuda, ilgpu-cpu (ILGPU's CPU simulator, for testing)",
+            DefaultValueFactory = _ => "auto",
+        };
+        // An unknown device name is a usage error found while parsing, before any work starts.
+        option.Validators.Add(result =>
+        {
+            string? text = result.GetValueOrDefault<string>();
+            if (!Devices.TryParse(text, out _)) result.AddError($"unknown device '{text}' (expected {Devices.Expected})");
+        });
+        return option;
+    }
 
     public static IComputeBackend OpenDevice(ParseResult parse, Option<string> option) =>
         Devices.Open(Devices.Parse(parse.GetValue(option)!));

@@ -1,3 +1,4 @@
+using Lshk.Core;
 using Lshk.Data.Download;
 using Lshk.Data.Sources;
 using Spectre.Console;
@@ -17,7 +18,8 @@ internal static class DatasetDownload
         if (mirrorUrl is not null)
         {
             if (!Uri.TryCreate(mirrorUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-                throw new ArgumentException($"mirror '{mirrorUrl}' is not an http(s) URL");
+                // Bad input rather than bad usage: the URL may come from the environment as well as from --mirror.
+                throw new InputException($"mirror '{mirrorUrl}' is not an http(s) URL");
             files = files.Select(f => f.FromMirror(mirrorUrl)).ToArray();
         }
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };

@@ -1,3 +1,4 @@
+using Lshk.Core;
 using Lshk.Data.Npy;
 using Lshk.Kernels;
 
@@ -10,7 +11,7 @@ internal static class NpyInputs
     public static (float[] Data, int Rows, int Cols) FloatMatrix(string path, NpyArray array)
     {
         if (array.DType is not (NpyDType.Float32 or NpyDType.Float64))
-            throw new InvalidDataException($"{path}: expected float32 embeddings, found {array.DType.TypeName()}");
+            throw new InputException(path, $"expected float32 embeddings, found {array.DType.TypeName()}");
         var (rows, cols) = Matrix(path, array);
         float[] data = array.ToFloat32();
         Finite(path, data, cols);
@@ -20,9 +21,9 @@ internal static class NpyInputs
     public static (int Rows, int Cols) Matrix(string path, NpyArray array)
     {
         if (array.Rank != 2)
-            throw new InvalidDataException($"{path}: expected a 2-d array (rows × columns), found shape {array.ShapeText}");
+            throw new InputException(path, $"expected a 2-d array (rows × columns), found shape {array.ShapeText}");
         if (array.Shape[1] < 1)
-            throw new InvalidDataException($"{path}: rows have no columns (shape {array.ShapeText})");
+            throw new InputException(path, $"rows have no columns (shape {array.ShapeText})");
         return (array.Shape[0], array.Shape[1]);
     }
 
@@ -34,7 +35,8 @@ internal static class NpyInputs
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{path}: {App.OneLine(e)}");
+            // Check.Finite is a contract check; here the values come from the user's file, so it is bad input.
+            throw new InputException(path, ErrorPolicy.OneLine(e), e);
         }
     }
 

@@ -1,10 +1,13 @@
+using Lshk.Core;
+
 namespace Lshk.Data.Npy;
 
 /// <summary>
 /// A .npy file that cannot be read: missing, not a .npy file, or one this reader does not support.
-/// The message is one line of the form <c>path: problem</c>.
+/// The message is one line of the form <c>path: problem</c>; as an <see cref="InputException"/> the CLI reports
+/// it as bad input (exit code 1).
 /// </summary>
-public sealed class NpyFormatException : Exception
+public sealed class NpyFormatException : InputException
 {
     /// <summary>Creates the exception for <paramref name="path"/> with a one-line <paramref name="problem"/>.</summary>
     public NpyFormatException(string path, string problem)

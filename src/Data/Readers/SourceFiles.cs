@@ -29,7 +29,7 @@ internal static class SourceFiles
         using var stream = OpenRead(path);
         if (stream.Length > MaxBytes) throw new DatasetFormatException(path, $"file of {stream.Length} bytes is too large");
         try { return ReadExactly(stream, (int)stream.Length, path); }
-        catch (IOException e) when (e is not DatasetFormatException) { throw new DatasetFormatException(path, $"read failed ({e.Message})", e); }
+        catch (IOException e) { throw new DatasetFormatException(path, $"read failed ({e.Message})", e); }
     }
 
     public static ZipArchive OpenZip(string path)

@@ -1,13 +1,15 @@
+using Lshk.Core;
+
 namespace Lshk.Lsh.Index;
 
 /// <summary>
 /// A support index file that cannot be used: not an index, truncated, corrupt, inconsistent, or made for another
-/// model or other planes. The message is one line, <c>file: problem</c>. It derives from
-/// <see cref="IOException"/> (as the dataset readers' errors do), so the CLI reports it as a user error.
+/// model or other planes. The message is one line, <c>file: problem</c>. It is an <see cref="InputException"/>
+/// (as the dataset readers' errors are), so the CLI reports it as bad input (exit code 1).
 /// </summary>
-public sealed class IndexFormatException : IOException
+public sealed class IndexFormatException : InputException
 {
-    public IndexFormatException(string file, string problem) : base($"{OneLine(file)}: {OneLine(problem)}")
+    public IndexFormatException(string file, string problem) : base(file, problem)
     {
         FilePath = OneLine(file);
         Problem = OneLine(problem);
@@ -15,6 +17,4 @@ public sealed class IndexFormatException : IOException
 
     public string FilePath { get; }
     public string Problem { get; }
-
-    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 }
