@@ -11,6 +11,9 @@ namespace Lshk.Kernels.Nn.Cpu;
 /// four vectors; the first maximum is chosen with strict comparisons (ties keep the earlier position, PyTorch's
 /// rule). Ragged row ends use masked loads and stores, so nothing outside the plane is touched. The value of
 /// element x is fma(x, a, b), exactly as <see cref="VectorMath.Affine"/> computes it.
+///
+/// Without AVX-512 each method runs its 256-bit form (<see cref="PoolRows256"/>): 8 windows at a time, with the
+/// same lane arithmetic and the sums kept in the same 16 lanes, so the results are bit for bit those of this code.
 /// </summary>
 internal static unsafe class PoolRows
 {
@@ -50,6 +53,11 @@ internal static unsafe class PoolRows
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(float* x, int h, int w, float a, float b, bool relu, float* y)
     {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            PoolRows256.Forward(x, h, w, a, b, relu, y);
+            return;
+        }
         int oh = h / 2, ow = w / 2;
         var va = Vector512.Create(a);
         var vb = Vector512.Create(b);
@@ -98,6 +106,11 @@ internal static unsafe class PoolRows
     public static void Sums(float* x, float* dp, int h, int w, float a, float b, float mean, bool relu, out float sum,
         out float sumProducts)
     {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            PoolRows256.Sums(x, dp, h, w, a, b, mean, relu, out sum, out sumProducts);
+            return;
+        }
         int oh = h / 2, ow = w / 2;
         var va = Vector512.Create(a);
         var vb = Vector512.Create(b);
@@ -129,6 +142,11 @@ internal static unsafe class PoolRows
     public static void Backward(float* x, float* dp, float* dx, int h, int w, float a, float b, bool relu, float ca, float cb,
         float cc)
     {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            PoolRows256.Backward(x, dp, dx, h, w, a, b, relu, ca, cb, cc);
+            return;
+        }
         int oh = h / 2, ow = w / 2;
         var va = Vector512.Create(a);
         var vb = Vector512.Create(b);

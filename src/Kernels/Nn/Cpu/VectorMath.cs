@@ -3,23 +3,48 @@ using System.Runtime.Intrinsics;
 
 namespace Lshk.Kernels.Nn.Cpu;
 
-/// <summary>Small SIMD loops shared by the CPU neural-net operations.</summary>
+/// <summary>
+/// Small SIMD loops shared by the CPU neural-net operations. Without AVX-512 each runs on Vector256 (Vector512 would
+/// run as halves through memory); the sums keep the 16 lanes of the AVX-512 form as two halves, added at the end as
+/// Vector512.Sum adds them, so both forms give the same bits.
+/// </summary>
 internal static unsafe class VectorMath
 {
     /// <summary>Σ (x[i] − shift) and Σ (x[i] − shift)² over n values, accumulated in float lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (float Sum, float SumSquares) ShiftedSums(float* x, int n, float shift)
     {
-        var k = Vector512.Create(shift);
-        Vector512<float> s1 = default, s2 = default;
         int i = 0;
-        for (; i <= n - 16; i += 16)
+        float a, b;
+        if (!Vector512.IsHardwareAccelerated)
         {
-            var d = Vector512.Load(x + i) - k;
-            s1 += d;
-            s2 = Vector512.FusedMultiplyAdd(d, d, s2);
+            var h = Vector256.Create(shift);
+            Vector256<float> s1Low = default, s1High = default, s2Low = default, s2High = default;
+            for (; i <= n - 16; i += 16)
+            {
+                var dLow = Vector256.Load(x + i) - h;
+                var dHigh = Vector256.Load(x + i + 8) - h;
+                s1Low += dLow;
+                s1High += dHigh;
+                s2Low = Vector256.FusedMultiplyAdd(dLow, dLow, s2Low);
+                s2High = Vector256.FusedMultiplyAdd(dHigh, dHigh, s2High);
+            }
+            a = Vector256.Sum(s1Low) + Vector256.Sum(s1High);
+            b = Vector256.Sum(s2Low) + Vector256.Sum(s2High);
         }
-        float a = Vector512.Sum(s1), b = Vector512.Sum(s2);
+        else
+        {
+            var k = Vector512.Create(shift);
+            Vector512<float> s1 = default, s2 = default;
+            for (; i <= n - 16; i += 16)
+            {
+                var d = Vector512.Load(x + i) - k;
+                s1 += d;
+                s2 = Vector512.FusedMultiplyAdd(d, d, s2);
+            }
+            a = Vector512.Sum(s1);
+            b = Vector512.Sum(s2);
+        }
         for (; i < n; i++)
         {
             float d = x[i] - shift;
@@ -33,16 +58,37 @@ internal static unsafe class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (float Sum, float SumProducts) GradientSums(float* dy, float* x, int n, float mean)
     {
-        var m = Vector512.Create(mean);
-        Vector512<float> s1 = default, s2 = default;
         int i = 0;
-        for (; i <= n - 16; i += 16)
+        float a, b;
+        if (!Vector512.IsHardwareAccelerated)
         {
-            var g = Vector512.Load(dy + i);
-            s1 += g;
-            s2 = Vector512.FusedMultiplyAdd(g, Vector512.Load(x + i) - m, s2);
+            var h = Vector256.Create(mean);
+            Vector256<float> s1Low = default, s1High = default, s2Low = default, s2High = default;
+            for (; i <= n - 16; i += 16)
+            {
+                var gLow = Vector256.Load(dy + i);
+                var gHigh = Vector256.Load(dy + i + 8);
+                s1Low += gLow;
+                s1High += gHigh;
+                s2Low = Vector256.FusedMultiplyAdd(gLow, Vector256.Load(x + i) - h, s2Low);
+                s2High = Vector256.FusedMultiplyAdd(gHigh, Vector256.Load(x + i + 8) - h, s2High);
+            }
+            a = Vector256.Sum(s1Low) + Vector256.Sum(s1High);
+            b = Vector256.Sum(s2Low) + Vector256.Sum(s2High);
         }
-        float a = Vector512.Sum(s1), b = Vector512.Sum(s2);
+        else
+        {
+            var m = Vector512.Create(mean);
+            Vector512<float> s1 = default, s2 = default;
+            for (; i <= n - 16; i += 16)
+            {
+                var g = Vector512.Load(dy + i);
+                s1 += g;
+                s2 = Vector512.FusedMultiplyAdd(g, Vector512.Load(x + i) - m, s2);
+            }
+            a = Vector512.Sum(s1);
+            b = Vector512.Sum(s2);
+        }
         for (; i < n; i++)
         {
             a += dy[i];
@@ -55,10 +101,19 @@ internal static unsafe class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Affine(float* x, float* y, int n, float scale, float shift)
     {
-        var a = Vector512.Create(scale);
-        var b = Vector512.Create(shift);
         int i = 0;
-        for (; i <= n - 16; i += 16) Vector512.FusedMultiplyAdd(Vector512.Load(x + i), a, b).Store(y + i);
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            var a8 = Vector256.Create(scale);
+            var b8 = Vector256.Create(shift);
+            for (; i <= n - 8; i += 8) Vector256.FusedMultiplyAdd(Vector256.Load(x + i), a8, b8).Store(y + i);
+        }
+        else
+        {
+            var a = Vector512.Create(scale);
+            var b = Vector512.Create(shift);
+            for (; i <= n - 16; i += 16) Vector512.FusedMultiplyAdd(Vector512.Load(x + i), a, b).Store(y + i);
+        }
         for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd(x[i], scale, shift);
     }
 
@@ -66,12 +121,23 @@ internal static unsafe class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Affine2(float* dy, float* x, float* dx, int n, float a, float b, float c)
     {
-        var va = Vector512.Create(a);
-        var vb = Vector512.Create(b);
-        var vc = Vector512.Create(c);
         int i = 0;
-        for (; i <= n - 16; i += 16)
-            Vector512.FusedMultiplyAdd(va, Vector512.Load(dy + i), Vector512.FusedMultiplyAdd(vb, Vector512.Load(x + i), vc)).Store(dx + i);
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            var a8 = Vector256.Create(a);
+            var b8 = Vector256.Create(b);
+            var c8 = Vector256.Create(c);
+            for (; i <= n - 8; i += 8)
+                Vector256.FusedMultiplyAdd(a8, Vector256.Load(dy + i), Vector256.FusedMultiplyAdd(b8, Vector256.Load(x + i), c8)).Store(dx + i);
+        }
+        else
+        {
+            var va = Vector512.Create(a);
+            var vb = Vector512.Create(b);
+            var vc = Vector512.Create(c);
+            for (; i <= n - 16; i += 16)
+                Vector512.FusedMultiplyAdd(va, Vector512.Load(dy + i), Vector512.FusedMultiplyAdd(vb, Vector512.Load(x + i), vc)).Store(dx + i);
+        }
         for (; i < n; i++) dx[i] = MathF.FusedMultiplyAdd(a, dy[i], MathF.FusedMultiplyAdd(b, x[i], c));
     }
 
@@ -79,10 +145,19 @@ internal static unsafe class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Affine2Zero(float* x, float* dx, int n, float b, float c)
     {
-        var vb = Vector512.Create(b);
-        var vc = Vector512.Create(c);
         int i = 0;
-        for (; i <= n - 16; i += 16) Vector512.FusedMultiplyAdd(vb, Vector512.Load(x + i), vc).Store(dx + i);
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            var b8 = Vector256.Create(b);
+            var c8 = Vector256.Create(c);
+            for (; i <= n - 8; i += 8) Vector256.FusedMultiplyAdd(b8, Vector256.Load(x + i), c8).Store(dx + i);
+        }
+        else
+        {
+            var vb = Vector512.Create(b);
+            var vc = Vector512.Create(c);
+            for (; i <= n - 16; i += 16) Vector512.FusedMultiplyAdd(vb, Vector512.Load(x + i), vc).Store(dx + i);
+        }
         for (; i < n; i++) dx[i] = MathF.FusedMultiplyAdd(b, x[i], c);
     }
 }
