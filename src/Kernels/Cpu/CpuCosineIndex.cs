@@ -154,7 +154,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
     /// 4 support loads and 6 broadcasts per dimension for 24 fused multiply-adds.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotProducts(float* q, float* s, int d, float* scores)
+    internal static void DotProducts(float* q, float* s, int d, float* scores)
     {
         float* q0 = q, q1 = q + d, q2 = q + 2 * d, q3 = q + 3 * d, q4 = q + 4 * d, q5 = q + 5 * d;
         float* s0 = s, s1 = s + d * Lanes, s2 = s + 2 * d * Lanes, s3 = s + 3 * d * Lanes;
@@ -221,7 +221,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
     /// AVX2 form of <see cref="DotProducts"/>, one block per call.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotProductsBlock256(float* q, float* s, int d, float* scores)
+    internal static void DotProductsBlock256(float* q, float* s, int d, float* scores)
     {
         const int Half = Lanes / 2;
         const int RowStride = BlocksPerKernel * Lanes;

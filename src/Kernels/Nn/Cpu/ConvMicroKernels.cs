@@ -23,16 +23,17 @@ internal static unsafe class ConvMicroKernels
     /// packed weight panel (tap-major, 8 output channels per tap); b[offsets[t] + j] is input column j shifted to
     /// tap t (an implicit im2col).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void GatherTile(float* a, float* b, int* offsets, int taps, float* c, int ldc)
     {
-        if (!Vector512.IsHardwareAccelerated)
-        {
-            for (int i0 = 0; i0 < Rows; i0 += QuarterRows)
-                for (int j0 = 0; j0 < Cols; j0 += QuarterCols)
-                    GatherQuarter(a + i0, b + j0, offsets, taps, c + i0 * ldc + j0, ldc);
-            return;
-        }
+        if (Vector512.IsHardwareAccelerated) GatherTile512(a, b, offsets, taps, c, ldc);
+        else GatherTile256(a, b, offsets, taps, c, ldc);
+    }
+
+    /// <summary><see cref="GatherTile"/> in Vector512 (the AVX-512 form).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void GatherTile512(float* a, float* b, int* offsets, int taps, float* c, int ldc)
+    {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
             c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
             c60 = default, c61 = default, c70 = default, c71 = default;
@@ -73,16 +74,17 @@ internal static unsafe class ConvMicroKernels
     /// c[i·ldc + j] += Σ_{k &lt; count} rows[i][k] · b[k·ldb + j] for i &lt; 8, j &lt; 32: the weight-gradient tile,
     /// where rows[i] is tap i's shifted input row and b holds the output gradient transposed (column-major).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AccumulateTile(float** rows, float* b, int ldb, int count, float* c, int ldc)
     {
-        if (!Vector512.IsHardwareAccelerated)
-        {
-            for (int i0 = 0; i0 < Rows; i0 += QuarterRows)
-                for (int j0 = 0; j0 < Cols; j0 += QuarterCols)
-                    AccumulateQuarter(rows + i0, b + j0, ldb, count, c + i0 * ldc + j0, ldc);
-            return;
-        }
+        if (Vector512.IsHardwareAccelerated) AccumulateTile512(rows, b, ldb, count, c, ldc);
+        else AccumulateTile256(rows, b, ldb, count, c, ldc);
+    }
+
+    /// <summary><see cref="AccumulateTile"/> in Vector512 (the AVX-512 form).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void AccumulateTile512(float** rows, float* b, int ldb, int count, float* c, int ldc)
+    {
         float* r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5], r6 = rows[6], r7 = rows[7];
         float* p = c;
         Vector512<float> c00 = Vector512.Load(p), c01 = Vector512.Load(p + 16); p += ldc;
@@ -130,6 +132,22 @@ internal static unsafe class ConvMicroKernels
 
     private const int QuarterRows = 4;
     private const int QuarterCols = 16;
+
+    /// <summary><see cref="GatherTile"/> in Vector256, quarter by quarter.</summary>
+    internal static void GatherTile256(float* a, float* b, int* offsets, int taps, float* c, int ldc)
+    {
+        for (int i0 = 0; i0 < Rows; i0 += QuarterRows)
+            for (int j0 = 0; j0 < Cols; j0 += QuarterCols)
+                GatherQuarter(a + i0, b + j0, offsets, taps, c + i0 * ldc + j0, ldc);
+    }
+
+    /// <summary><see cref="AccumulateTile"/> in Vector256, quarter by quarter.</summary>
+    internal static void AccumulateTile256(float** rows, float* b, int ldb, int count, float* c, int ldc)
+    {
+        for (int i0 = 0; i0 < Rows; i0 += QuarterRows)
+            for (int j0 = 0; j0 < Cols; j0 += QuarterCols)
+                AccumulateQuarter(rows + i0, b + j0, ldb, count, c + i0 * ldc + j0, ldc);
+    }
 
     /// <summary>
     /// Rows [0, 4) × columns [0, 16) of <see cref="GatherTile"/>'s tile, with a and b already offset to the quarter:

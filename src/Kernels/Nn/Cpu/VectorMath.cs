@@ -11,40 +11,50 @@ namespace Lshk.Kernels.Nn.Cpu;
 internal static unsafe class VectorMath
 {
     /// <summary>Σ (x[i] − shift) and Σ (x[i] − shift)² over n values, accumulated in float lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (float Sum, float SumSquares) ShiftedSums(float* x, int n, float shift) =>
+        Vector512.IsHardwareAccelerated ? ShiftedSums512(x, n, shift) : ShiftedSums256(x, n, shift);
+
+    /// <summary><see cref="ShiftedSums"/> in Vector512 (the AVX-512 form).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static (float Sum, float SumSquares) ShiftedSums(float* x, int n, float shift)
+    internal static (float Sum, float SumSquares) ShiftedSums512(float* x, int n, float shift)
     {
+        var k = Vector512.Create(shift);
+        Vector512<float> s1 = default, s2 = default;
         int i = 0;
-        float a, b;
-        if (!Vector512.IsHardwareAccelerated)
+        for (; i <= n - 16; i += 16)
         {
-            var h = Vector256.Create(shift);
-            Vector256<float> s1Low = default, s1High = default, s2Low = default, s2High = default;
-            for (; i <= n - 16; i += 16)
-            {
-                var dLow = Vector256.Load(x + i) - h;
-                var dHigh = Vector256.Load(x + i + 8) - h;
-                s1Low += dLow;
-                s1High += dHigh;
-                s2Low = Vector256.FusedMultiplyAdd(dLow, dLow, s2Low);
-                s2High = Vector256.FusedMultiplyAdd(dHigh, dHigh, s2High);
-            }
-            a = Vector256.Sum(s1Low) + Vector256.Sum(s1High);
-            b = Vector256.Sum(s2Low) + Vector256.Sum(s2High);
+            var d = Vector512.Load(x + i) - k;
+            s1 += d;
+            s2 = Vector512.FusedMultiplyAdd(d, d, s2);
         }
-        else
+        float a = Vector512.Sum(s1), b = Vector512.Sum(s2);
+        for (; i < n; i++)
         {
-            var k = Vector512.Create(shift);
-            Vector512<float> s1 = default, s2 = default;
-            for (; i <= n - 16; i += 16)
-            {
-                var d = Vector512.Load(x + i) - k;
-                s1 += d;
-                s2 = Vector512.FusedMultiplyAdd(d, d, s2);
-            }
-            a = Vector512.Sum(s1);
-            b = Vector512.Sum(s2);
+            float d = x[i] - shift;
+            a += d;
+            b += d * d;
         }
+        return (a, b);
+    }
+
+    /// <summary><see cref="ShiftedSums"/> in Vector256, the 16 lanes as two halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static (float Sum, float SumSquares) ShiftedSums256(float* x, int n, float shift)
+    {
+        var k = Vector256.Create(shift);
+        Vector256<float> s1Low = default, s1High = default, s2Low = default, s2High = default;
+        int i = 0;
+        for (; i <= n - 16; i += 16)
+        {
+            var dLow = Vector256.Load(x + i) - k;
+            var dHigh = Vector256.Load(x + i + 8) - k;
+            s1Low += dLow;
+            s1High += dHigh;
+            s2Low = Vector256.FusedMultiplyAdd(dLow, dLow, s2Low);
+            s2High = Vector256.FusedMultiplyAdd(dHigh, dHigh, s2High);
+        }
+        float a = Vector256.Sum(s1Low) + Vector256.Sum(s1High), b = Vector256.Sum(s2Low) + Vector256.Sum(s2High);
         for (; i < n; i++)
         {
             float d = x[i] - shift;
@@ -55,40 +65,49 @@ internal static unsafe class VectorMath
     }
 
     /// <summary>Σ dy[i] and Σ dy[i]·(x[i] − mean) over n values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (float Sum, float SumProducts) GradientSums(float* dy, float* x, int n, float mean) =>
+        Vector512.IsHardwareAccelerated ? GradientSums512(dy, x, n, mean) : GradientSums256(dy, x, n, mean);
+
+    /// <summary><see cref="GradientSums"/> in Vector512 (the AVX-512 form).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static (float Sum, float SumProducts) GradientSums(float* dy, float* x, int n, float mean)
+    internal static (float Sum, float SumProducts) GradientSums512(float* dy, float* x, int n, float mean)
     {
+        var m = Vector512.Create(mean);
+        Vector512<float> s1 = default, s2 = default;
         int i = 0;
-        float a, b;
-        if (!Vector512.IsHardwareAccelerated)
+        for (; i <= n - 16; i += 16)
         {
-            var h = Vector256.Create(mean);
-            Vector256<float> s1Low = default, s1High = default, s2Low = default, s2High = default;
-            for (; i <= n - 16; i += 16)
-            {
-                var gLow = Vector256.Load(dy + i);
-                var gHigh = Vector256.Load(dy + i + 8);
-                s1Low += gLow;
-                s1High += gHigh;
-                s2Low = Vector256.FusedMultiplyAdd(gLow, Vector256.Load(x + i) - h, s2Low);
-                s2High = Vector256.FusedMultiplyAdd(gHigh, Vector256.Load(x + i + 8) - h, s2High);
-            }
-            a = Vector256.Sum(s1Low) + Vector256.Sum(s1High);
-            b = Vector256.Sum(s2Low) + Vector256.Sum(s2High);
+            var g = Vector512.Load(dy + i);
+            s1 += g;
+            s2 = Vector512.FusedMultiplyAdd(g, Vector512.Load(x + i) - m, s2);
         }
-        else
+        float a = Vector512.Sum(s1), b = Vector512.Sum(s2);
+        for (; i < n; i++)
         {
-            var m = Vector512.Create(mean);
-            Vector512<float> s1 = default, s2 = default;
-            for (; i <= n - 16; i += 16)
-            {
-                var g = Vector512.Load(dy + i);
-                s1 += g;
-                s2 = Vector512.FusedMultiplyAdd(g, Vector512.Load(x + i) - m, s2);
-            }
-            a = Vector512.Sum(s1);
-            b = Vector512.Sum(s2);
+            a += dy[i];
+            b += dy[i] * (x[i] - mean);
         }
+        return (a, b);
+    }
+
+    /// <summary><see cref="GradientSums"/> in Vector256, the 16 lanes as two halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static (float Sum, float SumProducts) GradientSums256(float* dy, float* x, int n, float mean)
+    {
+        var m = Vector256.Create(mean);
+        Vector256<float> s1Low = default, s1High = default, s2Low = default, s2High = default;
+        int i = 0;
+        for (; i <= n - 16; i += 16)
+        {
+            var gLow = Vector256.Load(dy + i);
+            var gHigh = Vector256.Load(dy + i + 8);
+            s1Low += gLow;
+            s1High += gHigh;
+            s2Low = Vector256.FusedMultiplyAdd(gLow, Vector256.Load(x + i) - m, s2Low);
+            s2High = Vector256.FusedMultiplyAdd(gHigh, Vector256.Load(x + i + 8) - m, s2High);
+        }
+        float a = Vector256.Sum(s1Low) + Vector256.Sum(s1High), b = Vector256.Sum(s2Low) + Vector256.Sum(s2High);
         for (; i < n; i++)
         {
             a += dy[i];
