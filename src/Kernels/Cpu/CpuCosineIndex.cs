@@ -13,6 +13,10 @@ namespace Lshk.Kernels.Cpu;
 /// multiply-add), then compares all 32 scores of each query with its current k-th best; only winners leave
 /// the vector path. Supports are processed in L2-sized tiles shared by a group of queries, and the full
 /// Q×N score matrix is never stored.
+///
+/// Without AVX-512 (where Vector512 runs as halves through memory) the micro-kernel takes the four blocks one at a
+/// time, 6 queries × 16 supports in 12 Vector256 accumulators (with two loads and a broadcast, 15 of AVX2's 16
+/// registers). Each score is the same chain of fused multiply-adds over the dimensions, so the scores are identical.
 /// </summary>
 internal sealed unsafe class CpuCosineIndex : ICosineIndex
 {
@@ -128,6 +132,14 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
         // The dot products go through memory so that no call is live across the FMA loop: otherwise the JIT
         // spills the accumulators to the stack on every iteration.
         float* scores = stackalloc float[QueryGroup * BlocksPerKernel * Lanes];
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            for (int b = 0; b < BlocksPerKernel; b++)
+                DotProductsBlock256(q, s + (long)b * Dim * Lanes, Dim, scores + b * Lanes);
+            for (int i = 0; i < QueryGroup; i++)
+                Consider256(state, row + i, block, scores + i * BlocksPerKernel * Lanes);
+            return;
+        }
         DotProducts(q, s, Dim, scores);
         for (int i = 0; i < QueryGroup; i++)
         {
@@ -142,7 +154,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
     /// 4 support loads and 6 broadcasts per dimension for 24 fused multiply-adds.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotProducts(float* q, float* s, int d, float* scores)
+    internal static void DotProducts(float* q, float* s, int d, float* scores)
     {
         float* q0 = q, q1 = q + d, q2 = q + 2 * d, q3 = q + 3 * d, q4 = q + 4 * d, q5 = q + 5 * d;
         float* s0 = s, s1 = s + d * Lanes, s2 = s + 2 * d * Lanes, s3 = s + 3 * d * Lanes;
@@ -201,6 +213,62 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
             if (index >= Count) break;
             float score = lane < Lanes ? first.GetElement(lane) : second.GetElement(lane - Lanes);
             state.Offer(row, score, index);
+        }
+    }
+
+    /// <summary>
+    /// scores[i·64 + l] = dot(query i, support l of the block at s) for 6 queries and the block's 16 supports: the
+    /// AVX2 form of <see cref="DotProducts"/>, one block per call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void DotProductsBlock256(float* q, float* s, int d, float* scores)
+    {
+        const int Half = Lanes / 2;
+        const int RowStride = BlocksPerKernel * Lanes;
+        float* q0 = q, q1 = q + d, q2 = q + 2 * d, q3 = q + 3 * d, q4 = q + 4 * d, q5 = q + 5 * d;
+        Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default,
+            a30 = default, a31 = default, a40 = default, a41 = default, a50 = default, a51 = default;
+        for (int j = 0; j < d; j++)
+        {
+            var v0 = Vector256.Load(s + j * Lanes);
+            var v1 = Vector256.Load(s + j * Lanes + Half);
+            var x = Vector256.Create(q0[j]);
+            a00 = Vector256.FusedMultiplyAdd(x, v0, a00); a01 = Vector256.FusedMultiplyAdd(x, v1, a01);
+            x = Vector256.Create(q1[j]);
+            a10 = Vector256.FusedMultiplyAdd(x, v0, a10); a11 = Vector256.FusedMultiplyAdd(x, v1, a11);
+            x = Vector256.Create(q2[j]);
+            a20 = Vector256.FusedMultiplyAdd(x, v0, a20); a21 = Vector256.FusedMultiplyAdd(x, v1, a21);
+            x = Vector256.Create(q3[j]);
+            a30 = Vector256.FusedMultiplyAdd(x, v0, a30); a31 = Vector256.FusedMultiplyAdd(x, v1, a31);
+            x = Vector256.Create(q4[j]);
+            a40 = Vector256.FusedMultiplyAdd(x, v0, a40); a41 = Vector256.FusedMultiplyAdd(x, v1, a41);
+            x = Vector256.Create(q5[j]);
+            a50 = Vector256.FusedMultiplyAdd(x, v0, a50); a51 = Vector256.FusedMultiplyAdd(x, v1, a51);
+        }
+        a00.Store(scores); a01.Store(scores + Half); scores += RowStride;
+        a10.Store(scores); a11.Store(scores + Half); scores += RowStride;
+        a20.Store(scores); a21.Store(scores + Half); scores += RowStride;
+        a30.Store(scores); a31.Store(scores + Half); scores += RowStride;
+        a40.Store(scores); a41.Store(scores + Half); scores += RowStride;
+        a50.Store(scores); a51.Store(scores + Half);
+    }
+
+    /// <summary>The AVX2 form of <see cref="Consider"/> for one query's 64 scores at r (blocks block .. block+3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Consider256(FloatTopK state, int row, int block, float* r)
+    {
+        const int Half = Lanes / 2;
+        var limit = Vector256.Create(state.Worst(row));
+        ulong better = 0;
+        for (int part = 0; part < BlocksPerKernel * Lanes / Half; part++)
+            better |= (ulong)Vector256.GreaterThan(Vector256.Load(r + part * Half), limit).ExtractMostSignificantBits() << (part * Half);
+        while (better != 0)
+        {
+            int lane = BitOperations.TrailingZeroCount(better);
+            better &= better - 1;
+            int index = block * Lanes + lane;
+            if (index >= Count) break;
+            state.Offer(row, r[lane], index);
         }
     }
 

@@ -145,6 +145,18 @@ internal sealed unsafe class CpuConv2d
     {
         float* acc = scratch.StatsVectors.Pointer;
         double* totals = scratch.Stats.Pointer;
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            // the same 16 lanes as two halves, summed as Vector512.Sum sums its halves
+            for (int i = 0; i < 2 * channels; i++)
+            {
+                float* a = acc + i * 16;
+                totals[i] += Vector256.Sum(Vector256.Load(a)) + Vector256.Sum(Vector256.Load(a + 8));
+                Vector256<float>.Zero.Store(a);
+                Vector256<float>.Zero.Store(a + 8);
+            }
+            return;
+        }
         for (int i = 0; i < 2 * channels; i++)
         {
             var v = Vector512.Load(acc + i * 16);
@@ -189,6 +201,11 @@ internal sealed unsafe class CpuConv2d
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopyAdd(float* src, float* dst, int len, float b, float* shift, float* acc)
     {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            CopyAdd256(src, dst, len, b, shift, acc);
+            return;
+        }
         var vb = Vector512.Create(b);
         for (int i = 0; i < len; i += 16)
         {
@@ -200,6 +217,28 @@ internal sealed unsafe class CpuConv2d
                 var d = (v - Vector512.Create(*shift)) & mask;
                 (Vector512.Load(acc) + d).Store(acc);
                 Vector512.FusedMultiplyAdd(d, d, Vector512.Load(acc + 16)).Store(acc + 16);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CopyAdd"/> 8 lanes at a time: element i goes to accumulator lane i mod 16, as in the 16-lane form.
+    /// A fully masked half adds zeros there, which leaves the sums' bits unchanged, so it is skipped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyAdd256(float* src, float* dst, int len, float b, float* shift, float* acc)
+    {
+        var vb = Vector256.Create(b);
+        for (int i = 0; i < len; i += Masked256.Lanes)
+        {
+            var v = Vector256.Load(src + i) + vb;
+            Masked256.StoreFirst(dst + i, len - i, v);
+            if (shift != null)
+            {
+                float* a = acc + (i & Masked256.Lanes);
+                var d = (v - Vector256.Create(*shift)) & Masked256.FirstLanes(len - i);
+                (Vector256.Load(a) + d).Store(a);
+                Vector256.FusedMultiplyAdd(d, d, Vector256.Load(a + 16)).Store(a + 16);
             }
         }
     }
@@ -512,6 +551,12 @@ internal sealed unsafe class CpuConv2d
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopyRow(float* src, float* dst, int n)
     {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            for (int i = 0; i < n; i += Masked256.Lanes)
+                Masked256.StoreFirst(dst + i, n - i, Masked256.LoadFirst(src + i, n - i));
+            return;
+        }
         for (int i = 0; i < n; i += 16)
         {
             var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n - i)).AsSingle();

@@ -38,6 +38,8 @@ internal sealed unsafe class CpuElementwise
         int start = chunk * Chunk, end = Math.Min(_count, start + Chunk);
         float* x = _a, y = _b;
         int i = start;
+        if (!Vector512.IsHardwareAccelerated) // Vector256 (Vector512 would run as halves through memory): same values
+            for (; i <= end - 8; i += 8) Vector256.Max(Vector256.Load(x + i), Vector256<float>.Zero).Store(y + i);
         for (; i <= end - 16; i += 16) Vector512.Max(Vector512.Load(x + i), Vector512<float>.Zero).Store(y + i);
         for (; i < end; i++) y[i] = x[i] > 0f ? x[i] : 0f;
     }
@@ -57,6 +59,9 @@ internal sealed unsafe class CpuElementwise
         int start = chunk * Chunk, end = Math.Min(_count, start + Chunk);
         float* y = _a, dy = _b, dx = _c;
         int i = start;
+        if (!Vector512.IsHardwareAccelerated)
+            for (; i <= end - 8; i += 8)
+                (Vector256.Load(dy + i) & Vector256.GreaterThan(Vector256.Load(y + i), Vector256<float>.Zero)).Store(dx + i);
         for (; i <= end - 16; i += 16)
         {
             var mask = Vector512.GreaterThan(Vector512.Load(y + i), Vector512<float>.Zero);

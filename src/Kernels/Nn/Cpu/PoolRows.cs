@@ -11,6 +11,9 @@ namespace Lshk.Kernels.Nn.Cpu;
 /// four vectors; the first maximum is chosen with strict comparisons (ties keep the earlier position, PyTorch's
 /// rule). Ragged row ends use masked loads and stores, so nothing outside the plane is touched. The value of
 /// element x is fma(x, a, b), exactly as <see cref="VectorMath.Affine"/> computes it.
+///
+/// Without AVX-512 each method runs its 256-bit form (<see cref="PoolRows256"/>): 8 windows at a time, with the
+/// same lane arithmetic and the sums kept in the same 16 lanes, so the results are bit for bit those of this code.
 /// </summary>
 internal static unsafe class PoolRows
 {
@@ -47,8 +50,16 @@ internal static unsafe class PoolRows
     }
 
     /// <summary>y[i][j] = max over window (i, j) of fma(x, a, b), then max(·, 0) when <paramref name="relu"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Forward(float* x, int h, int w, float a, float b, bool relu, float* y)
+    {
+        if (Vector512.IsHardwareAccelerated) Forward512(x, h, w, a, b, relu, y);
+        else PoolRows256.Forward(x, h, w, a, b, relu, y);
+    }
+
+    /// <summary><see cref="Forward"/> in Vector512 (the AVX-512 form).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Forward512(float* x, int h, int w, float a, float b, bool relu, float* y)
     {
         int oh = h / 2, ow = w / 2;
         var va = Vector512.Create(a);
@@ -94,8 +105,17 @@ internal static unsafe class PoolRows
     /// Σ g and Σ g·(x_win − mean) over the plane's windows, g being the pooled gradient routed to each window's first
     /// maximum (zero where the ReLU is closed): batch norm's backward sums, without the sparse gradient ever stored.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Sums(float* x, float* dp, int h, int w, float a, float b, float mean, bool relu, out float sum,
+        out float sumProducts)
+    {
+        if (Vector512.IsHardwareAccelerated) Sums512(x, dp, h, w, a, b, mean, relu, out sum, out sumProducts);
+        else PoolRows256.Sums(x, dp, h, w, a, b, mean, relu, out sum, out sumProducts);
+    }
+
+    /// <summary><see cref="Sums"/> in Vector512 (the AVX-512 form).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Sums512(float* x, float* dp, int h, int w, float a, float b, float mean, bool relu, out float sum,
         out float sumProducts)
     {
         int oh = h / 2, ow = w / 2;
@@ -125,8 +145,17 @@ internal static unsafe class PoolRows
     /// dx = fma(B, x, C) everywhere, plus A·g at each window's first maximum (g the routed pooled gradient). With
     /// A = 1, B = C = 0 and no ReLU this is plain max-pool backward; inputs outside every window get fma(B, x, C).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Backward(float* x, float* dp, float* dx, int h, int w, float a, float b, bool relu, float ca, float cb,
+        float cc)
+    {
+        if (Vector512.IsHardwareAccelerated) Backward512(x, dp, dx, h, w, a, b, relu, ca, cb, cc);
+        else PoolRows256.Backward(x, dp, dx, h, w, a, b, relu, ca, cb, cc);
+    }
+
+    /// <summary><see cref="Backward"/> in Vector512 (the AVX-512 form).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Backward512(float* x, float* dp, float* dx, int h, int w, float a, float b, bool relu, float ca, float cb,
         float cc)
     {
         int oh = h / 2, ow = w / 2;
