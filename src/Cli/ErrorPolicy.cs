@@ -60,18 +60,8 @@ internal static partial class ErrorPolicy
         // The environment's own ways of saying a file cannot be used: missing, unreadable, unwritable, corrupt (a
         // damaged zip or gzip stream), or too large for this machine's memory. None of them is a bug of ours.
         if (e is IOException or UnauthorizedAccessException or InvalidDataException or OutOfMemoryException) return Failure.BadInput;
-        if (IsUnconvertedOptionCheck(e)) return Failure.BadInput;
         return Failure.Internal;
     }
-
-    /// <summary>
-    /// TRANSITIONAL. The option checks in src/Cli/Commands, Training, Evaluation and Modeling (and ConvNet's dropout
-    /// check) still throw <see cref="ArgumentException"/>, directly or through <c>Check.*</c>, and their tests expect
-    /// exit code 1. Until they throw <see cref="UsageException"/> or <see cref="InputException"/>, an
-    /// ArgumentException stays bad input; delete this rule with the last conversion, and an ArgumentException
-    /// (a broken contract between our own classes) becomes the internal error it is.
-    /// </summary>
-    private static bool IsUnconvertedOptionCheck(Exception e) => e is ArgumentException;
 
     /// <summary>A parallel loop's AggregateException of one failure is that failure.</summary>
     public static Exception Unwrap(Exception e)

@@ -14,7 +14,7 @@ public static class Augmentation
     /// </summary>
     public static Dataset WithRotations(Dataset data)
     {
-        if (data.Height != data.Width) throw new ArgumentException($"rotation needs square images; {data.Source} has {data.Height}×{data.Width}");
+        if (data.Height != data.Width) throw new Lshk.Core.InputException($"rotation needs square images; {data.Source} has {data.Height}×{data.Width}");
         int n = data.Count, len = data.ImageLength, classes = data.ClassCount;
         var images = new float[4L * n * len];
         var labels = new int[4 * n];

@@ -40,7 +40,7 @@ public sealed record ChannelStats(float[] Mean, float[] Std)
     public Dataset Normalize(Dataset data)
     {
         if (Mean.Length != data.Channels || Std.Length != data.Channels)
-            throw new ArgumentException($"normalisation has {Mean.Length} channels, the images have {data.Channels}");
+            throw new Lshk.Core.InputException($"normalisation has {Mean.Length} channels, the images have {data.Channels}");
         int plane = data.Height * data.Width;
         var images = (float[])data.Images.Clone();
         for (int i = 0; i < data.Count; i++)

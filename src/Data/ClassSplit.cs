@@ -24,19 +24,19 @@ public sealed record ClassSplit(int[] Train, int[] Validation, int[] Test)
         int[] Range((int First, int Last) r, string what)
         {
             if (r.First < 0 || r.Last >= classCount || r.First > r.Last)
-                throw new ArgumentException($"{what} classes {r.First}-{r.Last} are not within 0-{classCount - 1}");
+                throw new Lshk.Core.InputException($"{what} classes {r.First}-{r.Last} are not within 0-{classCount - 1}");
             return Enumerable.Range(r.First, r.Last - r.First + 1).ToArray();
         }
         var split = new ClassSplit(Range(train, "training"), [], Range(test, "test"));
         if (split.Train.Intersect(split.Test).Any())
-            throw new ArgumentException($"training classes {train.First}-{train.Last} and test classes {test.First}-{test.Last} overlap");
+            throw new Lshk.Core.InputException($"training classes {train.First}-{train.Last} and test classes {test.First}-{test.Last} overlap");
         return split;
     }
 
     public static ClassSplit Seeded(int classCount, int train, int validation, int test, ulong seed)
     {
         if (train < 0 || validation < 0 || test < 0 || (long)train + validation + test > classCount)
-            throw new ArgumentException($"cannot split {classCount} classes into {train}/{validation}/{test}");
+            throw new Lshk.Core.InputException($"cannot split {classCount} classes into {train}/{validation}/{test}");
         var order = Enumerable.Range(0, classCount).ToArray();
         ulong counter = 0;
         new CounterRandom(seed, SplitStream).PartialShuffle(order, train + validation + test, ref counter);
@@ -49,7 +49,7 @@ public sealed record ClassSplit(int[] Train, int[] Validation, int[] Test)
     {
         if (count == 0) return this;
         if (count < 0 || count >= Train.Length)
-            throw new ArgumentException($"cannot hold out {count} validation classes from {Train.Length} training classes");
+            throw new Lshk.Core.InputException($"cannot hold out {count} validation classes from {Train.Length} training classes");
         var order = (int[])Train.Clone();
         ulong counter = 0;
         new CounterRandom(seed, HoldOutStream).PartialShuffle(order, count, ref counter);
@@ -66,14 +66,14 @@ public sealed record ClassSplit(int[] Train, int[] Validation, int[] Test)
             return Ranges(classCount, ParseRange(parts[0], text), ParseRange(parts[1], text));
         if (parts.Length == 3 && parts.All(p => int.TryParse(p, out _)))
             return Seeded(classCount, int.Parse(parts[0]), int.Parse(parts[1]), int.Parse(parts[2]), seed);
-        throw new ArgumentException($"unknown class split '{text}' (all, A-B/C-D class ranges, or T/V/E class counts)");
+        throw new Lshk.Core.InputException($"unknown class split '{text}' (all, A-B/C-D class ranges, or T/V/E class counts)");
     }
 
     private static (int, int) ParseRange(string part, string text)
     {
         var ends = part.Split('-');
         if (ends.Length != 2 || !int.TryParse(ends[0], out int a) || !int.TryParse(ends[1], out int b))
-            throw new ArgumentException($"bad class range '{part}' in split '{text}'");
+            throw new Lshk.Core.InputException($"bad class range '{part}' in split '{text}'");
         return (a, b);
     }
 

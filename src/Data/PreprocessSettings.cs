@@ -26,7 +26,7 @@ public sealed record PreprocessSettings(int Size = 28, ChannelMode Channels = Ch
     /// <summary>Checks the values; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     public PreprocessSettings Validated()
     {
-        if (Size < 0 || Size > MaxSize) throw new ArgumentException($"image size {Size} is out of range (1 to {MaxSize}, or 0 for the native size)");
+        if (Size < 0 || Size > MaxSize) throw new Lshk.Core.InputException($"image size {Size} is out of range (1 to {MaxSize}, or 0 for the native size)");
         if (!Enum.IsDefined(Channels)) throw new ArgumentException($"unknown channel mode {(int)Channels}");
         return this;
     }
@@ -39,6 +39,6 @@ public sealed record PreprocessSettings(int Size = 28, ChannelMode Channels = Ch
         "auto" => ChannelMode.Auto,
         "gray" or "grey" or "1" => ChannelMode.Gray,
         "rgb" or "3" => ChannelMode.Rgb,
-        _ => throw new ArgumentException($"unknown channel mode '{text}' (auto, gray or rgb)"),
+        _ => throw new Lshk.Core.InputException($"unknown channel mode '{text}' (auto, gray or rgb)"),
     };
 }

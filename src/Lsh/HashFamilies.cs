@@ -82,7 +82,7 @@ public static partial class HashFamilies
 
     /// <summary>A family that draws its planes from a seed, or an <see cref="ArgumentException"/> saying what it is instead.</summary>
     public static IRandomHashFamily RequireRandom(IHashFamily family) => family as IRandomHashFamily
-        ?? throw new ArgumentException($"hash family '{family.Name}' is {Describe(family.Kind)}, not drawn from a seed");
+        ?? throw new Lshk.Core.InputException($"hash family '{family.Name}' is {Describe(family.Kind)}, not drawn from a seed");
 
     /// <summary>How a kind's planes are made, for messages.</summary>
     public static string Describe(HashFamilyKind kind) => kind switch

@@ -24,7 +24,7 @@ public static class HashFamilyKinds
     public static void RequireStorableInIndex(IHashFamily family)
     {
         if (!family.Kind.StorableInIndex())
-            throw new ArgumentException($"hash family '{family.Name}' fits its planes to one episode's classes, " +
+            throw new Lshk.Core.InputException($"hash family '{family.Name}' fits its planes to one episode's classes, " +
                                         "so a support index (which can gain classes) cannot use it");
     }
 }

@@ -51,7 +51,7 @@ public static class MatchMethods
         foreach (var m in allowed)
             if (m.Name() == t) return m;
         var names = allowed.Select(m => m.Name()).ToArray();
-        throw new ArgumentException($"unknown method '{text}' (expected {string.Join(", ", names[..^1])} or {names[^1]})");
+        throw new Lshk.Core.InputException($"unknown method '{text}' (expected {string.Join(", ", names[..^1])} or {names[^1]})");
     }
 
     /// <summary>Whether scores are whole XNOR counts (the Hamming methods) rather than similarities.</summary>

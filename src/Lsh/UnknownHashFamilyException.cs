@@ -3,10 +3,9 @@ namespace Lshk.Lsh;
 /// <summary>
 /// A hash family name that <see cref="HashFamilies"/> does not know: asked for by name, or named by a stored index or
 /// model file. The message is one line (<c>file: unknown hash family 'x' (known: …)</c>, without the file when the
-/// name did not come from one). It derives from <see cref="IOException"/>, as the file-format errors do, so the
-/// command line reports it as bad input.
+/// name did not come from one). It is an input error (<see cref="Lshk.Core.InputException"/>), as the file-format errors are.
 /// </summary>
-public sealed class UnknownHashFamilyException : IOException
+public sealed class UnknownHashFamilyException : Lshk.Core.InputException
 {
     public UnknownHashFamilyException(string? file, string family, IEnumerable<string> known)
         : base(Format(file, family, known))

@@ -18,12 +18,12 @@ public sealed record ConvNetConfig(int Blocks = 4, int Filters = 64, float Dropo
         Kernels.Check.Positive(InputChannels, "input channels");
         Kernels.Check.Positive(InputSize, "input size");
         Kernels.Check.Positive(Kernel, "kernel size");
-        if (Kernel % 2 == 0) throw new ArgumentException($"kernel size must be odd (got {Kernel})");
-        if (!(Dropout >= 0f && Dropout < 1f)) throw new ArgumentException($"dropout must be in [0, 1) (got {Dropout})");
+        if (Kernel % 2 == 0) throw new Lshk.Core.InputException($"kernel size must be odd (got {Kernel})");
+        if (!(Dropout >= 0f && Dropout < 1f)) throw new Lshk.Core.InputException($"dropout must be in [0, 1) (got {Dropout})");
         int size = InputSize;
         for (int b = 0; b < Blocks; b++)
         {
-            if (size < 2) throw new ArgumentException($"{Blocks} blocks shrink a {InputSize}×{InputSize} input below 1×1 (block {b + 1} gets {size}×{size})");
+            if (size < 2) throw new Lshk.Core.InputException($"{Blocks} blocks shrink a {InputSize}×{InputSize} input below 1×1 (block {b + 1} gets {size}×{size})");
             size /= 2;
         }
     }

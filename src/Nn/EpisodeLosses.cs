@@ -13,6 +13,6 @@ public static class EpisodeLosses
         "proto" => new PrototypicalLoss(ops),
         "matching" => new MatchingLoss(ops, scale),
         "cosine-mean" => new CosineMeanLoss(ops, scale),
-        _ => throw new ArgumentException($"unknown episode loss '{name}' (known: {string.Join(", ", Names)})"),
+        _ => throw new Lshk.Core.InputException($"unknown episode loss '{name}' (known: {string.Join(", ", Names)})"),
     };
 }

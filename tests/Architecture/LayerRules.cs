@@ -10,16 +10,18 @@ internal static class LayerRules
     /// <summary>Project (its folder under src/) → the projects of ours it may reference.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Projects = new Dictionary<string, string[]>
     {
-        ["Kernels"] = [],
-        ["Nn"] = ["Kernels"],
-        ["Lsh"] = ["Kernels"],
-        ["Data"] = [],
-        ["App"] = ["Kernels", "Nn", "Lsh", "Data"],
-        ["Cli"] = ["App", "Kernels", "Nn", "Lsh", "Data"],
+        // Core holds only what every layer shares (the input-error type), so every project may use it.
+        ["Core"] = [],
+        ["Kernels"] = ["Core"],
+        ["Nn"] = ["Core", "Kernels"],
+        ["Lsh"] = ["Core", "Kernels"],
+        ["Data"] = ["Core"],
+        ["App"] = ["Core", "Kernels", "Nn", "Lsh", "Data"],
+        ["Cli"] = ["Core", "App", "Kernels", "Nn", "Lsh", "Data"],
     };
 
     /// <summary>The libraries and the application layer: what they say must not assume a command line.</summary>
-    public static readonly IReadOnlySet<string> NoCommandLine = new HashSet<string> { "Kernels", "Nn", "Lsh", "Data", "App" };
+    public static readonly IReadOnlySet<string> NoCommandLine = new HashSet<string> { "Core", "Kernels", "Nn", "Lsh", "Data", "App" };
 
     /// <summary>Package → the projects that may reference it (or use its namespaces).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Packages = new Dictionary<string, string[]>
@@ -40,6 +42,7 @@ internal static class LayerRules
     /// <summary>Namespace prefix → the project (plain name) or package ("package:" + id) it belongs to.</summary>
     public static readonly IReadOnlyList<(string Prefix, string Owner)> Namespaces =
     [
+        ("Lshk.Core", "Core"),
         ("Lshk.Kernels", "Kernels"),
         ("Lshk.Nn", "Nn"),
         ("Lshk.Lsh", "Lsh"),

@@ -87,7 +87,7 @@ public class ErrorPolicyTests
             return;
         }
         Assert.Equal(ExitCodes.DeviceFailure, code);
-        Assert.Contains("--device cuda: no CUDA device was found", OneLine(err, "lshk: device error: "));
+        Assert.Contains("the CUDA backend is unavailable: no CUDA device was found", OneLine(err, "lshk: device error: "));
         Assert.False(File.Exists(dir.File("c.npy")));
     }
 

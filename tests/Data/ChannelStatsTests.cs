@@ -21,6 +21,6 @@ public class ChannelStatsTests
         Assert.Equal(0f, again.Mean[0], 5);
         Assert.Equal(1f, again.Std[0], 5);
         Assert.Equal(0.5f, data.Images[2]);       // the original is untouched
-        Assert.Throws<ArgumentException>(() => new ChannelStats([0f], [1f]).Normalize(data));
+        Assert.Throws<Lshk.Core.InputException>(() => new ChannelStats([0f], [1f]).Normalize(data));
     }
 }

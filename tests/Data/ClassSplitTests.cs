@@ -37,10 +37,10 @@ public class ClassSplitTests
         Assert.Equal(Enumerable.Range(0, 10), ClassSplit.Parse("all", 10, 1).Test);
         Assert.Empty(ClassSplit.Parse("all", 10, 1).Train);
         Assert.Equal(ClassSplit.Seeded(20, 10, 5, 5, 3).Test, ClassSplit.Parse("10/5/5", 20, 3).Test);
-        Assert.Throws<ArgumentException>(() => ClassSplit.Parse("0-4/3-9", 10, 1));
-        Assert.Throws<ArgumentException>(() => ClassSplit.Parse("0-4/5-10", 10, 1));
-        Assert.Throws<ArgumentException>(() => ClassSplit.Parse("60/20/30", 100, 1));
-        Assert.Contains("unknown class split", Assert.Throws<ArgumentException>(() => ClassSplit.Parse("half", 10, 1)).Message);
+        Assert.Throws<Lshk.Core.InputException>(() => ClassSplit.Parse("0-4/3-9", 10, 1));
+        Assert.Throws<Lshk.Core.InputException>(() => ClassSplit.Parse("0-4/5-10", 10, 1));
+        Assert.Throws<Lshk.Core.InputException>(() => ClassSplit.Parse("60/20/30", 100, 1));
+        Assert.Contains("unknown class split", Assert.Throws<Lshk.Core.InputException>(() => ClassSplit.Parse("half", 10, 1)).Message);
     }
 
     [Fact]
@@ -52,6 +52,6 @@ public class ClassSplitTests
         Assert.All(split.Validation, c => Assert.InRange(c, 0, 4));
         Assert.Empty(split.Train.Intersect(split.Validation));
         Assert.Equal(split.Validation, ClassSplit.Parse("0-4/5-9", 10, 1).HoldOut(2, seed: 3).Validation);
-        Assert.Throws<ArgumentException>(() => ClassSplit.Parse("0-4/5-9", 10, 1).HoldOut(5, 1));
+        Assert.Throws<Lshk.Core.InputException>(() => ClassSplit.Parse("0-4/5-9", 10, 1).HoldOut(5, 1));
     }
 }

@@ -17,9 +17,9 @@ public sealed class DatasetLoaderTests : IDisposable
         Assert.Equal(new DatasetSpec(DatasetRegistry.Get("omniglot"), null), DatasetSpec.Parse("omniglot"));
         Assert.Equal(new DatasetSpec(CifarDataset.Cifar100, "/x:y"), DatasetSpec.Parse("CIFAR100:/x:y"));
         Assert.Equal(new DatasetSpec(CifarDataset.Cifar10, "d"), DatasetSpec.Parse("cifar-10:d"));
-        Assert.Contains("unknown dataset 'imagenet'", Assert.Throws<ArgumentException>(() => DatasetSpec.Parse("imagenet")).Message);
-        Assert.Contains("needs a path", Assert.Throws<ArgumentException>(() => DatasetSpec.Parse("folder")).Message);
-        Assert.Throws<ArgumentException>(() => DatasetSpec.Parse("mnist:"));
+        Assert.Contains("unknown dataset 'imagenet'", Assert.Throws<Lshk.Core.InputException>(() => DatasetSpec.Parse("imagenet")).Message);
+        Assert.Contains("needs a path", Assert.Throws<Lshk.Core.InputException>(() => DatasetSpec.Parse("folder")).Message);
+        Assert.Throws<Lshk.Core.InputException>(() => DatasetSpec.Parse("mnist:"));
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class DatasetLoaderTests : IDisposable
         var plain = loader.LoadFewShot(DatasetSpec.Parse("omniglot:" + root), PreprocessSettings.Default, new SplitOptions(Rotations: false));
         Assert.Equal(8, plain.Train!.ClassCount);
         Assert.Null(plain.Validation);
-        Assert.Throws<ArgumentException>(() => loader.LoadFewShot(DatasetSpec.Parse("omniglot:" + root), PreprocessSettings.Default, new SplitOptions("all")));
+        Assert.Throws<Lshk.Core.InputException>(() => loader.LoadFewShot(DatasetSpec.Parse("omniglot:" + root), PreprocessSettings.Default, new SplitOptions("all")));
     }
 
     [Fact]

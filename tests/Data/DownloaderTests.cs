@@ -122,7 +122,7 @@ public sealed class DownloaderTests : IDisposable
                 Assert.All(f.Urls, u => Assert.EndsWith("/" + f.FileName, u));
             });
         Assert.Equal(4, DatasetCatalog.Files(DatasetRegistry.Get("mnist")).Count);
-        Assert.Throws<ArgumentException>(() => DatasetCatalog.Files(DatasetRegistry.Get("folder")));
+        Assert.Throws<Lshk.Core.InputException>(() => DatasetCatalog.Files(DatasetRegistry.Get("folder")));
     }
 
     [Fact]

@@ -92,15 +92,15 @@ public class EpisodeSamplerTests
     {
         var data = Synthetic(6, 5, groupSize: 3);
         Assert.Equal("cannot draw 7-way episodes from synthetic: it has only 6 classes",
-            Assert.Throws<ArgumentException>(() => new EpisodeSampler(data, new EpisodeSpec(7, 1, 1), 1)).Message);
+            Assert.Throws<Lshk.Core.InputException>(() => new EpisodeSampler(data, new EpisodeSpec(7, 1, 1), 1)).Message);
         Assert.Equal("cannot draw 2 shots + 4 queries from class 'c0' of synthetic: it has only 5 images",
-            Assert.Throws<ArgumentException>(() => new EpisodeSampler(data, new EpisodeSpec(2, 2, 4), 1)).Message);
+            Assert.Throws<Lshk.Core.InputException>(() => new EpisodeSampler(data, new EpisodeSpec(2, 2, 4), 1)).Message);
         Assert.Equal("cannot draw 4-way within-group episodes from synthetic: its largest group has 3 classes",
-            Assert.Throws<ArgumentException>(() => new EpisodeSampler(data, new EpisodeSpec(4, 1, 1, EpisodeMode.WithinGroup), 1)).Message);
-        Assert.Contains("need class groups", Assert.Throws<ArgumentException>(() =>
+            Assert.Throws<Lshk.Core.InputException>(() => new EpisodeSampler(data, new EpisodeSpec(4, 1, 1, EpisodeMode.WithinGroup), 1)).Message);
+        Assert.Contains("need class groups", Assert.Throws<Lshk.Core.InputException>(() =>
             new EpisodeSampler(Synthetic(6, 5), new EpisodeSpec(2, 1, 1, EpisodeMode.WithinGroup), 1)).Message);
-        Assert.Throws<ArgumentException>(() => new EpisodeSampler(data, new EpisodeSpec(0, 1, 1), 1));
-        Assert.Throws<ArgumentException>(() => new EpisodeSampler(data, new EpisodeSpec(2, 0, 1), 1));
+        Assert.Throws<Lshk.Core.InputException>(() => new EpisodeSampler(data, new EpisodeSpec(0, 1, 1), 1));
+        Assert.Throws<Lshk.Core.InputException>(() => new EpisodeSampler(data, new EpisodeSpec(2, 0, 1), 1));
         // Exactly K + Q images is possible: every image of the class is used once.
         var e = new EpisodeSampler(data, new EpisodeSpec(6, 2, 3), 1).Sample(0);
         Assert.Equal(Enumerable.Range(0, 30), e.Support.Concat(e.Query).Order());

@@ -57,9 +57,9 @@ public class HashFamilyRegistryTests
         Assert.True(HashFamilyKind.Fitted.StorableInIndex());
         Assert.False(HashFamilyKind.PerEpisode.StorableInIndex());
         Assert.Equal("hash family 'toy-class-mean' fits its planes to one episode's classes, so a support index (which can gain classes) cannot use it",
-            Assert.Throws<ArgumentException>(() => HashFamilyKinds.RequireStorableInIndex(ToyHashFamilies.PerEpisode)).Message);
+            Assert.Throws<Lshk.Core.InputException>(() => HashFamilyKinds.RequireStorableInIndex(ToyHashFamilies.PerEpisode)).Message);
         Assert.Equal("hash family 'toy-fitted' is fitted to training embeddings, not drawn from a seed",
-            Assert.Throws<ArgumentException>(() => Hyperplanes.Generate(ToyHashFamilies.Fitted, 8, 4, 1)).Message);
+            Assert.Throws<Lshk.Core.InputException>(() => Hyperplanes.Generate(ToyHashFamilies.Fitted, 8, 4, 1)).Message);
         Assert.Same(ToyHashFamilies.Axis, HashFamilies.RequireRandom(ToyHashFamilies.Axis));
     }
 

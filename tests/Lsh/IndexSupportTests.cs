@@ -66,8 +66,8 @@ public class IndexSupportTests
     {
         using var backend = new CpuBackend();
         var planes = Hyperplanes.Generate(PlaneFamily.Gaussian, 10, 4, 1);
-        Assert.Throws<ArgumentException>(() => SupportIndex.Create(backend, IndexTestData.Checksum, planes, true, IndexTestData.Items(0, 4, ["a"], 1)));
-        Assert.Throws<ArgumentException>(() => SupportIndex.Create(backend, IndexTestData.Checksum, planes, true, IndexTestData.Items(3, 5, ["a"], 1)));
+        Assert.Throws<Lshk.Core.InputException>(() => SupportIndex.Create(backend, IndexTestData.Checksum, planes, true, IndexTestData.Items(0, 4, ["a"], 1)));
+        Assert.Throws<Lshk.Core.InputException>(() => SupportIndex.Create(backend, IndexTestData.Checksum, planes, true, IndexTestData.Items(3, 5, ["a"], 1)));
         Assert.Throws<ArgumentException>(() => SupportIndex.Create(backend, "ABC", planes, true, IndexTestData.Items(3, 4, ["a"], 1)));
         Assert.Throws<ArgumentException>(() => IndexTestData.Items(3, 4, [""], 1));
         var items = IndexTestData.Items(2, 4, ["a"], 1);

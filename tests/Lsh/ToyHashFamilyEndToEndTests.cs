@@ -119,7 +119,7 @@ public class ToyHashFamilyEndToEndTests
 
         var items = new SupportItems(labels.Select(c => $"c{c}").ToArray(), support, Dim,
             Enumerable.Range(0, n).Select(i => System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i))).ToArray());
-        var refused = Assert.Throws<ArgumentException>(() => SupportIndex.Create(backend, IndexTestData.Checksum, planes, false, items));
+        var refused = Assert.Throws<Lshk.Core.InputException>(() => SupportIndex.Create(backend, IndexTestData.Checksum, planes, false, items));
         Assert.Contains("'toy-class-mean' fits its planes to one episode's classes", refused.Message);
 
         // A file naming a per-episode family (written by another tool) is refused too.

@@ -45,7 +45,7 @@ public sealed record EvaluationGrid(int[] Ways, int[] Shots, int[] Planes, IHash
         if (Episodes < 1) throw new SettingException("episodes", $"must be at least 1 (got {Episodes})");
         if (Queries < 1) throw new SettingException("queries", $"must be at least 1 (got {Queries})");
         if (Threads < 0) throw new SettingException("threads", $"must be 0 (one per core) or more (got {Threads})");
-        if (!float.IsFinite(Sharpness)) throw new ArgumentException($"sigmoid sharpness must be finite (got {Sharpness})");
+        if (!float.IsFinite(Sharpness)) throw new Lshk.Core.InputException($"sigmoid sharpness must be finite (got {Sharpness})");
         return this;
     }
 }

@@ -27,7 +27,7 @@ public sealed class EpisodeTraining : IDisposable
         settings.Validate();
         var config = settings.Network;
         if (train.Channels != config.InputChannels || train.Height != config.InputSize || train.Width != config.InputSize)
-            throw new ArgumentException($"{train.Source}: images are {train.Channels}×{train.Height}×{train.Width}, the network takes {config.InputChannels}×{config.InputSize}×{config.InputSize}");
+            throw new Lshk.Core.InputException($"{train.Source}: images are {train.Channels}×{train.Height}×{train.Width}, the network takes {config.InputChannels}×{config.InputSize}×{config.InputSize}");
         Ops = ops;
         Settings = settings;
         _train = train;

@@ -20,7 +20,7 @@ public sealed class FewShotTasks
             var spec = new EpisodeSpec(ways, shots, queries);
             list.Add(($"{ways}-way {shots}-shot", spec, new EpisodeSampler(data, spec, seed).SampleMany(episodes)));
         }
-        if (list.Count == 0) throw new ArgumentException($"{data.Source}: too few classes ({data.ClassCount}) for any few-shot task");
+        if (list.Count == 0) throw new Lshk.Core.InputException($"{data.Source}: too few classes ({data.ClassCount}) for any few-shot task");
         Tasks = list;
         Data = data;
     }

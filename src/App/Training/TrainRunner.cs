@@ -81,7 +81,7 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
             float lr = run.Optimiser.LearningRate;
             var (loss, accuracy) = run.Step();
             if (plan.EpisodePauseMs > 0) Thread.Sleep(plan.EpisodePauseMs); // test hook: a slow run, to kill between checkpoints
-            if (!float.IsFinite(loss)) throw new InvalidOperationException($"training diverged at episode {run.Episode} (loss {loss}); try a lower learning rate");
+            if (!float.IsFinite(loss)) throw new Lshk.Core.InputException($"training diverged at episode {run.Episode} (loss {loss}); try a lower learning rate");
             lossSum += loss;
             accuracySum += accuracy;
             intervalEpisodes++;

@@ -41,7 +41,7 @@ public static class TrainingJob
         var spec = request.Data;
         var few = loader.LoadFewShot(spec, new PreprocessSettings(settings.Network.InputSize),
             new SplitOptions(request.Split, settings.ValidationClasses, settings.Seed));
-        var train = few.Train ?? throw new ArgumentException($"{spec}: the split '{few.Split}' leaves no training classes");
+        var train = few.Train ?? throw new Lshk.Core.InputException($"{spec}: the split '{few.Split}' leaves no training classes");
         var network = settings.Network with { InputChannels = train.Channels };
         settings = settings with { Network = network };
         reporter.Message($"data: {spec} ({few.Split}); train {train.ClassCount} classes / {train.Count} images, " +

@@ -40,12 +40,12 @@ internal static class BenchMatchCommand
         command.SetAction(parse =>
         {
             int q = parse.GetValue(queries), d = parse.GetValue(dim), reps = parse.GetValue(repeat);
-            Check.Positive(q, "--queries");
-            Check.Positive(d, "--dim");
-            Check.Positive(reps, "--repeat");
-            foreach (int v in parse.GetValue(n)!) Check.Positive(v, "--n");
-            foreach (int v in parse.GetValue(planes)!) Check.Positive(v, "--planes");
-            foreach (int v in parse.GetValue(ks)!) Check.Positive(v, "--k");
+            UsageException.RequirePositive(q, "--queries");
+            UsageException.RequirePositive(d, "--dim");
+            UsageException.RequirePositive(reps, "--repeat");
+            foreach (int v in parse.GetValue(n)!) UsageException.RequirePositive(v, "--n");
+            foreach (int v in parse.GetValue(planes)!) UsageException.RequirePositive(v, "--planes");
+            foreach (int v in parse.GetValue(ks)!) UsageException.RequirePositive(v, "--k");
             ulong s = parse.GetValue(seed);
             var console = Output.Console(parse);
             using var backend = CommonOptions.OpenDevice(parse, device);

@@ -53,14 +53,14 @@ internal static class BenchTrainCommand
         {
             int b = parse.GetValue(batch), s = parse.GetValue(shots), q = parse.GetValue(queries);
             int timed = parse.GetValue(steps), warm = parse.GetValue(warmup);
-            Check.Positive(b, "--batch");
-            Check.Positive(s, "--shots");
-            Check.Positive(q, "--queries");
-            Check.Positive(timed, "--steps");
-            Check.NonNegative(warm, "--warmup");
-            Check.NonNegative(parse.GetValue(threads), "--threads");
+            UsageException.RequirePositive(b, "--batch");
+            UsageException.RequirePositive(s, "--shots");
+            UsageException.RequirePositive(q, "--queries");
+            UsageException.RequirePositive(timed, "--steps");
+            UsageException.RequireNonNegative(warm, "--warmup");
+            UsageException.RequireNonNegative(parse.GetValue(threads), "--threads");
             if (b % (s + q) != 0 || b / (s + q) < 2)
-                throw new ArgumentException($"--batch {b} must be a multiple of --shots + --queries = {s + q} giving at least 2 classes");
+                throw new UsageException($"--batch {b} must be a multiple of --shots + --queries = {s + q} giving at least 2 classes");
             var config = new ConvNetConfig(parse.GetValue(blocks), parse.GetValue(filters), InputSize: parse.GetValue(size));
             config.Validate();
             var episode = new EpisodeShape(b / (s + q), s, q, config.EmbeddingDim);

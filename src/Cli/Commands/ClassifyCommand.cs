@@ -33,9 +33,9 @@ internal static class ClassifyCommand
         command.SetAction(parse =>
         {
             string? indexPath = parse.GetValue(indexOption), supportDir = parse.GetValue(support);
-            if ((indexPath is null) == (supportDir is null)) throw new ArgumentException("give either --index FILE or --support DIR");
+            if ((indexPath is null) == (supportDir is null)) throw new UsageException("give either --index FILE or --support DIR");
             int topK = parse.GetValue(top);
-            Lshk.Kernels.Check.Positive(topK, "--top");
+            UsageException.RequirePositive(topK, "--top");
             var matching = MatchMethods.ParseForIndex(parse.GetValue(method)!);
             string modelPath = parse.GetValue(hashing.Model)!;
             var files = ImageFiles.Find(parse.GetValue(images)!);

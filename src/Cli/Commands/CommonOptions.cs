@@ -31,7 +31,7 @@ internal static class CommonOptions
     {
         "on" or "true" or "yes" or "mean" => true,
         "off" or "false" or "no" or "none" => false,
-        _ => throw new ArgumentException($"{option} must be on or off (got '{text}')"),
+        _ => throw new UsageException($"{option} must be on or off (got '{text}')"),
     };
 
     /// <summary>A comma-separated list of positive integers, e.g. "16,32,64".</summary>

@@ -33,13 +33,13 @@ internal static class DataEpisodesCommand
             Dataset source = from switch
             {
                 "test" => data.Test,
-                "validation" => data.Validation ?? throw new ArgumentException("--from validation needs --validation-classes or a split with validation classes"),
-                "train" => data.Train ?? throw new ArgumentException("this split has no training classes"),
-                _ => throw new ArgumentException($"--from must be test, validation or train, not '{from}'"),
+                "validation" => data.Validation ?? throw new UsageException("--from validation needs --validation-classes or a split with validation classes"),
+                "train" => data.Train ?? throw new UsageException("this split has no training classes"),
+                _ => throw new UsageException($"--from must be test, validation or train, not '{from}'"),
             };
             var episodeSpec = new EpisodeSpec(parse.GetValue(ways), parse.GetValue(shots), parse.GetValue(queries), EpisodeSpec.ParseMode(parse.GetValue(mode)!));
             int n = parse.GetValue(count);
-            if (n < 1) throw new ArgumentException($"--episodes must be at least 1, not {n}");
+            if (n < 1) throw new UsageException($"--episodes must be at least 1, not {n}");
             var sampler = new EpisodeSampler(source, episodeSpec, parse.GetValue(seed));
             EpisodeFile.Save(parse.GetValue(output)!, source, episodeSpec, sampler.Seed, sampler.SampleMany(n));
             Output.Error(parse).WriteLine($"wrote {n} episodes ({episodeSpec}) from {source.Source} to {parse.GetValue(output)}");

@@ -15,7 +15,7 @@ internal static class DataGetCommand
         command.SetAction(parse =>
         {
             var spec = DatasetSpec.Parse(parse.GetValue(name)!);
-            if (spec.Path is not null) throw new ArgumentException("give the destination with --dir, not NAME:PATH");
+            if (spec.Path is not null) throw new UsageException("give the destination with --dir, not NAME:PATH");
             string folder = parse.GetValue(dir) ?? DataLocations.FromEnvironment().DownloadFolder(spec.Id);
             DatasetDownload.Fetch(spec, folder, parse.GetValue(mirror), Output.Console(parse));
             return 0;

@@ -29,10 +29,10 @@ internal static class EmbedCommand
             string outPath = parse.GetValue(output)!;
             string pathsPath = parse.GetValue(paths) ?? Path.ChangeExtension(outPath, ".txt");
             if (Path.GetFullPath(pathsPath) == Path.GetFullPath(outPath))
-                throw new ArgumentException($"{outPath}: the embeddings and the path list would be the same file (give --paths)");
+                throw new UsageException($"{outPath}: the embeddings and the path list would be the same file (give --paths)");
             var files = ImageFiles.Find(parse.GetValue(images)!);
             foreach (string f in files)
-                if (f.Contains('\n') || f.Contains('\r')) throw new ArgumentException($"{f.ReplaceLineEndings(" ")}: a path with a line break cannot be listed");
+                if (f.Contains('\n') || f.Contains('\r')) throw new Lshk.Core.InputException($"{f.ReplaceLineEndings(" ")}: a path with a line break cannot be listed");
             using var backend = CommonOptions.OpenDevice(parse, device);
             using (var embedder = Embedder.Load(parse.GetValue(model)!, backend))
             {

@@ -32,8 +32,8 @@ internal static class EnrollCommand
         command.SetAction(parse =>
         {
             string? supportDir = parse.GetValue(support), addDir = parse.GetValue(add);
-            if ((supportDir is null) == (addDir is null)) throw new ArgumentException("give either --support DIR (a new index) or --add DIR (to extend --out)");
-            if (parse.GetValue(recenter) && addDir is null) throw new ArgumentException("--recenter goes with --add");
+            if ((supportDir is null) == (addDir is null)) throw new UsageException("give either --support DIR (a new index) or --add DIR (to extend --out)");
+            if (parse.GetValue(recenter) && addDir is null) throw new UsageException("--recenter goes with --add");
             string outPath = parse.GetValue(output)!, modelPath = parse.GetValue(hashing.Model)!;
             var err = Output.Error(parse);
             using var backend = CommonOptions.OpenDevice(parse, device);

@@ -36,7 +36,7 @@ internal static class HashCommand
             string path = parse.GetValue(embeddings)!;
             var (x, n, d) = NpyInputs.FloatMatrix(path, NpyFile.Read(path));
             int p = parse.GetValue(planes);
-            Lshk.Kernels.Check.Positive(p, "--planes");
+            UsageException.RequirePositive(p, "--planes");
             var hyperplanes = Hyperplanes.Generate(HashFamilies.Get(parse.GetValue(family)!), p, d, parse.GetValue(seed),
                 parse.GetValue(offsets), parse.GetValue(range));
             string centerText = parse.GetValue(center)!;
@@ -53,7 +53,7 @@ internal static class HashCommand
             string? centerOut = parse.GetValue(saveCenter);
             if (centerOut is not null)
             {
-                if (hasher.Center is null) throw new ArgumentException("--save-center needs --center mean or a centre file");
+                if (hasher.Center is null) throw new UsageException("--save-center needs --center mean or a centre file");
                 NpyFile.WriteFloat32(centerOut, hasher.Center, d);
             }
             Output.Error(parse).WriteLine($"hashed {n} embeddings of dimension {d} to {p}-bit codes on {backend.Device.Name}");

@@ -26,8 +26,8 @@ internal sealed class HashingOptions
     {
         var d = HashingChoice.Default;
         int p = parse.GetValue(Planes) ?? d.Planes;
-        Check.Positive(p, "--planes");
-        if (p > SupportIndexFile.MaxPlanes) throw new ArgumentException($"--planes {p} is more than {SupportIndexFile.MaxPlanes}");
+        UsageException.RequirePositive(p, "--planes");
+        if (p > SupportIndexFile.MaxPlanes) throw new UsageException($"--planes {p} is more than {SupportIndexFile.MaxPlanes}");
         var family = parse.GetValue(Hash) is { } h ? HashFamilies.Get(h) : d.Family;
         bool on = parse.GetValue(Center) is not { } c ? d.Center : CommonOptions.ParseOnOff(c, "--center");
         return new HashingChoice(p, family, parse.GetValue(Seed) ?? d.Seed, on);

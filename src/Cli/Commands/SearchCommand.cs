@@ -32,8 +32,8 @@ internal static class SearchCommand
         {
             string sPath = parse.GetValue(support)!, qPath = parse.GetValue(query)!;
             int topK = parse.GetValue(k), reps = parse.GetValue(repeat);
-            Check.Positive(topK, "--k");
-            Check.Positive(reps, "--repeat");
+            UsageException.RequirePositive(topK, "--k");
+            UsageException.RequirePositive(reps, "--repeat");
             var sArray = NpyFile.Read(sPath);
             var qArray = NpyFile.Read(qPath);
             using var backend = CommonOptions.OpenDevice(parse, device);
@@ -79,7 +79,7 @@ internal static class SearchCommand
             throw new InvalidDataException($"{qPath}: queries have {qCols} bytes per code but the support ({sPath}) has {cols}");
         int bits = bitsOption ?? cols * 8;
         if (bits < 1 || (bits + 7) / 8 != cols)
-            throw new ArgumentException($"--bits {bits} does not fit codes of {cols} bytes");
+            throw new UsageException($"--bits {bits} does not fit codes of {cols} bytes");
         uint[] s = NpyInputs.BytesToWords(sArray.AsUInt8(), n, cols);
         uint[] qs = NpyInputs.BytesToWords(qArray.AsUInt8(), q, cols);
         CheckUnusedBits(sPath, s, n, bits);

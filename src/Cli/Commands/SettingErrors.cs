@@ -13,7 +13,7 @@ internal static class SettingErrors
         }
         catch (SettingException e)
         {
-            throw new ArgumentException($"--{e.Setting} {e.Problem}", e);
+            throw new UsageException($"--{e.Setting} {e.Problem}");
         }
     }
 }

@@ -50,7 +50,7 @@ public static class DatasetRegistry
 
     /// <summary>The kind of the name, or an error listing the known names.</summary>
     public static DatasetKind Get(string name) =>
-        Find(name) ?? throw new ArgumentException($"unknown dataset '{name.Trim().ToLowerInvariant()}' ({Names()})");
+        Find(name) ?? throw new Lshk.Core.InputException($"unknown dataset '{name.Trim().ToLowerInvariant()}' ({Names()})");
 
     /// <summary>"omniglot, mnist, cifar10, cifar100, or folder:PATH": the names as a user types them.</summary>
     public static string Names()

@@ -70,7 +70,7 @@ public sealed class OmniglotDataset : DatasetKind
     public override void RequireSplit(string? split)
     {
         if (split is not null and not OfficialSplit)
-            throw new ArgumentException($"Omniglot uses its official split (background alphabets train, evaluation alphabets test), not '{split}'");
+            throw new Lshk.Core.InputException($"Omniglot uses its official split (background alphabets train, evaluation alphabets test), not '{split}'");
     }
 
     public override ClassPartition Partition(IReadOnlyList<LoadedPart> loaded, string? split, int validationClasses, ulong seed, string source)

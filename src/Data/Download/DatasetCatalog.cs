@@ -14,5 +14,5 @@ public static class DatasetCatalog
 {
     public static IReadOnlyList<RemoteFile> Files(DatasetKind kind) =>
         kind.Downloads is { Count: > 0 } files ? files
-        : throw new ArgumentException($"dataset '{kind.Id}' is not downloadable: give its path as {kind.Id}:PATH");
+        : throw new Lshk.Core.InputException($"dataset '{kind.Id}' is not downloadable: give its path as {kind.Id}:PATH");
 }

@@ -19,7 +19,7 @@ public sealed record EpisodeSpec(int Ways, int Shots, int Queries, EpisodeMode M
     {
         "unstructured" or "any" => EpisodeMode.Unstructured,
         "within-group" or "within-alphabet" or "group" => EpisodeMode.WithinGroup,
-        _ => throw new ArgumentException($"unknown episode mode '{text}' (unstructured or within-group)"),
+        _ => throw new Lshk.Core.InputException($"unknown episode mode '{text}' (unstructured or within-group)"),
     };
 
     public static string ModeName(EpisodeMode mode) => mode == EpisodeMode.WithinGroup ? "within-group" : "unstructured";

@@ -22,24 +22,24 @@ public sealed class EpisodeSampler
         Spec = spec;
         Seed = seed;
         if (spec.Ways < 1 || spec.Shots < 1 || spec.Queries < 0)
-            throw new ArgumentException($"invalid episode shape: {spec.Ways}-way {spec.Shots}-shot {spec.Queries}-query (ways and shots ≥ 1, queries ≥ 0)");
+            throw new Lshk.Core.InputException($"invalid episode shape: {spec.Ways}-way {spec.Shots}-shot {spec.Queries}-query (ways and shots ≥ 1, queries ≥ 0)");
         if (spec.Ways > data.ClassCount)
-            throw new ArgumentException($"cannot draw {spec.Ways}-way episodes from {data.Source}: it has only {data.ClassCount} classes");
+            throw new Lshk.Core.InputException($"cannot draw {spec.Ways}-way episodes from {data.Source}: it has only {data.ClassCount} classes");
         _byClass = data.IndicesByClass();
         int need = spec.Shots + spec.Queries;
         for (int c = 0; c < data.ClassCount; c++)
             if (_byClass[c].Length < need)
-                throw new ArgumentException($"cannot draw {spec.Shots} shots + {spec.Queries} queries from class '{data.ClassNames[c]}' of {data.Source}: it has only {_byClass[c].Length} images");
+                throw new Lshk.Core.InputException($"cannot draw {spec.Shots} shots + {spec.Queries} queries from class '{data.ClassNames[c]}' of {data.Source}: it has only {_byClass[c].Length} images");
         _groupClasses = [];
         if (spec.Mode == EpisodeMode.WithinGroup)
         {
             if (data.ClassGroups is null)
-                throw new ArgumentException($"within-group episodes need class groups (such as Omniglot's alphabets); {data.Source} has none");
+                throw new Lshk.Core.InputException($"within-group episodes need class groups (such as Omniglot's alphabets); {data.Source} has none");
             var groups = Enumerable.Range(0, data.ClassCount).GroupBy(c => data.ClassGroups[c], StringComparer.Ordinal)
                 .Select(g => g.ToArray()).ToArray();
             _groupClasses = groups.Where(g => g.Length >= spec.Ways).ToArray();
             if (_groupClasses.Length == 0)
-                throw new ArgumentException($"cannot draw {spec.Ways}-way within-group episodes from {data.Source}: its largest group has {groups.Max(g => g.Length)} classes");
+                throw new Lshk.Core.InputException($"cannot draw {spec.Ways}-way within-group episodes from {data.Source}: its largest group has {groups.Max(g => g.Length)} classes");
         }
         _random = new CounterRandom(seed, EpisodeStream);
     }

@@ -16,9 +16,9 @@ public sealed record DatasetSpec(DatasetKind Kind, string? Path)
         int colon = text.IndexOf(':');
         string name = colon < 0 ? text : text[..colon];
         string? path = colon < 0 ? null : text[(colon + 1)..];
-        if (path is { Length: 0 }) throw new ArgumentException($"dataset '{text}': empty path after ':'");
+        if (path is { Length: 0 }) throw new Lshk.Core.InputException($"dataset '{text}': empty path after ':'");
         var kind = DatasetRegistry.Get(name);
-        if (kind.NeedsPath && path is null) throw new ArgumentException($"dataset '{kind.Id}' needs a path: {kind.Id}:PATH");
+        if (kind.NeedsPath && path is null) throw new Lshk.Core.InputException($"dataset '{kind.Id}' needs a path: {kind.Id}:PATH");
         return new DatasetSpec(kind, path);
     }
 

@@ -255,7 +255,7 @@ internal sealed unsafe class CpuCosineIndex : ICosineIndex
 
     /// <summary>The AVX2 form of <see cref="Consider"/> for one query's 64 scores at r (blocks block .. block+3).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Consider256(FloatTopK state, int row, int block, float* r)
+    private void Consider256(RunningTopK<float> state, int row, int block, float* r)
     {
         const int Half = Lanes / 2;
         var limit = Vector256.Create(state.Worst(row));

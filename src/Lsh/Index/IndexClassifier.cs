@@ -52,7 +52,7 @@ public sealed class IndexClassifier : IDisposable
         Check.Positive(top, "top");
         Check.NonNegative(q, nameof(q));
         if (queries.Length != (long)q * _index.Dim)
-            throw new ArgumentException($"queries have {(q == 0 ? queries.Length : queries.Length / q)} values each, the index expects {_index.Dim}");
+            throw new Lshk.Core.InputException($"queries have {(q == 0 ? queries.Length : queries.Length / q)} values each, the index expects {_index.Dim}");
         var result = new ClassScore[q][];
         if (q == 0) return result;
         int classes = Math.Min(top, _index.ClassCount);

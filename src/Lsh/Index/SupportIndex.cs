@@ -87,7 +87,7 @@ public sealed class SupportIndex
         CheckChecksum(modelChecksum);
         HashFamilyKinds.RequireStorableInIndex(planes.Family);
         CheckDim(planes, items);
-        if (items.Count == 0) throw new ArgumentException("nothing to enrol: no support images");
+        if (items.Count == 0) throw new Lshk.Core.InputException("nothing to enrol: no support images");
         var hasher = center ? LshHasher.CenteredOn(planes, items.Embeddings, items.Count) : new LshHasher(planes);
         var empty = new SupportIndex(modelChecksum, hasher, [], [], [], [], []);
         return empty.Append(backend, items);
@@ -141,9 +141,9 @@ public sealed class SupportIndex
 
     internal static void CheckClassName(string name)
     {
-        if (string.IsNullOrEmpty(name)) throw new ArgumentException("a class name is empty");
+        if (string.IsNullOrEmpty(name)) throw new Lshk.Core.InputException("a class name is empty");
         if (Encoding.UTF8.GetByteCount(name) > MaxClassNameBytes)
-            throw new ArgumentException($"class name '{name[..40]}…' is longer than {MaxClassNameBytes} bytes");
+            throw new Lshk.Core.InputException($"class name '{name[..40]}…' is longer than {MaxClassNameBytes} bytes");
     }
 
     internal static void CheckChecksum(string checksum)
@@ -155,6 +155,6 @@ public sealed class SupportIndex
     private static void CheckDim(Hyperplanes planes, SupportItems items)
     {
         if (items.Dim != planes.Dim)
-            throw new ArgumentException($"embeddings of dimension {items.Dim} do not fit planes of dimension {planes.Dim}");
+            throw new Lshk.Core.InputException($"embeddings of dimension {items.Dim} do not fit planes of dimension {planes.Dim}");
     }
 }
