@@ -90,10 +90,11 @@ public class EnrollCommandTests
         string index = dir.File("i.lshi");
         Assert.Equal(0, CliRunner.Run("enroll", "--model", model, "--support", support, "--out", index, "--planes", "64", "--seed", "5").Code);
 
-        void Fails(string expected, params string[] args)
+        void Fails(string expected, params string[] args) => FailsWith(1, expected, args);
+        void FailsWith(int exitCode, string expected, params string[] args)
         {
             var (code, output, err) = CliRunner.Run(args);
-            Assert.Equal(1, code);
+            Assert.Equal(exitCode, code);
             Assert.Equal("", output);
             Assert.Equal("lshk: error: " + expected, err.TrimEnd('\n', '\r'));
         }
@@ -114,7 +115,7 @@ public class EnrollCommandTests
         Fails($"{Path.Combine(support, "empty-class")}: class folder has no images (.png, .jpg, .jpeg, .bmp)",
             "enroll", "--model", model, "--support", support, "--out", dir.File("j.lshi"));
         Assert.False(File.Exists(dir.File("j.lshi")));
-        Fails("give either --support DIR (a new index) or --add DIR (to extend --out)", "enroll", "--model", model, "--out", index);
+        FailsWith(2, "give either --support DIR (a new index) or --add DIR (to extend --out)", "enroll", "--model", model, "--out", index);
 
         byte[] bytes = File.ReadAllBytes(index);
         File.WriteAllBytes(dir.File("cut.lshi"), bytes[..(bytes.Length / 2)]);

@@ -142,7 +142,7 @@ public sealed class DownloaderTests : IDisposable
     public void CliGetRejectsBadArguments()
     {
         var (code, _, err) = CliRunner.Run("data", "get", "folder:/x");
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);   // usage: the destination goes in --dir
         Assert.Contains("--dir", err);
         (code, _, err) = CliRunner.Run("data", "get", "mnist", "--mirror", "ftp://x");
         Assert.Equal(1, code);

@@ -69,7 +69,7 @@ public class IndexSupportTests
         Assert.Throws<Lshk.Core.InputException>(() => SupportIndex.Create(backend, IndexTestData.Checksum, planes, true, IndexTestData.Items(0, 4, ["a"], 1)));
         Assert.Throws<Lshk.Core.InputException>(() => SupportIndex.Create(backend, IndexTestData.Checksum, planes, true, IndexTestData.Items(3, 5, ["a"], 1)));
         Assert.Throws<ArgumentException>(() => SupportIndex.Create(backend, "ABC", planes, true, IndexTestData.Items(3, 4, ["a"], 1)));
-        Assert.Throws<ArgumentException>(() => IndexTestData.Items(3, 4, [""], 1));
+        Assert.Throws<Lshk.Core.InputException>(() => IndexTestData.Items(3, 4, [""], 1));
         var items = IndexTestData.Items(2, 4, ["a"], 1);
         items.Embeddings[3] = float.PositiveInfinity;
         Assert.Throws<ArgumentException>(() => new SupportItems(items.Classes, items.Embeddings, 4, items.ContentHashes));

@@ -44,16 +44,16 @@ public class BenchTrainCommandTests
     }
 
     [Theory]
-    [InlineData("--batch", "13", "must be a multiple of --shots + --queries = 3")]
-    [InlineData("--blocks", "9", "(block 4 gets 1×1)")]
-    [InlineData("--steps", "0", "--steps must be at least 1")]
-    public void BadOptionsAreOneLineErrors(string option, string value, string expected)
+    [InlineData("--batch", "13", "must be a multiple of --shots + --queries = 3", 2)]   // usage: the options contradict each other
+    [InlineData("--blocks", "9", "(block 4 gets 1×1)", 1)]                              // input: a network the images can't feed
+    [InlineData("--steps", "0", "--steps must be at least 1", 2)]
+    public void BadOptionsAreOneLineErrors(string option, string value, string expected, int exitCode)
     {
         string[] args = [.. Small];
         int at = Array.IndexOf(args, option);
         args[at + 1] = value;
         var (code, _, error) = CliRunner.Run(args);
-        Assert.Equal(1, code);
+        Assert.Equal(exitCode, code);
         Assert.Contains(expected, error);
         Assert.Single(error.Trim().Split('\n'));
     }

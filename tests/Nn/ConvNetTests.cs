@@ -34,7 +34,7 @@ public class ConvNetTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         Assert.Equal(32 * 3 * 3, config.EmbeddingDim);
         Assert.Equal("5.weight", net.NamedParameters().ElementAt(4).Name); // the next conv is layer 5
         Assert.Contains("dropout(0.2)", config.Describe());
-        var e = Assert.Throws<ArgumentException>(() => new ConvNetConfig(Blocks: 5).Validate());
+        var e = Assert.Throws<Lshk.Core.InputException>(() => new ConvNetConfig(Blocks: 5).Validate());
         Assert.Contains("block 5 gets 1×1", e.Message);
     }
 
