@@ -63,6 +63,17 @@ public class CpuAsymmetricTests
     }
 
     [Fact]
+    public void SeveralTilesAndQueryGroupsMatchReference()
+    {
+        // 20,000 supports of 256 bits are 3 tiles of the scan; 40 queries on 2 threads are tasks of 10, groups of 8 + 2.
+        const int n = 20_000, q = 40, bits = 256, k = 7;
+        var (projections, codes) = AsymmetricTestData.Make(AsymmetricCase.NearTies, 99, q, n, bits);
+        using var index = new CpuAsymmetricIndex(codes, n, bits) { Threads = 2 };
+        AsymmetricTestData.AssertMatchesReference(projections, q, codes, n, bits, k, index.Search(projections, q, k),
+            exactTies: false, "tiles");
+    }
+
+    [Fact]
     public void QueryFindsItsOwnCodeWithScoreSumOfMagnitudes()
     {
         // Codes from the packing op and projections from the projection op: a query's own code has bit i set exactly

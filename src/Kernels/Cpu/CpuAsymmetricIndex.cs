@@ -21,6 +21,12 @@ internal sealed unsafe class CpuAsymmetricIndex : IAsymmetricIndex
 {
     private const int Lanes = 32;   // supports per block: one byte each in a Vector256<byte>
 
+    /// <summary>Support bytes scanned by a group of queries before moving on: fits L2 next to the group's tables.</summary>
+    private const int TileBytes = 256 * 1024;
+
+    /// <summary>Queries whose tables are loaded together (8 × 40 KiB of tables at P = 1000).</summary>
+    private const int QueryGroup = 8;
+
     private readonly byte[] _blocked;   // blocks × bytes × 32
     private readonly int _bytes;        // ⌈P/8⌉ code bytes per support
     private readonly int _blocks;
@@ -77,15 +83,7 @@ internal sealed unsafe class CpuAsymmetricIndex : IAsymmetricIndex
             int chunk = Math.Max(1, (q + threads * 2 - 1) / (threads * 2));
             int tasks = (q + chunk - 1) / chunk;
             Parallel.For(0, tasks, t =>
-            {
-                var query = new AsymmetricQuery(Bits);
-                for (int r = t * chunk; r < Math.Min(q, (t + 1) * chunk); r++)
-                {
-                    query.Load(projections.AsSpan(r * Bits, Bits));
-                    shifts[r] = query.Shift;
-                    Scan(query, 0, _blocks, scores.AsSpan(r * k, k), indices.AsSpan(r * k, k));
-                }
-            });
+                ScanQueries(projections, t * chunk, Math.Min(q, (t + 1) * chunk), 0, _blocks, scores, indices, k, shifts));
         }
         else
         {
@@ -100,13 +98,7 @@ internal sealed unsafe class CpuAsymmetricIndex : IAsymmetricIndex
                 var i = partIndices[part] = new int[(long)q * k];
                 s.AsSpan().Fill(long.MinValue);
                 i.AsSpan().Fill(-1);
-                var query = new AsymmetricQuery(Bits);
-                for (int r = 0; r < q && b0 < b1; r++)
-                {
-                    query.Load(projections.AsSpan(r * Bits, Bits));
-                    if (part == 0) shifts[r] = query.Shift;
-                    Scan(query, b0, b1, s.AsSpan(r * k, k), i.AsSpan(r * k, k));
-                }
+                if (b0 < b1) ScanQueries(projections, 0, q, b0, b1, s, i, k, part == 0 ? shifts : null);
             });
             for (int part = 0; part < parts; part++)
             {
@@ -137,6 +129,35 @@ internal sealed unsafe class CpuAsymmetricIndex : IAsymmetricIndex
         return result;
     }
 
+    /// <summary>
+    /// Scans blocks [b0, b1) for queries [r0, r1) into their rows of scores/indices, and records their fixed-point
+    /// shifts when asked. Queries go in groups of <see cref="QueryGroup"/> whose tables stay loaded while the
+    /// supports pass in tiles of <see cref="TileBytes"/>, so each tile is read from memory once per group and
+    /// from L2 by the group's other queries.
+    /// </summary>
+    private void ScanQueries(float[] projections, int r0, int r1, int b0, int b1, long[] scores, int[] indices, int k,
+        int[]? shifts)
+    {
+        int tileBlocks = Math.Max(1, TileBytes / (_bytes * Lanes));
+        var group = new AsymmetricQuery[Math.Min(QueryGroup, r1 - r0)];
+        for (int g = 0; g < group.Length; g++) group[g] = new AsymmetricQuery(Bits);
+        for (int g0 = r0; g0 < r1; g0 += QueryGroup)
+        {
+            int g1 = Math.Min(r1, g0 + QueryGroup);
+            for (int r = g0; r < g1; r++)
+            {
+                group[r - g0].Load(projections.AsSpan(r * Bits, Bits));
+                if (shifts is not null) shifts[r] = group[r - g0].Shift;
+            }
+            for (int t0 = b0; t0 < b1; t0 += tileBlocks)
+            {
+                int t1 = Math.Min(b1, t0 + tileBlocks);
+                for (int r = g0; r < g1; r++)
+                    Scan(group[r - g0], t0, t1, scores.AsSpan(r * k, k), indices.AsSpan(r * k, k));
+            }
+        }
+    }
+
     /// <summary>Scans blocks [b0, b1) for one query into its running top-k (best first, long.MinValue/-1 padding).</summary>
     private void Scan(AsymmetricQuery query, int b0, int b1, Span<long> scores, Span<int> indices)
     {
@@ -160,55 +181,117 @@ internal sealed unsafe class CpuAsymmetricIndex : IAsymmetricIndex
     }
 
     /// <summary>
-    /// The fast scan: per block, the 16-bit quantised sums of its 32 supports (even supports in the low bytes' sums,
-    /// odd in the high bytes', see below), one compare against the threshold, and the exact score only for the
-    /// lanes that pass.
+    /// The fast scan: per block, the 16-bit quantised sums of its 32 supports (<see cref="Sums"/>), one compare against
+    /// the threshold, and the exact score only for the lanes that pass. Blocks go in pairs that share each table load
+    /// and give the core two independent chains of shuffles and adds.
     /// </summary>
     [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScanAvx2(AsymmetricQuery query, byte* blocked, int b0, int b1, Span<long> scores, Span<int> indices)
     {
-        int k = scores.Length, bytes = _bytes;
-        long kth = scores[k - 1];
-        var threshold = Vector256.Create(query.Threshold(kth));
-        var nibble = Vector256.Create((byte)0x0F);
-        var highBytes = Vector256.Create((ushort)0xFF00).AsByte();
+        int bytes = _bytes;
+        long blockBytes = (long)bytes * Lanes;
+        var filter = new Filter(query, scores, indices);
         fixed (byte* tables = query.Quantised)
         {
-            for (int b = b0; b < b1; b++)
+            int b = b0;
+            for (; b + 2 <= b1; b += 2)
             {
-                byte* column = blocked + (long)b * bytes * Lanes;
-                byte* table = tables;
-                // Each 16-bit lane of the byte sums holds support 2i's sum in its low byte and support 2i+1's in its
-                // high byte. low accumulates the lanes as they are (2i's sum + 256 · (2i+1)'s) and high the high
-                // bytes alone; then 2i's total = low − 256 · high, exact modulo 2^16, where it fits (T·127 ≤ 65535).
-                Vector256<ushort> low = Vector256<ushort>.Zero, high = Vector256<ushort>.Zero;
-                for (int j = 0; j < bytes; j++, column += Lanes, table += 2 * AsymmetricQuery.QuantisedStride)
-                {
-                    var x = Vector256.Load(column);
-                    var lo = x & nibble;
-                    var hi = Avx2.ShiftRightLogical(x.AsUInt16(), 4).AsByte() & nibble;
-                    var sum = Avx2.Shuffle(Vector256.Load(table), lo)
-                        + Avx2.Shuffle(Vector256.Load(table + AsymmetricQuery.QuantisedStride), hi);
-                    low += sum.AsUInt16();
-                    high += Avx2.ShiftRightLogical(sum.AsUInt16(), 8);
-                }
-                var even = low - Avx2.ShiftLeftLogical(high, 8);
-                // a ≥ t ⇔ max(a, t) = a (AVX2 has no unsigned 16-bit compare).
-                var passEven = Vector256.Equals(Avx2.Max(even, threshold), even).AsByte();
-                var passOdd = Vector256.Equals(Avx2.Max(high, threshold), high).AsByte();
-                uint pass = (Vector256.AndNot(passEven, highBytes) | (passOdd & highBytes)).ExtractMostSignificantBits();
-                while (pass != 0)
-                {
-                    int lane = BitOperations.TrailingZeroCount(pass);
-                    pass &= pass - 1;
-                    int s = b * Lanes + lane;
-                    if (s >= Count) break;
-                    long score = query.Score(blocked + (long)b * bytes * Lanes + lane, Lanes);
-                    if (score <= kth) continue;
-                    TopKList.Insert(scores, indices, score, s);
-                    kth = scores[k - 1];
-                    threshold = Vector256.Create(query.Threshold(kth));
-                }
+                byte* first = blocked + b * blockBytes;
+                var (even0, odd0, even1, odd1) = Sums2(first, first + blockBytes, tables, bytes);
+                filter.Check(this, blocked, b, even0, odd0);
+                filter.Check(this, blocked, b + 1, even1, odd1);
+            }
+            if (b < b1)
+            {
+                var (even, odd) = Sums(blocked + b * blockBytes, tables, bytes);
+                filter.Check(this, blocked, b, even, odd);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Quantised sums of the 32 supports of one block: even supports (lane i = support 2i) and odd ones (2i + 1).
+    /// Each 16-bit lane of a column's byte sums holds support 2i's sum in its low byte and 2i+1's in its high byte;
+    /// low accumulates the lanes as they are (2i's sum + 256 · (2i+1)'s) and high the high bytes alone, so 2i's total
+    /// is low − 256 · high, exact modulo 2^16, where it fits (T · entry ≤ 65535, see <see cref="AsymmetricQuery"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<ushort> Even, Vector256<ushort> Odd) Sums(byte* column, byte* table, int bytes)
+    {
+        Vector256<ushort> low = Vector256<ushort>.Zero, high = Vector256<ushort>.Zero;
+        for (int j = 0; j < bytes; j++, column += Lanes, table += 2 * AsymmetricQuery.QuantisedStride)
+        {
+            var sum = ByteSums(Vector256.Load(column), Vector256.Load(table),
+                Vector256.Load(table + AsymmetricQuery.QuantisedStride));
+            low += sum.AsUInt16();
+            high += Avx2.ShiftRightLogical(sum.AsUInt16(), 8);
+        }
+        return (low - Avx2.ShiftLeftLogical(high, 8), high);
+    }
+
+    /// <summary><see cref="Sums"/> of two blocks at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<ushort>, Vector256<ushort>, Vector256<ushort>, Vector256<ushort>) Sums2(byte* column0,
+        byte* column1, byte* table, int bytes)
+    {
+        Vector256<ushort> low0 = Vector256<ushort>.Zero, high0 = Vector256<ushort>.Zero;
+        Vector256<ushort> low1 = Vector256<ushort>.Zero, high1 = Vector256<ushort>.Zero;
+        for (int j = 0; j < bytes; j++, column0 += Lanes, column1 += Lanes, table += 2 * AsymmetricQuery.QuantisedStride)
+        {
+            var lowTable = Vector256.Load(table);
+            var highTable = Vector256.Load(table + AsymmetricQuery.QuantisedStride);
+            var sum0 = ByteSums(Vector256.Load(column0), lowTable, highTable);
+            var sum1 = ByteSums(Vector256.Load(column1), lowTable, highTable);
+            low0 += sum0.AsUInt16();
+            high0 += Avx2.ShiftRightLogical(sum0.AsUInt16(), 8);
+            low1 += sum1.AsUInt16();
+            high1 += Avx2.ShiftRightLogical(sum1.AsUInt16(), 8);
+        }
+        return (low0 - Avx2.ShiftLeftLogical(high0, 8), high0, low1 - Avx2.ShiftLeftLogical(high1, 8), high1);
+    }
+
+    /// <summary>Per support byte: low-nibble table entry + high-nibble table entry (vpshufb look-ups, ≤ 2·127).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> ByteSums(Vector256<byte> x, Vector256<byte> lowTable, Vector256<byte> highTable)
+    {
+        var nibble = Vector256.Create((byte)0x0F);
+        var hi = Avx2.ShiftRightLogical(x.AsUInt16(), 4).AsByte() & nibble;
+        return Avx2.Shuffle(lowTable, x & nibble) + Avx2.Shuffle(highTable, hi);
+    }
+
+    /// <summary>One query's running top-k and the quantised threshold derived from its k-th exact score.</summary>
+    private ref struct Filter(AsymmetricQuery query, Span<long> scores, Span<int> indices)
+    {
+        private readonly Span<long> _scores = scores;
+        private readonly Span<int> _indices = indices;
+        private long _kth = scores[^1];
+        private Vector256<ushort> _threshold = Vector256.Create(query.Threshold(scores[^1]));
+
+        /// <summary>Offers, in index order, the supports of block b whose quantised sums reach the threshold.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Check(CpuAsymmetricIndex index, byte* blocked, int b, Vector256<ushort> even, Vector256<ushort> odd)
+        {
+            // a ≥ t ⇔ max(a, t) = a (AVX2 has no unsigned 16-bit compare); even lanes' flags go to the low bytes.
+            var passEven = Vector256.Equals(Avx2.Max(even, _threshold), even).AsByte();
+            var passOdd = Vector256.Equals(Avx2.Max(odd, _threshold), odd).AsByte();
+            var highBytes = Vector256.Create((ushort)0xFF00).AsByte();
+            uint pass = (Vector256.AndNot(passEven, highBytes) | (passOdd & highBytes)).ExtractMostSignificantBits();
+            if (pass != 0) Offer(index, blocked, b, pass);
+        }
+
+        private void Offer(CpuAsymmetricIndex index, byte* blocked, int b, uint pass)
+        {
+            while (pass != 0)
+            {
+                int lane = BitOperations.TrailingZeroCount(pass);
+                pass &= pass - 1;
+                int s = b * Lanes + lane;
+                if (s >= index.Count) break;
+                long score = query.Score(blocked + (long)b * index._bytes * Lanes + lane, Lanes);
+                if (score <= _kth) continue;
+                TopKList.Insert(_scores, _indices, score, s);
+                _kth = _scores[^1];
+                _threshold = Vector256.Create(query.Threshold(_kth));
             }
         }
     }
