@@ -86,8 +86,8 @@ public interface IAsymmetricIndex : IDisposable
     /// Top-k supports for each of the <paramref name="q"/> queries (q × Bits finite projections, row-major), highest
     /// score first, ties to the lower support index; padding is index -1 with score -∞. Every backend computes the
     /// same scores bit for bit: each query's projections are put on a 64-bit fixed-point grid and summed exactly
-    /// (see Cpu.AsymmetricFixedPoint), so the order is the exact order of the real sums up to a grid step of
-    /// Σ|p_i|·2⁻⁵⁹, and the float score returned is that exact sum rounded to float.
+    /// (see Cpu.AsymmetricFixedPoint), so the order is the exact order of the real sums up to P/2 grid steps of at
+    /// most Σ|p_i|·2⁻⁵⁹, and the float score returned is that exact sum rounded to float.
     /// </summary>
     TopK<float> Search(ReadOnlySpan<float> queryProjections, int q, int k);
 }

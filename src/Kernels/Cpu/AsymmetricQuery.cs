@@ -15,7 +15,7 @@ internal sealed class AsymmetricQuery
     /// <summary>Largest quantised entry: two nibbles' entries (one byte of code) must sum within a byte.</summary>
     public const int MaxEntry = 127;
 
-    /// <summary>The fast scan sums quantised entries in 16-bit lanes: T·MaxEntry may not exceed this.</summary>
+    /// <summary>The fast scan sums quantised entries in 16-bit lanes: T times the largest entry may not exceed this (so above 516 tables the largest entry drops below MaxEntry).</summary>
     public const int MaxSum = ushort.MaxValue;
 
     /// <summary>Bytes per quantised table: its 16 entries twice, once per 128-bit half of a Vector256 (vpshufb looks up within a half).</summary>
@@ -31,7 +31,7 @@ internal sealed class AsymmetricQuery
         Exact = new long[TableCount * AsymmetricFixedPoint.TableEntries];
         Quantised = GC.AllocateUninitializedArray<byte>(TableCount * QuantisedStride, pinned: true);
         // The largest entry that keeps T entries' sum within 16 bits (at least 1; CanFastScan says whether it fits).
-        Entry = Math.Clamp(MaxSum / TableCount, 1, MaxEntry);
+        _maxEntry = Math.Clamp(MaxSum / TableCount, 1, MaxEntry);
     }
 
     public int Planes { get; }
@@ -47,9 +47,9 @@ internal sealed class AsymmetricQuery
     public int Shift { get; private set; }
 
     /// <summary>Whether the quantised sum of every support fits 16 bits (T ≤ 65535, i.e. P below 262,140).</summary>
-    public bool CanFastScan => (long)TableCount * Entry <= MaxSum;
+    public bool CanFastScan => (long)TableCount * _maxEntry <= MaxSum;
 
-    private int Entry { get; }
+    private readonly int _maxEntry;   // largest quantised entry for this P
     private long _sumMin, _divisor;
 
     /// <summary>Builds both sets of tables for one query's P projections.</summary>
@@ -75,8 +75,8 @@ internal sealed class AsymmetricQuery
             _sumMin += min;
             maxRange = Math.Max(maxRange, max - min);
         }
-        // Smallest D with ⌊maxRange / D⌋ ≤ Entry.
-        _divisor = Math.Max(1, maxRange / Entry + (maxRange % Entry == 0 ? 0 : 1));
+        // Smallest D with ⌊maxRange / D⌋ ≤ the largest entry.
+        _divisor = Math.Max(1, maxRange / _maxEntry + (maxRange % _maxEntry == 0 ? 0 : 1));
         for (int t = 0; t < TableCount; t++)
             for (int v = 0; v < entries; v++)
             {

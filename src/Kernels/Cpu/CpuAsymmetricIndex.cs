@@ -41,7 +41,10 @@ internal sealed unsafe class CpuAsymmetricIndex : IAsymmetricIndex
         Bits = bits;
         _bytes = AsymmetricFixedPoint.Bytes(bits);
         _blocks = (n + Lanes - 1) / Lanes;
-        _blocked = GC.AllocateArray<byte>(Math.Max(1, _blocks * _bytes * Lanes), pinned: true);
+        long size = (long)_blocks * _bytes * Lanes;
+        if (size > Array.MaxLength)
+            throw new ArgumentException($"{n} codes of {bits} bits need {size} bytes, more than one array holds", nameof(codes));
+        _blocked = GC.AllocateArray<byte>((int)Math.Max(1, size), pinned: true);
         for (int s = 0; s < n; s++)
         {
             int b = s / Lanes, lane = s % Lanes;
