@@ -43,10 +43,12 @@ internal static class AsymmetricFixedPoint
             weights.Clear();
             return 0;
         }
-        // total < 2^(ILogB(total) + 1), so total · 2^shift < 2^GridBits.
+        // total < 2^(ILogB(total) + 1), so total · 2^shift < 2^GridBits. The factor 2^shift is a normal double
+        // (|shift| stays below ~210 for float inputs), so each product is exact and only the rounding rounds.
         int shift = GridBits - (Math.ILogB(total) + 1);
+        double factor = Math.ScaleB(1.0, shift);
         for (int i = 0; i < projections.Length; i++)
-            weights[i] = (long)Math.Round(Math.ScaleB(projections[i], shift), MidpointRounding.ToEven);
+            weights[i] = (long)Math.Round(projections[i] * factor, MidpointRounding.ToEven);
         return shift;
     }
 
@@ -54,28 +56,29 @@ internal static class AsymmetricFixedPoint
     public static float ToFloat(long score, int shift) => (float)Math.ScaleB((double)score, -shift);
 
     /// <summary>
-    /// Entry v of nibble table t: Σ over the 4 planes 4t + b (b = 0..3, only planes &lt; P) of +f if bit b of v is set,
-    /// else −f. Planes past P contribute nothing, so tables past the last plane are all zero. The GPU kernel builds
-    /// the same entries in shared memory (<c>Gpu.AsymmetricKernels.BuildTables</c>).
+    /// All <see cref="Tables"/>(P) nibble tables, table t at [t·16, t·16 + 16): entry v of table t is Σ over the 4
+    /// planes 4t + b (b = 0..3, only planes &lt; P) of +f if bit b of v is set, else −f. Planes past P contribute
+    /// nothing, so tables past the last plane are all zero. Built incrementally (entry v = entry v without its lowest
+    /// set bit b, plus 2·f_b): the same integers as the direct sum, which the GPU kernel computes per entry
+    /// (<c>Gpu.AsymmetricKernels.BuildTables</c>).
     /// </summary>
-    public static long Entry(ReadOnlySpan<long> weights, int planes, int table, int value)
-    {
-        long sum = 0;
-        for (int b = 0; b < PlanesPerTable; b++)
-        {
-            int plane = table * PlanesPerTable + b;
-            if (plane >= planes) break;
-            sum += ((value >> b) & 1) != 0 ? weights[plane] : -weights[plane];
-        }
-        return sum;
-    }
-
-    /// <summary>All <see cref="Tables"/>(P) tables, table t at [t·16, t·16 + 16).</summary>
     public static void BuildTables(ReadOnlySpan<long> weights, int planes, Span<long> tables)
     {
         int count = Tables(planes);
+        Span<long> f = stackalloc long[PlanesPerTable];
         for (int t = 0; t < count; t++)
-            for (int v = 0; v < TableEntries; v++)
-                tables[t * TableEntries + v] = Entry(weights, planes, t, v);
+        {
+            long all = 0;
+            for (int b = 0; b < PlanesPerTable; b++)
+            {
+                int plane = t * PlanesPerTable + b;
+                f[b] = plane < planes ? weights[plane] : 0;
+                all += f[b];
+            }
+            var table = tables.Slice(t * TableEntries, TableEntries);
+            table[0] = -all;
+            for (int v = 1; v < TableEntries; v++)
+                table[v] = table[v & (v - 1)] + 2 * f[System.Numerics.BitOperations.TrailingZeroCount(v)];
+        }
     }
 }

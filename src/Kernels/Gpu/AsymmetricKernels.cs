@@ -57,7 +57,7 @@ internal static class AsymmetricKernels
     /// <summary>
     /// One warp per query (warp-stride over the launch's queries), as <see cref="TopKKernels.WarpTopK{TScorer}"/>.
     /// The warp builds the query's 16-entry nibble tables in its part of shared memory (entry v of table t =
-    /// Σ ±f over planes 4t..4t+3, exactly <see cref="AsymmetricFixedPoint.Entry"/>); a lane then scores a support
+    /// Σ ±f over planes 4t..4t+3, the integers of <see cref="AsymmetricFixedPoint.BuildTables"/>); a lane then scores a support
     /// with 8 look-ups per code word: 16 distinct consecutive entries per table, so a warp's look-ups hit distinct
     /// banks. P above 256 planes goes in chunks of 256 with the tables rebuilt per chunk.
     /// Phase 1: lane l scores supports l, l+32, ... (increasing) and keeps its best LaneCapacity in scratch.
