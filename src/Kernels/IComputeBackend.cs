@@ -30,6 +30,13 @@ public interface IComputeBackend : IDisposable
     /// <summary>An index of N packed codes of <paramref name="bits"/> bits each, searched by Hamming distance.</summary>
     IHammingIndex CreateHammingIndex(ReadOnlySpan<uint> codes, int n, int bits);
 
+    /// <summary>
+    /// An index of N packed codes of <paramref name="bits"/> bits each (the same codes as
+    /// <see cref="CreateHammingIndex"/>), searched by asymmetric score: the query keeps its real projections
+    /// (<see cref="Project"/>), the supports stay bits.
+    /// </summary>
+    IAsymmetricIndex CreateAsymmetricIndex(ReadOnlySpan<uint> codes, int n, int bits);
+
     /// <summary>An index of N float embeddings of dimension D, searched by cosine similarity.</summary>
     ICosineIndex CreateCosineIndex(ReadOnlySpan<float> x, int n, int d);
 
@@ -63,6 +70,26 @@ public interface IHammingIndex : IDisposable
     /// (Bits − Hamming distance), highest first; ties go to the lower support index.
     /// </summary>
     TopK<int> Search(ReadOnlySpan<uint> queries, int q, int k);
+}
+
+/// <summary>
+/// Packed codes searched by asymmetric score (the asymmetric distance of binary embeddings): for a query with real
+/// projections p (P floats, as <see cref="IComputeBackend.Project"/> gives them, before the sign) and a support code
+/// with bits b, score = Σ_i p_i·(b_i ? +1 : −1) = 2·Σ_{b_i set} p_i − Σ_i p_i. Higher is better.
+/// </summary>
+public interface IAsymmetricIndex : IDisposable
+{
+    int Count { get; }
+    int Bits { get; }
+
+    /// <summary>
+    /// Top-k supports for each of the <paramref name="q"/> queries (q × Bits finite projections, row-major), highest
+    /// score first, ties to the lower support index; padding is index -1 with score -∞. Every backend computes the
+    /// same scores bit for bit: each query's projections are put on a 64-bit fixed-point grid and summed exactly
+    /// (see Cpu.AsymmetricFixedPoint), so the order is the exact order of the real sums up to P/2 grid steps of at
+    /// most Σ|p_i|·2⁻⁵⁹, and the float score returned is that exact sum rounded to float.
+    /// </summary>
+    TopK<float> Search(ReadOnlySpan<float> queryProjections, int q, int k);
 }
 
 /// <summary>Float embeddings kept (normalised) where the backend computes.</summary>

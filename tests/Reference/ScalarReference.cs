@@ -137,4 +137,40 @@ public static class ScalarReference
         for (int i = 0; i < p; i++) total += 1.0 / (1.0 + Math.Exp(-sharpness * sp[rs * p + i] * qp[rq * p + i]));
         return total;
     }
+
+    /// <summary>
+    /// The asymmetric score in float64: Σ_i p_i·(bit i of the support's code set ? +1 : −1), i ascending. The
+    /// expectation for Cpu.CpuAsymmetricIndex and Gpu.AsymmetricKernels.
+    /// </summary>
+    public static double AsymmetricScore(float[] projections, int query, uint[] codes, int support, int bits)
+    {
+        int words = (bits + 31) / 32;
+        double total = 0;
+        for (int i = 0; i < bits; i++)
+        {
+            double p = projections[query * bits + i];
+            total += (codes[support * words + i / 32] >> (i % 32) & 1) != 0 ? p : -p;
+        }
+        return total;
+    }
+
+    /// <summary>Top-k by asymmetric score, best first, ties to the lower index; -1/-∞ padding.</summary>
+    public static (int[] idx, double[] score) AsymmetricTopK(float[] projections, int q, uint[] codes, int n, int bits,
+        int k)
+    {
+        var idx = new int[q * k];
+        var score = new double[q * k];
+        for (int r = 0; r < q; r++)
+        {
+            var order = Enumerable.Range(0, n)
+                .Select(s => (s, a: AsymmetricScore(projections, r, codes, s, bits)))
+                .OrderByDescending(t => t.a).ThenBy(t => t.s).ToArray();
+            for (int j = 0; j < k; j++)
+            {
+                idx[r * k + j] = j < order.Length ? order[j].s : -1;
+                score[r * k + j] = j < order.Length ? order[j].a : double.NegativeInfinity;
+            }
+        }
+        return (idx, score);
+    }
 }

@@ -11,8 +11,9 @@ using Spectre.Console;
 namespace Lshk.Cli.Commands;
 
 /// <summary>
-/// <c>lshk bench match</c>: Hamming search against dense cosine search, measured in the same run on the same
-/// random embeddings (codes come from hashing them with Gaussian planes).
+/// <c>lshk bench match</c>: Hamming search, asymmetric search (real query projections against the same support codes)
+/// and dense cosine search, measured in the same run on the same random embeddings (codes come from hashing them
+/// with Gaussian planes).
 /// </summary>
 internal static class BenchMatchCommand
 {
@@ -29,13 +30,14 @@ internal static class BenchMatchCommand
         var repeat = new Option<int>("--repeat") { Description = "Searches timed per configuration (the best counts)", DefaultValueFactory = _ => 3 };
         var seed = new Option<ulong>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1UL };
         var noCosine = new Option<bool>("--no-cosine") { Description = "Skip the dense cosine baseline" };
+        var noAsymmetric = new Option<bool>("--no-asymmetric") { Description = "Skip asymmetric scoring (real query projections against the codes)" };
         var membw = new Option<bool>("--memory-bandwidth") { Description = "Also measure the machine's memory read bandwidth", DefaultValueFactory = _ => true };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file" };
         var device = CommonOptions.Device();
 
-        var command = new Command("match", "Hamming vs cosine top-k search speed: queries/s, comparisons/s, GB/s, bytes per item")
+        var command = new Command("match", "Hamming, asymmetric and cosine top-k search speed: queries/s, comparisons/s, GB/s, bytes per item")
         {
-            n, planes, ks, queries, dim, repeat, seed, noCosine, membw, json, device,
+            n, planes, ks, queries, dim, repeat, seed, noCosine, noAsymmetric, membw, json, device,
         };
         command.SetAction(parse =>
         {
@@ -70,6 +72,19 @@ internal static class BenchMatchCommand
                     {
                         double best = Timing.Best(() => index.Search(queryCodes, q, k), reps);
                         rows.Add(MakeRow("hamming", size, p, d, k, q, build, best, Check.Words(p) * 4));
+                    }
+                    if (!parse.GetValue(noAsymmetric))
+                    {
+                        // The same support codes; the queries keep their projections before the sign.
+                        float[] queryProjections = hasher.Project(backend, queryEmb, q);
+                        watch.Restart();
+                        using var asymmetric = backend.CreateAsymmetricIndex(supportCodes, size, p);
+                        double asymmetricBuild = watch.Elapsed.TotalSeconds;
+                        foreach (int k in parse.GetValue(ks)!)
+                        {
+                            double best = Timing.Best(() => asymmetric.Search(queryProjections, q, k), reps);
+                            rows.Add(MakeRow("asymmetric", size, p, d, k, q, asymmetricBuild, best, Check.Words(p) * 4));
+                        }
                     }
                 }
                 if (!parse.GetValue(noCosine))

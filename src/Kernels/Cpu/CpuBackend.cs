@@ -27,6 +27,9 @@ public sealed class CpuBackend : IComputeBackend
 
     public IHammingIndex CreateHammingIndex(ReadOnlySpan<uint> codes, int n, int bits) => new CpuHammingIndex(codes, n, bits);
 
+    public IAsymmetricIndex CreateAsymmetricIndex(ReadOnlySpan<uint> codes, int n, int bits) =>
+        new CpuAsymmetricIndex(codes, n, bits);
+
     public ICosineIndex CreateCosineIndex(ReadOnlySpan<float> x, int n, int d) => new CpuCosineIndex(x, n, d);
 
     public void MajorityCodes(ReadOnlySpan<uint> codes, int n, int bits, ReadOnlySpan<int> labels, int classes,

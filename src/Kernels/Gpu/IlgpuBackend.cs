@@ -27,6 +27,7 @@ public sealed class IlgpuBackend : IComputeBackend
     private readonly Lazy<Action<KernelConfig, HammingScorer, TopKArgs>> _hammingTopK;
     private readonly Lazy<Action<KernelConfig, CosineScorer, TopKArgs>> _cosineTopK;
     private readonly Lazy<Action<KernelConfig, SigmoidScorer, TopKArgs>> _sigmoidTopK;
+    private readonly Lazy<Action<KernelConfig, AsymmetricArgs>> _asymmetricTopK;
     private readonly Lazy<Action<KernelConfig, NormaliseArgs>> _normalise;
     private readonly Lazy<Action<KernelConfig, MajorityArgs>> _majority;
     private readonly Lazy<Action<KernelConfig, ClassMeanArgs>> _classMeans;
@@ -46,6 +47,7 @@ public sealed class IlgpuBackend : IComputeBackend
         _hammingTopK = Load(KernelRegistry.HammingTopK);
         _cosineTopK = Load(KernelRegistry.CosineTopK);
         _sigmoidTopK = Load(KernelRegistry.SigmoidTopK);
+        _asymmetricTopK = Load(KernelRegistry.AsymmetricTopK);
         _normalise = Load(KernelRegistry.Normalise);
         _majority = Load(KernelRegistry.MajorityCodes);
         _classMeans = Load(KernelRegistry.ClassMeans);
@@ -194,6 +196,9 @@ public sealed class IlgpuBackend : IComputeBackend
     public IHammingIndex CreateHammingIndex(ReadOnlySpan<uint> codes, int n, int bits) =>
         new IlgpuHammingIndex(this, codes, n, bits);
 
+    public IAsymmetricIndex CreateAsymmetricIndex(ReadOnlySpan<uint> codes, int n, int bits) =>
+        new IlgpuAsymmetricIndex(this, codes, n, bits);
+
     public ICosineIndex CreateCosineIndex(ReadOnlySpan<float> x, int n, int d) => new IlgpuCosineIndex(this, x, n, d);
 
     public void MajorityCodes(ReadOnlySpan<uint> codes, int n, int bits, ReadOnlySpan<int> labels, int classes,
@@ -257,6 +262,7 @@ public sealed class IlgpuBackend : IComputeBackend
 
     internal Action<KernelConfig, HammingScorer, TopKArgs> HammingTopKKernel => _hammingTopK.Value;
     internal Action<KernelConfig, CosineScorer, TopKArgs> CosineTopKKernel => _cosineTopK.Value;
+    internal Action<KernelConfig, AsymmetricArgs> AsymmetricTopKKernel => _asymmetricTopK.Value;
 
     internal MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged =>
         _accelerator.Allocate1D<T>(Math.Max(1, length)); // never zero-length: ILGPU views of length 0 are awkward

@@ -1,0 +1,29 @@
+using System.Text.Json;
+
+namespace Lshk.Tests.Cli;
+
+/// <summary><c>lshk bench match</c> at a small size: a row per method, asymmetric next to Hamming.</summary>
+public class BenchMatchCommandTests
+{
+    [Fact]
+    public void ReportsAsymmetricNextToHamming()
+    {
+        using var dir = new TempFolder();
+        string json = dir.File("match.json");
+        var (code, output, error) = CliRunner.Run("bench", "match", "--device", "cpu", "--n", "300", "--planes", "64",
+            "--queries", "20", "--k", "3", "--repeat", "1", "--memory-bandwidth", "false", "--json", json);
+        Assert.True(code == 0, error);
+        Assert.Contains("asymmetric", output);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var methods = doc.RootElement.GetProperty("rows").EnumerateArray()
+            .Select(r => (Method: r.GetProperty("method").GetString(), Speed: r.GetProperty("comparisonsPerSecond").GetDouble()))
+            .ToArray();
+        Assert.Equal(["hamming", "asymmetric", "cosine"], methods.Select(m => m.Method));
+        Assert.All(methods, m => Assert.True(m.Speed > 0));
+
+        (code, output, error) = CliRunner.Run("bench", "match", "--device", "cpu", "--n", "100", "--planes", "32",
+            "--queries", "5", "--repeat", "1", "--memory-bandwidth", "false", "--no-asymmetric", "--no-cosine");
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("asymmetric", output);
+    }
+}
