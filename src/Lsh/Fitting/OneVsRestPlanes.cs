@@ -58,12 +58,13 @@ public static class OneVsRestPlanes
             for (int k = 0; k < classes.Length; k++)
             {
                 int plane = round * ways + k;
-                episode.FitPlane(classes[k], rows, features, PlaneOptions(options, plane), normals.AsSpan(plane * dim, dim), out offsets[plane]);
+                episode.FitPlane(classes[k], rows, features, PlaneOptions(options, round * ways + classes[k]), normals.AsSpan(plane * dim, dim), out offsets[plane]);
             }
         }
         return new PlaneSet(planes, dim, normals, offsets, episode.CenterAsFloat());
     }
 
-    private static SvmOptions PlaneOptions(SvmOptions options, int plane) =>
-        options with { Seed = new CounterRng(options.Seed, SvmSeedStream).Bits((ulong)plane) };
+    // Each (round, class) SVM gets its own visiting order; round 0's are Fit's, so round 0 reproduces Fit exactly.
+    private static SvmOptions PlaneOptions(SvmOptions options, int roundClass) =>
+        options with { Seed = new CounterRng(options.Seed, SvmSeedStream).Bits((ulong)roundClass) };
 }
