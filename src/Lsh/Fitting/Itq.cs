@@ -75,35 +75,28 @@ public sealed class Itq
     /// </summary>
     public static (Matrix<double> Rotation, double[] Errors) Rotate(Matrix<double> v, Matrix<double> start, int iterations)
     {
+        int n = v.RowCount, p = v.ColumnCount;
+        var rows = v.ToRowMajorArray();
         var rotation = start;
         var errors = new double[iterations + 1];
-        var z = v * rotation;
-        errors[0] = Quantize(z, out var b) / v.RowCount;
+        var m = SignProduct(rows, n, p, rotation, out errors[0]);
         for (int t = 1; t <= iterations; t++)
         {
             // Procrustes: R maximising tr(Bᵀ V R) is U·Wᵀ for the SVD U S Wᵀ of Vᵀ B.
-            var svd = v.TransposeThisAndMultiply(b).Svd(computeVectors: true);
+            var svd = m.Svd(computeVectors: true);
             rotation = svd.U * svd.VT;
-            z = v * rotation;
-            errors[t] = Quantize(z, out b) / v.RowCount;
+            m = SignProduct(rows, n, p, rotation, out errors[t]);
         }
+        for (int t = 0; t <= iterations; t++) errors[t] /= n;
         return (rotation, errors);
     }
 
-    /// <summary>‖sign(Z) − Z‖² with B = sign(Z) written out; 0 maps to +1 as the hasher's ≥ 0 test does.</summary>
-    public static double Quantize(Matrix<double> z, out Matrix<double> b)
+    // Vᵀ·sign(V·R) and the quantisation error of R: one iteration's two products.
+    private static Matrix<double> SignProduct(double[] v, int n, int p, Matrix<double> rotation, out double error)
     {
-        var values = z.AsColumnMajorArray() ?? z.ToColumnMajorArray();
-        var signs = new double[values.Length];
-        double error = 0;
-        for (int i = 0; i < values.Length; i++)
-        {
-            signs[i] = values[i] >= 0 ? 1.0 : -1.0;
-            double d = signs[i] - values[i];
-            error += d * d;
-        }
-        b = Matrix<double>.Build.Dense(z.RowCount, z.ColumnCount, signs);
-        return error;
+        var z = RowMajorProducts.Multiply(v, n, p, rotation.ToRowMajorArray(), p);
+        var m = RowMajorProducts.TransposeMultiplySigns(v, n, p, z, p, out error);
+        return Matrix<double>.Build.DenseOfRowMajor(p, p, m);
     }
 
     /// <summary>The P planes (rows of RᵀW) through the training mean.</summary>
