@@ -8,10 +8,12 @@ namespace Lshk.Lsh.Fitting;
 /// for a fixed R) and R = the orthogonal Procrustes solution for a fixed B. Neither step can raise the error, so
 /// QuantizationErrors never increases. Codes are sign(VR): the planes are the rows of RᵀW, through the training mean.
 /// <para>
-/// P ≤ D: W is the top-P PCA directions, as the paper. P &gt; D (e.g. 256 bits from a 64-d embedding): PCA has only D
-/// directions, so W is instead a seeded P×D Gaussian projection (over-complete: V has rank D in P dimensions) and ITQ
-/// rotates that. Compared with simply using those Gaussian planes (SimHash), the rotation spreads the D-dimensional
-/// data towards the cube's vertices so fewer points sit near a plane; OverCompleteItqTests measures the effect.
+/// P &gt; D (e.g. 256 bits from a 64-d embedding): PCA has only D directions. The first D planes are ITQ at P = D;
+/// the other P − D come in blocks of D seeded random orthonormal planes (Haar), all through the training mean. The
+/// tempting alternative, a random Gaussian P×D projection rotated by ITQ, measured worse than plain Gaussian planes
+/// (OverCompleteItqTests, synthetic clustered embeddings, 20-way 1-shot Hamming NN at D = 16, P = 64: 78.7 % against
+/// 84.4 %): in a rank-D subspace ITQ pulls the P bits towards a few shared directions and they turn redundant.
+/// ITQ + orthonormal blocks measured 87.5 %.
 /// </para>
 /// </summary>
 public sealed class Itq
@@ -22,36 +24,38 @@ public sealed class Itq
     // Stream ids under the caller's seed, one per purpose, so the start rotation and the over-complete projection
     // never share random numbers.
     private const ulong RotationStream = 1;
-    private const ulong ProjectionStream = 2;
+    private const ulong ExtraPlanesStream = 2;
 
-    private Itq(double[] mean, Matrix<double> projection, Matrix<double> rotation, double[] errors, bool overComplete)
+    private Itq(double[] mean, Matrix<double> projection, Matrix<double> rotation, double[] errors, Matrix<double>? extra)
     {
         Mean = mean;
         Projection = projection;
         Rotation = rotation;
         QuantizationErrors = errors;
-        OverComplete = overComplete;
+        ExtraPlanes = extra;
     }
 
     /// <summary>The training mean (D).</summary>
     public double[] Mean { get; }
 
-    /// <summary>P×D: PCA directions (P ≤ D) or the seeded Gaussian projection (P &gt; D).</summary>
+    /// <summary>min(P, D)×D: the PCA directions.</summary>
     public Matrix<double> Projection { get; }
 
-    /// <summary>P×P orthogonal rotation.</summary>
+    /// <summary>min(P, D)×min(P, D) orthogonal rotation.</summary>
     public Matrix<double> Rotation { get; }
 
-    /// <summary>‖sign(VR) − VR‖²/N for the start rotation and after each iteration (iterations + 1 values).</summary>
+    /// <summary>‖sign(VR) − VR‖²/N of the ITQ bits for the start rotation and after each iteration (iterations + 1 values).</summary>
     public double[] QuantizationErrors { get; }
 
-    /// <summary>Whether P &gt; D and the projection is a random over-complete one rather than PCA.</summary>
-    public bool OverComplete { get; }
+    /// <summary>(P − D)×D random orthonormal planes after the ITQ ones when P &gt; D; null otherwise.</summary>
+    public Matrix<double>? ExtraPlanes { get; }
 
-    public int Count => Rotation.ColumnCount;
+    public bool OverComplete => ExtraPlanes is not null;
+
+    public int Count => Rotation.ColumnCount + (ExtraPlanes?.RowCount ?? 0);
     public int Dim => Projection.ColumnCount;
 
-    /// <summary>Fits P-bit ITQ planes to N×D float32 embeddings; the seed fixes the start rotation (and W for P &gt; D).</summary>
+    /// <summary>Fits P-bit ITQ planes to N×D float32 embeddings; the seed fixes the start rotation (and the extra planes for P &gt; D).</summary>
     public static Itq Fit(ReadOnlySpan<float> x, int n, int dim, int bits, ulong seed, int iterations = DefaultIterations)
     {
         EmbeddingMatrix.Validate(x, n, dim);
@@ -60,13 +64,23 @@ public sealed class Itq
             throw new ArgumentOutOfRangeException(nameof(iterations), iterations, $"iterations must not be negative (got {iterations})");
         var mean = EmbeddingMatrix.Mean(x, n, dim);
         var centered = EmbeddingMatrix.Centered(x, n, dim, mean);
-        bool overComplete = bits > dim;
-        var projection = overComplete
-            ? RandomMatrices.Gaussian(bits, dim, seed, ProjectionStream)
-            : Pca.FromCovariance(mean, EmbeddingMatrix.Covariance(centered), bits).Components;
+        int fitted = Math.Min(bits, dim);
+        var projection = Pca.FromCovariance(mean, EmbeddingMatrix.Covariance(centered), fitted).Components;
         var v = centered.TransposeAndMultiply(projection);
-        var (rotation, errors) = Rotate(v, RandomMatrices.Orthogonal(bits, seed, RotationStream), iterations);
-        return new Itq(mean, projection, rotation, errors, overComplete);
+        var (rotation, errors) = Rotate(v, RandomMatrices.Orthogonal(fitted, seed, RotationStream), iterations);
+        return new Itq(mean, projection, rotation, errors, bits > dim ? OrthonormalBlocks(bits - dim, dim, seed) : null);
+    }
+
+    // count×dim rows: whole blocks of dim Haar-random orthonormal rows, the last block cut short.
+    private static Matrix<double> OrthonormalBlocks(int count, int dim, ulong seed)
+    {
+        var rows = Matrix<double>.Build.Dense(count, dim);
+        for (int block = 0; block * dim < count; block++)
+        {
+            var q = RandomMatrices.Orthogonal(dim, seed, ExtraPlanesStream + (ulong)block);
+            for (int i = 0; i < dim && block * dim + i < count; i++) rows.SetRow(block * dim + i, q.Column(i));
+        }
+        return rows;
     }
 
     /// <summary>
@@ -99,6 +113,10 @@ public sealed class Itq
         return Matrix<double>.Build.DenseOfRowMajor(p, p, m);
     }
 
-    /// <summary>The P planes (rows of RᵀW) through the training mean.</summary>
-    public PlaneSet ToPlanes() => PlaneSets.FromRows(Rotation.TransposeThisAndMultiply(Projection), Mean);
+    /// <summary>The P planes (rows of RᵀW, then the extra planes) through the training mean.</summary>
+    public PlaneSet ToPlanes()
+    {
+        var itq = Rotation.TransposeThisAndMultiply(Projection);
+        return PlaneSets.FromRows(ExtraPlanes is null ? itq : itq.Stack(ExtraPlanes), Mean);
+    }
 }
