@@ -113,7 +113,7 @@ internal sealed unsafe class CpuAsymmetricIndex : IAsymmetricIndex
                 for (int r = 0; r < q; r++)
                 {
                     var row = new Range(r * k, r * k + k);
-                    TopKList.Merge<long>(scores.AsSpan(row), indices.AsSpan(row), partScores[part].AsSpan(row),
+                    RunningTopK.Merge<long>(scores.AsSpan(row), indices.AsSpan(row), partScores[part].AsSpan(row),
                         partIndices[part].AsSpan(row), merged.AsSpan(row), mergedIdx.AsSpan(row));
                 }
                 scores = merged;
@@ -179,7 +179,7 @@ internal sealed unsafe class CpuAsymmetricIndex : IAsymmetricIndex
         for (int s = b0 * Lanes; s < end; s++)
         {
             long score = query.Score(blocked + (long)(s / Lanes) * _bytes * Lanes + s % Lanes, Lanes);
-            if (score > scores[k - 1]) TopKList.Insert(scores, indices, score, s);
+            if (score > scores[k - 1]) RunningTopK.Insert(scores, indices, score, s);
         }
     }
 
@@ -292,7 +292,7 @@ internal sealed unsafe class CpuAsymmetricIndex : IAsymmetricIndex
                 if (s >= index.Count) break;
                 long score = query.Score(blocked + (long)b * index._bytes * Lanes + lane, Lanes);
                 if (score <= _kth) continue;
-                TopKList.Insert(_scores, _indices, score, s);
+                RunningTopK.Insert(_scores, _indices, score, s);
                 _kth = _scores[^1];
                 _threshold = Vector256.Create(query.Threshold(_kth));
             }

@@ -17,7 +17,7 @@ internal static unsafe class CpuProjection
     public static void Project(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> planes,
         ReadOnlySpan<float> offsets, int p, Span<float> projections)
     {
-        Validate(x, n, d, planes, offsets, p);
+        BackendChecks.Projection(x, n, d, planes, offsets, p);
         Check.Length(projections, (long)n * p, nameof(projections));
         Run(x, n, d, planes, offsets, p, projections, default);
     }
@@ -25,21 +25,10 @@ internal static unsafe class CpuProjection
     public static void ProjectPack(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> planes,
         ReadOnlySpan<float> offsets, int p, Span<uint> codes)
     {
-        Validate(x, n, d, planes, offsets, p);
+        BackendChecks.Projection(x, n, d, planes, offsets, p);
         int words = Check.Words(p);
         Check.Length(codes, (long)n * words, nameof(codes));
         Run(x, n, d, planes, offsets, p, default, codes);
-    }
-
-    private static void Validate(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> planes,
-        ReadOnlySpan<float> offsets, int p)
-    {
-        Check.NonNegative(n, nameof(n));
-        Check.Positive(d, nameof(d));
-        Check.Positive(p, "planes");
-        Check.Length(x, (long)n * d, nameof(x));
-        Check.Length(planes, (long)p * d, nameof(planes));
-        if (!offsets.IsEmpty) Check.Length(offsets, p, nameof(offsets));
     }
 
     private static void Run(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> planes, ReadOnlySpan<float> offsets,

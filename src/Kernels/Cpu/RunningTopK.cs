@@ -39,16 +39,7 @@ internal sealed class RunningTopK<T> where T : unmanaged, IComparisonOperators<T
     {
         // written as !(a > b) so that a float NaN never enters
         if (!(score > Worst(row))) return;
-        int start = row * _k, pos = _k - 1;
-        // equal scores keep their order: the earlier (lower) index stays first
-        while (pos > 0 && _score[start + pos - 1] < score)
-        {
-            _score[start + pos] = _score[start + pos - 1];
-            _index[start + pos] = _index[start + pos - 1];
-            pos--;
-        }
-        _score[start + pos] = score;
-        _index[start + pos] = index;
+        RunningTopK.Insert(_score.AsSpan(row * _k, _k), _index.AsSpan(row * _k, _k), score, index);
     }
 
     /// <summary>Merges with a list over the same rows that saw only higher indices (a later part of the supports).</summary>
@@ -84,4 +75,40 @@ internal static class RunningTopK
 {
     public static RunningTopK<int> ForCounts(int rows, int k) => new(rows, k, TopK.MissingCount);
     public static RunningTopK<float> ForFloats(int rows, int k) => new(rows, k, TopK.MissingFloat);
+
+    /// <summary>
+    /// The list's one insertion step, on one row held as spans (best first): puts (score, index) in place, dropping the
+    /// last entry. The caller has checked that score beats the row's last entry; equal scores keep their order, so the
+    /// earlier (lower) index stays first. Searches that keep their rows in their own arrays (the asymmetric scan) call it directly.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Insert<T>(Span<T> scores, Span<int> indices, T score, int index) where T : IComparisonOperators<T, T, bool>
+    {
+        int pos = scores.Length - 1;
+        while (pos > 0 && scores[pos - 1] < score)
+        {
+            scores[pos] = scores[pos - 1];
+            indices[pos] = indices[pos - 1];
+            pos--;
+        }
+        scores[pos] = score;
+        indices[pos] = index;
+    }
+
+    /// <summary>
+    /// Merges two best-first rows (a saw lower indices than b, so a wins ties) into dst; entries with index −1 are padding.
+    /// </summary>
+    public static void Merge<T>(ReadOnlySpan<T> aScores, ReadOnlySpan<int> aIndices, ReadOnlySpan<T> bScores,
+        ReadOnlySpan<int> bIndices, Span<T> dstScores, Span<int> dstIndices) where T : IComparisonOperators<T, T, bool>
+    {
+        int i = 0, j = 0;
+        for (int o = 0; o < dstScores.Length; o++)
+        {
+            bool aLeft = i < aIndices.Length && aIndices[i] >= 0, bLeft = j < bIndices.Length && bIndices[j] >= 0;
+            if (!aLeft && !bLeft) break;
+            bool takeA = aLeft && (!bLeft || !(aScores[i] < bScores[j]));
+            if (takeA) { dstScores[o] = aScores[i]; dstIndices[o] = aIndices[i]; i++; }
+            else { dstScores[o] = bScores[j]; dstIndices[o] = bIndices[j]; j++; }
+        }
+    }
 }
