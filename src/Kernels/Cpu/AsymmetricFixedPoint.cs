@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lshk.Kernels.Cpu;
 
 /// <summary>
@@ -34,6 +36,7 @@ internal static class AsymmetricFixedPoint
     /// Σ|p_i| · 2^shift &lt; 2^GridBits (the scaling by a power of two is exact in double; the rounding is to nearest,
     /// ties to even). All-zero projections give shift 0. Returns the shift.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Scale(ReadOnlySpan<float> projections, Span<long> weights)
     {
         double total = 0;
@@ -62,6 +65,7 @@ internal static class AsymmetricFixedPoint
     /// set bit b, plus 2·f_b): the same integers as the direct sum, which the GPU kernel computes per entry
     /// (<c>Gpu.AsymmetricKernels.BuildTables</c>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BuildTables(ReadOnlySpan<long> weights, int planes, Span<long> tables)
     {
         int count = Tables(planes);

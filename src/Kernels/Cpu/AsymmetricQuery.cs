@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lshk.Kernels.Cpu;
 
 /// <summary>
@@ -54,6 +56,7 @@ internal sealed class AsymmetricQuery
     private int _divisorShift;   // D = 2^_divisorShift
 
     /// <summary>Builds both sets of tables for one query's P projections.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // runs once per query: no time to wait for tiering
     public void Load(ReadOnlySpan<float> projections)
     {
         Shift = AsymmetricFixedPoint.Scale(projections, _weights);
@@ -110,6 +113,7 @@ internal sealed class AsymmetricQuery
     /// Exact score of a code of ⌈P/8⌉ bytes read <paramref name="stride"/> bytes apart (low nibble of byte j → table
     /// 2j, high nibble → table 2j + 1).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public unsafe long Score(byte* code, int stride)
     {
         const int entries = AsymmetricFixedPoint.TableEntries;
