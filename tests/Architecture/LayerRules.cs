@@ -31,6 +31,8 @@ internal static class LayerRules
         ["ILGPU.Algorithms"] = ["Kernels"],
         // Part of .NET's own numerics; any compute code may use it.
         ["System.Numerics.Tensors"] = ["Kernels", "Nn", "Lsh", "App", "Cli"],
+        // Float64 linear algebra (eigen decompositions, SVD) for fitting hash planes.
+        ["MathNet.Numerics"] = ["Lsh"],
         // Image decoding lives in Data; the layers above may see its types through Data.
         ["SixLabors.ImageSharp"] = ["Data", "App", "Cli"],
         // Parsing, terminal output and plots are the command line's.
@@ -52,6 +54,7 @@ internal static class LayerRules
         ("ILGPU.Algorithms", "package:ILGPU.Algorithms"),
         ("ILGPU", "package:ILGPU"),
         ("SixLabors.ImageSharp", "package:SixLabors.ImageSharp"),
+        ("MathNet.Numerics", "package:MathNet.Numerics"),
         ("System.CommandLine", "package:System.CommandLine"),
         ("Spectre.Console", "package:Spectre.Console"),
         ("ScottPlot", "package:ScottPlot"),

@@ -1,8 +1,8 @@
 namespace Lshk.Tests.Architecture;
 
 /// <summary>
-/// The dependency rule (docs/ARCHITECTURE.md): Kernels → nothing of ours; Nn → Kernels; Lsh → Kernels; Data → nothing
-/// of ours; App → Kernels, Nn, Lsh, Data; Cli → App and the libraries. Only Kernels uses ILGPU, only Cli the
+/// The dependency rule (docs/ARCHITECTURE.md): Core → nothing; Kernels → Core; Nn → Kernels; Lsh → Kernels; Data → Core;
+/// App → Kernels, Nn, Lsh, Data; Cli → App and the libraries (every project may use Core). Only Kernels uses ILGPU, only Cli the
 /// command-line, terminal and plotting packages, and nothing below Cli mentions a command-line option.
 /// </summary>
 public class LayeringTests
