@@ -195,6 +195,9 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
 
     // ------------------------------------------------------------------ helpers
 
+    /// <summary>For operations added through <see cref="NnOpRegistry"/>: the values of a buffer these operations made.</summary>
+    internal Span<float> SpanOf(NnBuffer buffer) => new(Ptr(buffer), buffer.Length);
+
     private float* Ptr(NnBuffer buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

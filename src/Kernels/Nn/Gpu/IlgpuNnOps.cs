@@ -64,6 +64,25 @@ public sealed class IlgpuNnOps : CheckedNnOps
         return buffer.View;
     }
 
+    /// <summary>
+    /// For operations added through <see cref="NnOpRegistry"/>: the device view of a buffer these operations made.
+    /// </summary>
+    internal ArrayView<float> ViewOf(NnBuffer buffer) => V(buffer);
+
+    /// <summary>
+    /// For operations added through <see cref="NnOpRegistry"/>: runs <paramref name="kernel"/> over
+    /// <paramref name="work"/> items (grid-stride, <see cref="Kernels.Gpu.Threads"/>), loaded on first use, under the
+    /// device's lock like every other operation here.
+    /// </summary>
+    internal void Run<T>(Action<T> kernel, long work, T args) where T : struct
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            Launch(kernel, work, args);
+        }
+    }
+
     /// <summary>Runs a registry kernel over <paramref name="work"/> items (grid-stride), loading it on first use.</summary>
     private void Launch<T>(Action<T> kernel, long work, T args) where T : struct
     {
