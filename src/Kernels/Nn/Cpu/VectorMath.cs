@@ -161,24 +161,4 @@ internal static unsafe class VectorMath
         }
         for (; i < n; i++) dx[i] = MathF.FusedMultiplyAdd(a, dy[i], MathF.FusedMultiplyAdd(b, x[i], c));
     }
-
-    /// <summary>dx[i] = fma(b, x[i], c): the batch-norm input gradient where no pooled gradient arrives.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Affine2Zero(float* x, float* dx, int n, float b, float c)
-    {
-        int i = 0;
-        if (!Vector512.IsHardwareAccelerated)
-        {
-            var b8 = Vector256.Create(b);
-            var c8 = Vector256.Create(c);
-            for (; i <= n - 8; i += 8) Vector256.FusedMultiplyAdd(b8, Vector256.Load(x + i), c8).Store(dx + i);
-        }
-        else
-        {
-            var vb = Vector512.Create(b);
-            var vc = Vector512.Create(c);
-            for (; i <= n - 16; i += 16) Vector512.FusedMultiplyAdd(vb, Vector512.Load(x + i), vc).Store(dx + i);
-        }
-        for (; i < n; i++) dx[i] = MathF.FusedMultiplyAdd(b, x[i], c);
-    }
 }
