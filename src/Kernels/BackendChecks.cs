@@ -63,6 +63,18 @@ internal static class BackendChecks
         return words;
     }
 
+    /// <summary><see cref="IComputeBackend.CreateAsymmetricIndex"/>: the same packed support codes as the Hamming index.</summary>
+    public static int AsymmetricIndex(ReadOnlySpan<uint> codes, int n, int bits) => HammingIndex(codes, n, bits);
+
+    /// <summary><see cref="IAsymmetricIndex.Search"/>: q rows of <paramref name="bits"/> finite projections.</summary>
+    public static void AsymmetricSearch(ReadOnlySpan<float> queryProjections, int q, int bits, int k)
+    {
+        Check.NonNegative(q, nameof(q));
+        Check.Positive(k, nameof(k));
+        Check.Length(queryProjections, (long)q * bits, nameof(queryProjections));
+        Check.Finite(queryProjections, bits, nameof(queryProjections));
+    }
+
     public static void CosineIndex(ReadOnlySpan<float> x, int n, int d)
     {
         Check.NonNegative(n, nameof(n));

@@ -57,6 +57,21 @@ internal static class BenchMatchCommand
             var table = new Table().AddColumns("method", "N", "planes/dim", "k", "build s", "search s", "queries/s",
                 "comparisons/s", "GB/s streamed", "bytes/item");
             float[] queryEmb = RandomArrays.Gaussian((long)q * d, s, 2);
+
+            // Times an index's build, then its best search for each k: one row per k.
+            void Measure<TIndex>(string method, int size, int p, int bytesPerItem, Func<TIndex> build,
+                Action<TIndex, int> search) where TIndex : IDisposable
+            {
+                var watch = Stopwatch.StartNew();
+                using var index = build();
+                double buildSeconds = watch.Elapsed.TotalSeconds;
+                foreach (int k in parse.GetValue(ks)!)
+                {
+                    double best = Timing.Best(() => search(index, k), reps);
+                    rows.Add(MakeRow(method, size, p, d, k, q, buildSeconds, best, bytesPerItem));
+                }
+            }
+
             foreach (int size in parse.GetValue(n)!)
             {
                 float[] support = RandomArrays.Gaussian((long)size * d, s, 1);
@@ -65,39 +80,21 @@ internal static class BenchMatchCommand
                     var hasher = new LshHasher(Hyperplanes.Generate(PlaneFamily.Gaussian, p, d, s));
                     uint[] supportCodes = hasher.Hash(backend, support, size);
                     uint[] queryCodes = hasher.Hash(backend, queryEmb, q);
-                    var watch = Stopwatch.StartNew();
-                    using var index = backend.CreateHammingIndex(supportCodes, size, p);
-                    double build = watch.Elapsed.TotalSeconds;
-                    foreach (int k in parse.GetValue(ks)!)
-                    {
-                        double best = Timing.Best(() => index.Search(queryCodes, q, k), reps);
-                        rows.Add(MakeRow("hamming", size, p, d, k, q, build, best, Check.Words(p) * 4));
-                    }
+                    Measure("hamming", size, p, Check.Words(p) * 4,
+                        () => backend.CreateHammingIndex(supportCodes, size, p),
+                        (index, k) => index.Search(queryCodes, q, k));
                     if (!parse.GetValue(noAsymmetric))
                     {
                         // The same support codes; the queries keep their projections before the sign.
                         float[] queryProjections = hasher.Project(backend, queryEmb, q);
-                        watch.Restart();
-                        using var asymmetric = backend.CreateAsymmetricIndex(supportCodes, size, p);
-                        double asymmetricBuild = watch.Elapsed.TotalSeconds;
-                        foreach (int k in parse.GetValue(ks)!)
-                        {
-                            double best = Timing.Best(() => asymmetric.Search(queryProjections, q, k), reps);
-                            rows.Add(MakeRow("asymmetric", size, p, d, k, q, asymmetricBuild, best, Check.Words(p) * 4));
-                        }
+                        Measure("asymmetric", size, p, Check.Words(p) * 4,
+                            () => backend.CreateAsymmetricIndex(supportCodes, size, p),
+                            (index, k) => index.Search(queryProjections, q, k));
                     }
                 }
                 if (!parse.GetValue(noCosine))
-                {
-                    var watch = Stopwatch.StartNew();
-                    using var index = backend.CreateCosineIndex(support, size, d);
-                    double build = watch.Elapsed.TotalSeconds;
-                    foreach (int k in parse.GetValue(ks)!)
-                    {
-                        double best = Timing.Best(() => index.Search(queryEmb, q, k), reps);
-                        rows.Add(MakeRow("cosine", size, 0, d, k, q, build, best, d * sizeof(float)));
-                    }
-                }
+                    Measure("cosine", size, 0, d * sizeof(float), () => backend.CreateCosineIndex(support, size, d),
+                        (index, k) => index.Search(queryEmb, q, k));
             }
             foreach (var r in rows)
                 table.AddRow(r.Method, r.N.ToString("N0"), r.Method == "cosine" ? $"dim {r.Dim}" : $"{r.Planes}",

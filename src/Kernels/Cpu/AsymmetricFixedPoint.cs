@@ -59,6 +59,24 @@ internal static class AsymmetricFixedPoint
     public static float ToFloat(long score, int shift) => (float)Math.ScaleB((double)score, -shift);
 
     /// <summary>
+    /// Both backends' result: q rows of k exact scores (best first, index −1 where a row ran out of supports) as
+    /// floats, each row with its query's shift.
+    /// </summary>
+    public static TopK<float> ToTopK(long[] scores, int[] indices, int[] shifts, int q, int k)
+    {
+        var result = TopK.ForFloats(q, k);
+        for (int r = 0; r < q; r++)
+            for (int j = 0; j < k; j++)
+            {
+                int e = r * k + j;
+                if (indices[e] < 0) break;
+                result.Indices[e] = indices[e];
+                result.Scores[e] = ToFloat(scores[e], shifts[r]);
+            }
+        return result;
+    }
+
+    /// <summary>
     /// All <see cref="Tables"/>(P) nibble tables, table t at [t·16, t·16 + 16): entry v of table t is Σ over the 4
     /// planes 4t + b (b = 0..3, only planes &lt; P) of +f if bit b of v is set, else −f. Planes past P contribute
     /// nothing, so tables past the last plane are all zero. Built incrementally (entry v = entry v without its lowest

@@ -33,10 +33,7 @@ internal sealed unsafe class CpuAsymmetricIndex : IAsymmetricIndex
 
     public CpuAsymmetricIndex(ReadOnlySpan<uint> codes, int n, int bits)
     {
-        Check.NonNegative(n, nameof(n));
-        Check.Positive(bits, nameof(bits));
-        int words = Check.Words(bits);
-        Check.Length(codes, (long)n * words, nameof(codes));
+        int words = BackendChecks.AsymmetricIndex(codes, n, bits);
         Count = n;
         Bits = bits;
         _bytes = AsymmetricFixedPoint.Bytes(bits);
@@ -65,12 +62,8 @@ internal sealed unsafe class CpuAsymmetricIndex : IAsymmetricIndex
 
     public TopK<float> Search(ReadOnlySpan<float> queryProjections, int q, int k)
     {
-        Check.NonNegative(q, nameof(q));
-        Check.Positive(k, nameof(k));
-        Check.Length(queryProjections, (long)q * Bits, nameof(queryProjections));
-        Check.Finite(queryProjections, Bits, nameof(queryProjections));
-        var result = TopK.ForFloats(q, k);
-        if (q == 0 || Count == 0) return result;
+        BackendChecks.AsymmetricSearch(queryProjections, q, Bits, k);
+        if (q == 0 || Count == 0) return TopK.ForFloats(q, k);
 
         float[] projections = queryProjections.ToArray();
         var scores = new long[(long)q * k];
@@ -121,15 +114,7 @@ internal sealed unsafe class CpuAsymmetricIndex : IAsymmetricIndex
             }
         }
 
-        for (int r = 0; r < q; r++)
-            for (int j = 0; j < k; j++)
-            {
-                int e = r * k + j;
-                if (indices[e] < 0) break;
-                result.Indices[e] = indices[e];
-                result.Scores[e] = AsymmetricFixedPoint.ToFloat(scores[e], shifts[r]);
-            }
-        return result;
+        return AsymmetricFixedPoint.ToTopK(scores, indices, shifts, q, k);
     }
 
     /// <summary>

@@ -206,27 +206,31 @@ public sealed class IlgpuBackend : IComputeBackend
     {
         BackendChecks.MajorityCodes(codes, n, bits, labels, classes, result);
         int words = Check.Words(bits);
-        lock (_gate)
-        {
-            ThrowIfDisposed();
-            using var bc = Upload(codes);
-            using var bl = Upload(labels);
-            using var br = Allocate<uint>(result.Length);
-            _majority.Value(ForWarps((long)classes * words), new MajorityArgs(bc.View, bl.View, br.View, n, bits, classes));
-            Download(br, result);
-        }
+        PerClass(codes, labels, result, (items, itemLabels, classResult) => _majority.Value(
+            ForWarps((long)classes * words), new MajorityArgs(items, itemLabels, classResult, n, bits, classes)));
     }
 
     public void ClassMeans(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<int> labels, int classes, Span<float> result)
     {
         BackendChecks.ClassMeans(x, n, d, labels, classes, result);
+        PerClass(x, labels, result, (items, itemLabels, classResult) => _classMeans.Value(
+            ForThreads((long)classes * d), new ClassMeanArgs(items, itemLabels, classResult, n, d, classes)));
+    }
+
+    /// <summary>
+    /// A per-class reduction (<see cref="MajorityCodes"/>, <see cref="ClassMeans"/>): uploads the items and their
+    /// labels, launches the kernel on them and a result buffer, and downloads the result.
+    /// </summary>
+    private void PerClass<T>(ReadOnlySpan<T> items, ReadOnlySpan<int> labels, Span<T> result,
+        Action<ArrayView<T>, ArrayView<int>, ArrayView<T>> launch) where T : unmanaged
+    {
         lock (_gate)
         {
             ThrowIfDisposed();
-            using var bx = Upload(x);
+            using var bi = Upload(items);
             using var bl = Upload(labels);
-            using var br = Allocate<float>(result.Length);
-            _classMeans.Value(ForThreads((long)classes * d), new ClassMeanArgs(bx.View, bl.View, br.View, n, d, classes));
+            using var br = Allocate<T>(result.Length);
+            launch(bi.View, bl.View, br.View);
             Download(br, result);
         }
     }

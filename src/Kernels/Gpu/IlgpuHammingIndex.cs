@@ -10,16 +10,7 @@ internal sealed class IlgpuHammingIndex : IlgpuIndex<uint>, IHammingIndex
         _words = BackendChecks.HammingIndex(codes, n, bits);
         Bits = bits;
 
-        // Word-major layout: word w of support s at w*N + s (see HammingScorer).
-        var byWord = new uint[codes.Length];
-        for (int s = 0; s < n; s++)
-            for (int w = 0; w < _words; w++)
-                byWord[(long)w * n + s] = codes[s * _words + w];
-        lock (backend.Gate)
-        {
-            backend.ThrowIfDisposed();
-            Keep(backend.Upload<uint>(byWord));
-        }
+        KeepElementMajor(codes, n, _words); // word w of support s at w*N + s (see HammingScorer)
     }
 
     public int Bits { get; }

@@ -28,6 +28,23 @@ internal abstract class IlgpuIndex<T>(IlgpuBackend backend, int count) : IDispos
     /// <summary>Takes ownership of the supports' device memory (from the constructor, under the backend's lock).</summary>
     protected void Keep(MemoryBuffer1D<T, Stride1D.Dense> supports) => _supports = supports;
 
+    /// <summary>
+    /// Uploads and keeps n row-major supports of <paramref name="width"/> elements each, transposed to the
+    /// element-major layout (the packed codes of the Hamming and asymmetric indices).
+    /// </summary>
+    protected void KeepElementMajor(ReadOnlySpan<T> rows, int n, int width)
+    {
+        var byElement = new T[rows.Length];
+        for (int s = 0; s < n; s++)
+            for (int j = 0; j < width; j++)
+                byElement[(long)j * n + s] = rows[s * width + j];
+        lock (backend.Gate)
+        {
+            backend.ThrowIfDisposed();
+            Keep(backend.Upload<T>(byElement));
+        }
+    }
+
     public void Dispose()
     {
         lock (backend.Gate)

@@ -7,11 +7,8 @@ namespace Lshk.Nn.Layers;
 /// Batch normalisation over channels like PyTorch's <c>BatchNorm2d</c>: training mode normalises with the batch's
 /// statistics and updates running mean and (unbiased) variance with <see cref="Momentum"/>; evaluation mode uses the
 /// running statistics. <see cref="NumBatchesTracked"/> counts training forwards.
-/// <para>In a network this is not the code that runs by default: <see cref="Sequential"/> runs each
-/// Conv2d → BatchNorm2d → ReLU → MaxPool2d block as one <see cref="Fused.ConvBatchNormReluPool"/> step
-/// (see <see cref="Fusion"/>); a batch norm followed by ReLU and pooling without a convolution before it runs as
-/// <see cref="Fused.BatchNormReluPool"/>. This layer's own forward and backward run only elsewhere, or with
-/// <see cref="Fusion.None"/>.</para>
+/// <para>Inside a Conv2d → BatchNorm2d → ReLU → MaxPool2d block this layer's own forward and backward are not the
+/// code that runs by default: see <see cref="Fusion"/>.</para>
 /// </summary>
 public sealed class BatchNorm2d : Layer
 {

@@ -5,10 +5,8 @@ namespace Lshk.Nn.Layers;
 
 /// <summary>
 /// 2-d convolution (cross-correlation) like PyTorch's <c>Conv2d</c>: weights OIHW, optional bias.
-/// <para>In a network this is not the code that runs by default: <see cref="Sequential"/> runs each
-/// Conv2d → BatchNorm2d → ReLU → MaxPool2d block as one <see cref="Fused.ConvBatchNormReluPool"/> step
-/// (see <see cref="Fusion"/>); this layer's own forward and backward run only where no batch norm, ReLU and pooling
-/// follow it, or with <see cref="Fusion.None"/>.</para>
+/// <para>Inside a Conv2d → BatchNorm2d → ReLU → MaxPool2d block this layer's own forward and backward are not the
+/// code that runs by default: see <see cref="Fusion"/>.</para>
 /// </summary>
 public sealed class Conv2d : Layer
 {

@@ -4,11 +4,8 @@ namespace Lshk.Nn.Layers;
 
 /// <summary>
 /// 2×2 max-pooling with stride 2, floor mode (PyTorch's <c>MaxPool2d(2)</c>); ties go to the first maximum.
-/// <para>In a network this is not the code that runs by default: <see cref="Sequential"/> runs each
-/// Conv2d → BatchNorm2d → ReLU → MaxPool2d block as one <see cref="Fused.ConvBatchNormReluPool"/> step
-/// (see <see cref="Fusion"/>); a pooling layer after batch norm and ReLU runs inside that step or
-/// <see cref="Fused.BatchNormReluPool"/>. This layer's own forward and backward run only elsewhere, or with
-/// <see cref="Fusion.None"/>.</para>
+/// <para>Inside a Conv2d → BatchNorm2d → ReLU → MaxPool2d block this layer's own forward and backward are not the
+/// code that runs by default: see <see cref="Fusion"/>.</para>
 /// </summary>
 public sealed class MaxPool2d(INnOps ops) : Layer(ops)
 {

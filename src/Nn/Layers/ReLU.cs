@@ -4,11 +4,8 @@ namespace Lshk.Nn.Layers;
 
 /// <summary>
 /// max(x, 0); the gradient passes where the output is positive (PyTorch's ReLU'(0) = 0).
-/// <para>In a network this is not the code that runs by default: <see cref="Sequential"/> runs each
-/// Conv2d → BatchNorm2d → ReLU → MaxPool2d block as one <see cref="Fused.ConvBatchNormReluPool"/> step
-/// (see <see cref="Fusion"/>); a ReLU between a batch norm and a pooling layer runs inside that step or
-/// <see cref="Fused.BatchNormReluPool"/>. This layer's own forward and backward run only elsewhere, or with
-/// <see cref="Fusion.None"/>.</para>
+/// <para>Inside a Conv2d → BatchNorm2d → ReLU → MaxPool2d block this layer's own forward and backward are not the
+/// code that runs by default: see <see cref="Fusion"/>.</para>
 /// </summary>
 public sealed class ReLU(INnOps ops) : Layer(ops)
 {

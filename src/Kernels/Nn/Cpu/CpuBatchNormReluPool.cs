@@ -36,16 +36,7 @@ internal sealed unsafe class CpuBatchNormReluPool
         _pool.For(s.Batch, _forwardImage);
     }
 
-    private void ForwardImage(int n, int worker)
-    {
-        var s = _s;
-        int pooled = s.Height / 2 * (s.Width / 2);
-        for (int c = 0; c < s.Channels; c++)
-        {
-            long plane = (long)n * s.Channels + c;
-            PoolRows.Forward(_x + plane * s.Plane, s.Height, s.Width, _scale[c], _shift[c], relu: true, _pooled + plane * pooled);
-        }
-    }
+    private void ForwardImage(int n, int worker) => PoolImages.Forward(_s, n, _x, _pooled, _scale, _shift, relu: true);
 
     /// <summary>
     /// The backward: pass 1 sums, per channel, the gradient reaching each window's first maximum (when positive)
@@ -105,16 +96,6 @@ internal sealed unsafe class CpuBatchNormReluPool
         BackwardImageInto(n, _dx + (long)n * _s.Channels * _s.Plane);
 
     /// <summary>Pass 2 for image n (after <see cref="Coefficients"/>): its input gradient, C × H × W, into dx.</summary>
-    public void BackwardImageInto(int n, float* dx)
-    {
-        var s = _s;
-        int pooled = s.Height / 2 * (s.Width / 2);
-        float* ga = _gradA.Pointer, gb = _gradB.Pointer, gc = _gradC.Pointer;
-        for (int c = 0; c < s.Channels; c++)
-        {
-            long plane = (long)n * s.Channels + c;
-            PoolRows.Backward(_x + plane * s.Plane, _dPooled + plane * pooled, dx + (long)c * s.Plane, s.Height, s.Width,
-                _scale[c], _shift[c], relu: true, ga[c], gb[c], gc[c]);
-        }
-    }
+    public void BackwardImageInto(int n, float* dx) => PoolImages.Backward(_s, n, _x, _dPooled, dx, _scale, _shift,
+        relu: true, _gradA.Pointer, _gradB.Pointer, _gradC.Pointer);
 }

@@ -22,20 +22,25 @@ internal sealed unsafe class CpuElementwise
         _dropout = DropoutChunk;
     }
 
-    private int Chunks(int count) => (count + Chunk - 1) / Chunk;
-
-    public void ReluForward(float* x, float* y, int count)
+    /// <summary>Hands the operands to the workers' bodies (fields, so the bodies allocate nothing) and runs the chunks.</summary>
+    private void Run(float* a, float* b, float* c, int count, WorkerPool.Body body)
     {
-        _a = x;
-        _b = y;
+        _a = a;
+        _b = b;
+        _c = c;
         _count = count;
-        _pool.For(Chunks(count), _reluForward);
+        _pool.For((count + Chunk - 1) / Chunk, body);
     }
+
+    /// <summary>The values [Start, End) of a chunk.</summary>
+    private (int Start, int End) Bounds(int chunk) => (chunk * Chunk, Math.Min(_count, chunk * Chunk + Chunk));
+
+    public void ReluForward(float* x, float* y, int count) => Run(x, y, null, count, _reluForward);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReluForwardChunk(int chunk, int worker)
     {
-        int start = chunk * Chunk, end = Math.Min(_count, start + Chunk);
+        var (start, end) = Bounds(chunk);
         float* x = _a, y = _b;
         int i = start;
         if (!Vector512.IsHardwareAccelerated) // Vector256 (Vector512 would run as halves through memory): same values
@@ -44,19 +49,12 @@ internal sealed unsafe class CpuElementwise
         for (; i < end; i++) y[i] = x[i] > 0f ? x[i] : 0f;
     }
 
-    public void ReluBackward(float* y, float* dy, float* dx, int count)
-    {
-        _a = y;
-        _b = dy;
-        _c = dx;
-        _count = count;
-        _pool.For(Chunks(count), _reluBackward);
-    }
+    public void ReluBackward(float* y, float* dy, float* dx, int count) => Run(y, dy, dx, count, _reluBackward);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReluBackwardChunk(int chunk, int worker)
     {
-        int start = chunk * Chunk, end = Math.Min(_count, start + Chunk);
+        var (start, end) = Bounds(chunk);
         float* y = _a, dy = _b, dx = _c;
         int i = start;
         if (!Vector512.IsHardwareAccelerated)
@@ -73,16 +71,13 @@ internal sealed unsafe class CpuElementwise
     /// <summary>y = x·scale where the mask keeps, else 0 (forward: x is the input; backward: x is dy).</summary>
     public void Dropout(float* x, float* y, int count, in DropoutMask mask)
     {
-        _a = x;
-        _b = y;
-        _count = count;
         _mask = mask;
-        _pool.For(Chunks(count), _dropout);
+        Run(x, y, null, count, _dropout);
     }
 
     private void DropoutChunk(int chunk, int worker)
     {
-        int start = chunk * Chunk, end = Math.Min(_count, start + Chunk);
+        var (start, end) = Bounds(chunk);
         float* x = _a, y = _b;
         ulong key = _mask.Key;
         uint threshold = _mask.Threshold;

@@ -1,10 +1,15 @@
 namespace Lshk.Kernels.Nn.Cpu;
 
-/// <summary>2×2 max-pooling with stride 2 (floor mode) on the CPU: <see cref="PoolRows"/> per plane, one image per work item.</summary>
+/// <summary>
+/// 2×2 max-pooling with stride 2 (floor mode) on the CPU, one image per work item: the loops of the fused batch norm +
+/// ReLU + pool (<see cref="PoolImages"/>) with the identity map (scale 1, shift 0) and no ReLU; the backward's
+/// coefficients A = 1, B = C = 0 give dx = dy at each window's first maximum and 0 elsewhere.
+/// </summary>
 internal sealed unsafe class CpuMaxPool
 {
     private readonly WorkerPool _pool;
     private readonly WorkerPool.Body _forwardImage, _backwardImage;
+    private readonly PinnedScratch<float> _ones = new(), _zeros = new(); // per-channel coefficients
     private Nchw _s;
     private float* _x, _y, _dy, _dx;
 
@@ -20,18 +25,18 @@ internal sealed unsafe class CpuMaxPool
         _s = s;
         _x = x;
         _y = y;
+        Coefficients(s.Channels);
         _pool.For(s.Batch, _forwardImage);
     }
 
-    private void ForwardImage(int n, int worker)
+    private void ForwardImage(int n, int worker) =>
+        PoolImages.Forward(_s, n, _x, _y, _ones.Pointer, _zeros.Pointer, relu: false);
+
+    /// <summary>Sets the per-channel ones and zeros for <paramref name="channels"/> channels.</summary>
+    private void Coefficients(int channels)
     {
-        var s = _s;
-        int pooled = s.Height / 2 * (s.Width / 2);
-        for (int c = 0; c < s.Channels; c++)
-        {
-            long plane = (long)n * s.Channels + c;
-            PoolRows.Forward(_x + plane * s.Plane, s.Height, s.Width, 1f, 0f, relu: false, _y + plane * pooled);
-        }
+        new Span<float>(_ones.Ensure(channels), channels).Fill(1f);
+        _zeros.EnsureZeroed(channels);
     }
 
     /// <summary>Position (0..3, row-major in the window) of the first maximum of a, b, c, d.</summary>
@@ -51,19 +56,14 @@ internal sealed unsafe class CpuMaxPool
         _x = x;
         _dy = dy;
         _dx = dx;
+        Coefficients(s.Channels);
         _pool.For(s.Batch, _backwardImage);
     }
 
     private void BackwardImage(int n, int worker)
     {
-        var s = _s;
-        int pooled = s.Height / 2 * (s.Width / 2);
-        for (int c = 0; c < s.Channels; c++)
-        {
-            long plane = (long)n * s.Channels + c;
-            // dx = 0·x + 0 everywhere, plus 1·dy at each window's first maximum
-            PoolRows.Backward(_x + plane * s.Plane, _dy + plane * pooled, _dx + plane * s.Plane, s.Height, s.Width, 1f, 0f,
-                relu: false, 1f, 0f, 0f);
-        }
+        float* ones = _ones.Pointer, zeros = _zeros.Pointer;
+        PoolImages.Backward(_s, n, _x, _dy, _dx + (long)n * _s.Channels * _s.Plane, ones, zeros, relu: false, ones, zeros,
+            zeros);
     }
 }

@@ -198,6 +198,8 @@ internal static unsafe class PoolRows
                 d1[w - 1] = MathF.FusedMultiplyAdd(cb, r1[w - 1], cc);
             }
         }
-        if ((h & 1) != 0) VectorMath.Affine2Zero(x + (h - 1) * w, dx + (h - 1) * w, w, cb, cc);
+        // An odd last row gets no pooled gradient: dx = fma(cb, x, cc), which Affine computes as fma(x, cb, cc), the
+        // same single rounding of the same exact product.
+        if ((h & 1) != 0) VectorMath.Affine(x + (h - 1) * w, dx + (h - 1) * w, w, cb, cc);
     }
 }

@@ -28,14 +28,7 @@ internal static unsafe class VectorMath
             s1 += d;
             s2 = Vector512.FusedMultiplyAdd(d, d, s2);
         }
-        float a = Vector512.Sum(s1), b = Vector512.Sum(s2);
-        for (; i < n; i++)
-        {
-            float d = x[i] - shift;
-            a += d;
-            b += d * d;
-        }
-        return (a, b);
+        return ShiftedSumsTail(x, i, n, shift, Vector512.Sum(s1), Vector512.Sum(s2));
     }
 
     /// <summary><see cref="ShiftedSums"/> in Vector256, the 16 lanes as two halves.</summary>
@@ -54,7 +47,14 @@ internal static unsafe class VectorMath
             s2Low = Vector256.FusedMultiplyAdd(dLow, dLow, s2Low);
             s2High = Vector256.FusedMultiplyAdd(dHigh, dHigh, s2High);
         }
-        float a = Vector256.Sum(s1Low) + Vector256.Sum(s1High), b = Vector256.Sum(s2Low) + Vector256.Sum(s2High);
+        return ShiftedSumsTail(x, i, n, shift, Vector256.Sum(s1Low) + Vector256.Sum(s1High),
+            Vector256.Sum(s2Low) + Vector256.Sum(s2High));
+    }
+
+    /// <summary>Both forms' scalar tail of <see cref="ShiftedSums"/>: values [i, n) added to the lanes' sums a and b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (float Sum, float SumSquares) ShiftedSumsTail(float* x, int i, int n, float shift, float a, float b)
+    {
         for (; i < n; i++)
         {
             float d = x[i] - shift;
@@ -82,13 +82,7 @@ internal static unsafe class VectorMath
             s1 += g;
             s2 = Vector512.FusedMultiplyAdd(g, Vector512.Load(x + i) - m, s2);
         }
-        float a = Vector512.Sum(s1), b = Vector512.Sum(s2);
-        for (; i < n; i++)
-        {
-            a += dy[i];
-            b += dy[i] * (x[i] - mean);
-        }
-        return (a, b);
+        return GradientSumsTail(dy, x, i, n, mean, Vector512.Sum(s1), Vector512.Sum(s2));
     }
 
     /// <summary><see cref="GradientSums"/> in Vector256, the 16 lanes as two halves.</summary>
@@ -107,7 +101,15 @@ internal static unsafe class VectorMath
             s2Low = Vector256.FusedMultiplyAdd(gLow, Vector256.Load(x + i) - m, s2Low);
             s2High = Vector256.FusedMultiplyAdd(gHigh, Vector256.Load(x + i + 8) - m, s2High);
         }
-        float a = Vector256.Sum(s1Low) + Vector256.Sum(s1High), b = Vector256.Sum(s2Low) + Vector256.Sum(s2High);
+        return GradientSumsTail(dy, x, i, n, mean, Vector256.Sum(s1Low) + Vector256.Sum(s1High),
+            Vector256.Sum(s2Low) + Vector256.Sum(s2High));
+    }
+
+    /// <summary>Both forms' scalar tail of <see cref="GradientSums"/>: values [i, n) added to the lanes' sums a and b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (float Sum, float SumProducts) GradientSumsTail(float* dy, float* x, int i, int n, float mean, float a,
+        float b)
+    {
         for (; i < n; i++)
         {
             a += dy[i];
@@ -158,25 +160,5 @@ internal static unsafe class VectorMath
                 Vector512.FusedMultiplyAdd(va, Vector512.Load(dy + i), Vector512.FusedMultiplyAdd(vb, Vector512.Load(x + i), vc)).Store(dx + i);
         }
         for (; i < n; i++) dx[i] = MathF.FusedMultiplyAdd(a, dy[i], MathF.FusedMultiplyAdd(b, x[i], c));
-    }
-
-    /// <summary>dx[i] = fma(b, x[i], c): the batch-norm input gradient where no pooled gradient arrives.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Affine2Zero(float* x, float* dx, int n, float b, float c)
-    {
-        int i = 0;
-        if (!Vector512.IsHardwareAccelerated)
-        {
-            var b8 = Vector256.Create(b);
-            var c8 = Vector256.Create(c);
-            for (; i <= n - 8; i += 8) Vector256.FusedMultiplyAdd(b8, Vector256.Load(x + i), c8).Store(dx + i);
-        }
-        else
-        {
-            var vb = Vector512.Create(b);
-            var vc = Vector512.Create(c);
-            for (; i <= n - 16; i += 16) Vector512.FusedMultiplyAdd(vb, Vector512.Load(x + i), vc).Store(dx + i);
-        }
-        for (; i < n; i++) dx[i] = MathF.FusedMultiplyAdd(b, x[i], c);
     }
 }
