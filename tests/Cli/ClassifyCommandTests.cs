@@ -90,6 +90,6 @@ public class ClassifyCommandTests
         (code, _, err) = CliRunner.Run("classify", "--model", model, "--index", model, support);
         Assert.Equal($"lshk: error: {model}: not an lshk support index (bad magic)", err.Trim());
         (code, _, err) = CliRunner.Run("classify", "--model", model, "--index", index, support, "--method", "euclid");
-        Assert.Equal("lshk: error: unknown method 'euclid' (expected hamming, hamming-proto or cosine)", err.Trim());
+        Assert.Equal("lshk: error: unknown method 'euclid' (expected hamming, hamming-proto, cosine or asymmetric)", err.Trim());
     }
 }

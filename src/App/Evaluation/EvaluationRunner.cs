@@ -17,11 +17,12 @@ public static class EvaluationRunner
     /// <summary>
     /// Evaluates the grid on <paramref name="data"/>'s classes, with <paramref name="embeddings"/> (data.Count × dim)
     /// the embedding of each of its images. Fitted families are fitted once to <paramref name="training"/>, embeddings
-    /// of the model's training classes (never <paramref name="data"/>'s); the grid needs them only when it names one.
+    /// of the model's training classes (never <paramref name="data"/>'s); the grid needs them only when it names one that
+    /// the model's <paramref name="stored"/> planes (of one family and count) do not serve.
     /// <paramref name="log"/> hears one line per episode shape.
     /// </summary>
     public static EvaluationResult Run(float[] embeddings, int dim, Dataset data, EvaluationGrid grid,
-        IComputeBackend backend, Action<string>? log = null, float[]? training = null)
+        IComputeBackend backend, Action<string>? log = null, float[]? training = null, Hyperplanes? stored = null)
     {
         grid.Validated();
         Check.Positive(dim, "embedding dimension");
@@ -35,7 +36,7 @@ public static class EvaluationRunner
         var total = Stopwatch.StartNew();
         var methods = grid.Methods;
         bool anyPlanes = methods.Any(m => m.UsesPlanes());
-        var configs = anyPlanes ? HashConfig.For(grid, dim, training) : [];
+        var configs = anyPlanes ? HashConfig.For(grid, dim, training, stored) : [];
         // Fixed planes not centred on the support set hash every episode with the same hasher.
         var fixedHashers = configs.Select(c => c.Fixed is null ? null : new LshHasher(c.Fixed)).ToArray();
 

@@ -27,11 +27,16 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
     /// <summary>Whether the runner subtracts the episode's support mean before hashing (only random planes: the others carry their centre).</summary>
     public bool CentersOnSupport(bool gridCenters) => Family.Kind == HashFamilyKind.Random && gridCenters;
 
+    /// <summary>Whether a model's stored planes serve a fitted family at a plane count (then nothing is fitted).</summary>
+    public static bool Stores(Hyperplanes? stored, IHashFamily family, int planes) =>
+        stored is not null && stored.Family == family && stored.Count == planes;
+
     /// <summary>
-    /// The configurations of a grid: random planes drawn from its seed, fitted planes fitted to
+    /// The configurations of a grid: random planes drawn from its seed, a model's <paramref name="stored"/> planes
+    /// where they are of the family and count asked for, other fitted planes fitted to
     /// <paramref name="training"/> (N×dim embeddings of the training classes only; required when the grid names a fitted family).
     /// </summary>
-    public static List<HashConfig> For(EvaluationGrid grid, int dim, float[]? training)
+    public static List<HashConfig> For(EvaluationGrid grid, int dim, float[]? training, Hyperplanes? stored = null)
     {
         var configs = new List<HashConfig>();
         foreach (var family in grid.Families)
@@ -39,6 +44,7 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
                 configs.Add(family switch
                 {
                     IRandomHashFamily random => new HashConfig(family, p, random.Draw(p, dim, grid.Seed, PlaneDrawOptions.Default)),
+                    IFittedHashFamily when Stores(stored, family, p) => new HashConfig(family, p, stored),
                     IFittedHashFamily fitted => new HashConfig(family, p, fitted.Fit(training
                         ?? throw new ArgumentException($"hash family '{family.Name}' is fitted to training-class embeddings, and none were given"),
                         dim, p, grid.Seed)),

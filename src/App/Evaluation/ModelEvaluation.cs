@@ -33,15 +33,18 @@ public static class ModelEvaluation
         float[] embeddings = embedder.Embed(test);
         log($"embedded {test.Count} images of {test.ClassCount} classes ({test.Source}) in {watch.Elapsed.TotalSeconds:F1} s on {backend.Device.Name}");
         float[]? trainingEmbeddings = null;
-        if (grid.Methods.Any(m => m.UsesPlanes()) && grid.Families.Any(f => f.Kind == HashFamilyKind.Fitted))
+        var stored = ModelPlanes.Of(embedder);
+        var toFit = grid.Families.Where(f => f.Kind == HashFamilyKind.Fitted && grid.Planes.Any(p => !HashConfig.Stores(stored, f, p))).ToArray();
+        if (stored is not null) log($"the model stores {stored.Count} {stored.Family.Name} planes: used for {stored.Family.Name} at {stored.Count} planes");
+        if (grid.Methods.Any(m => m.UsesPlanes()) && toFit.Length > 0)
         {
             var train = training?.Invoke() ?? throw new SettingException("hash",
-                $"fitted families ({string.Join(", ", grid.Families.Where(f => f.Kind == HashFamilyKind.Fitted).Select(f => f.Name))}) need the training classes of the model's dataset, and none are available");
+                $"fitted families ({string.Join(", ", toFit.Select(f => f.Name))}) need the training classes of the model's dataset, and none are available");
             watch.Restart();
             trainingEmbeddings = embedder.Embed(train);
             log($"embedded {train.Count} training images of {train.ClassCount} classes ({train.Source}) to fit planes in {watch.Elapsed.TotalSeconds:F1} s");
         }
-        var result = EvaluationRunner.Run(embeddings, embedder.Dim, test, grid, backend, log, trainingEmbeddings);
+        var result = EvaluationRunner.Run(embeddings, embedder.Dim, test, grid, backend, log, trainingEmbeddings, stored);
         log($"evaluated in {result.Seconds:F1} s");
         return result;
     }

@@ -36,16 +36,13 @@ internal sealed class HashingOptions
 
     /// <summary>
     /// An index keeps one set of planes for every class it will ever hold, so a family whose planes are fitted to one
-    /// episode's classes is refused before any image is read; planes fitted to training embeddings are not drawn here.
+    /// episode's classes is refused before any image is read (fitted families come from the model: lshk fit-hash).
     /// </summary>
     private static void RequireIndexable(IHashFamily family)
     {
         if (!family.Kind.StorableInIndex())
             throw new UsageException($"--hash {family.Name}: its planes are fitted to one episode's classes, so an index (which can gain classes) " +
                                      "cannot use them; compare it with lshk eval --hash");
-        if (family.Kind == HashFamilyKind.Fitted)
-            throw new UsageException($"--hash {family.Name}: its planes are fitted to training-class embeddings, not drawn from a seed; " +
-                                     "compare it with lshk eval --hash");
     }
 
     /// <summary>The index at <paramref name="path"/> (null when there is none to read), checked by <see cref="RequireSameAs"/>.</summary>
