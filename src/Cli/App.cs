@@ -39,6 +39,7 @@ public static class App
         root.Subcommands.Add(EmbedCommand.Create());
         root.Subcommands.Add(EnrollCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
+        root.Subcommands.Add(FitHashCommand.Create());
         var bench = new Command("bench", "Benchmarks");
         bench.Subcommands.Add(BenchMatchCommand.Create());
         bench.Subcommands.Add(BenchTrainCommand.Create());

@@ -20,6 +20,15 @@ public static class MetadataKeys
         public const string Std = "lshk.preprocess.std";
     }
 
+    /// <summary>Hash planes stored with a model (tensors hash.weight and hash.bias): the family that made them and its seed.</summary>
+    public static class Hash
+    {
+        public const string Family = "lshk.hash.family";
+        public const string Seed = "lshk.hash.seed";
+        /// <summary>The dataset and classes the planes were fitted to (a description, for people).</summary>
+        public const string FittedOn = "lshk.hash.fitted_on";
+    }
+
     public static class Train
     {
         public const string Loss = "lshk.train.loss";

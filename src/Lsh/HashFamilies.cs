@@ -20,6 +20,9 @@ public static partial class HashFamilies
         GaussianPlanes.Instance,
         UniformPlanes.Instance,
         IntegerPlanes.Instance,
+        PcaPlanes.Instance,
+        ItqPlanes.Instance,
+        OneVsRestFamily.Instance,
     ];
 
     private static readonly Lock Gate = new();

@@ -13,7 +13,7 @@ public class ClassifyCommandTests
         string queries = EnrollCommandTests.SupportFolder(dir, "q", characters: 4, drawings: 2, skipDrawings: 1);
         string index = dir.File("i.lshi");
         Assert.Equal(0, CliRunner.Run("enroll", "--model", model, "--support", support, "--out", index, "--planes", "128").Code);
-        foreach (string method in new[] { "hamming", "hamming-proto", "cosine" })
+        foreach (string method in new[] { "hamming", "hamming-proto", "cosine", "asymmetric" })
         {
             var (code, json, err) = CliRunner.Run("classify", "--model", model, "--index", index, queries, "--top", "3", "--method", method, "--json");
             Assert.True(code == 0, err);
@@ -30,9 +30,10 @@ public class ClassifyCommandTests
                 Assert.Equal(top[0].GetProperty("class").GetString(), images[i].GetProperty("class").GetString());
                 var scores = top.Select(t => t.GetProperty("score").GetDouble()).ToArray();
                 Assert.Equal(scores.OrderDescending(), scores);
-                if (method != "cosine") Assert.All(scores, s => Assert.InRange(s, 0, 128));
-                if (method != "cosine") Assert.All(scores, s => Assert.Equal(Math.Round(s), s));
-                else Assert.All(scores, s => Assert.InRange(s, -1.0001, 1.0001));
+                if (method is "hamming" or "hamming-proto") Assert.All(scores, s => Assert.InRange(s, 0, 128));
+                if (method is "hamming" or "hamming-proto") Assert.All(scores, s => Assert.Equal(Math.Round(s), s));
+                else if (method == "cosine") Assert.All(scores, s => Assert.InRange(s, -1.0001, 1.0001));
+                else Assert.All(scores, s => Assert.True(double.IsFinite(s)));   // Σ ±projection: real-valued, unbounded
                 Assert.Equal(3, top.Select(t => t.GetProperty("class").GetString()).Distinct().Count());
                 // Text: image, class, score, then the top list.
                 var fields = text[i].Split('\t');
@@ -89,6 +90,6 @@ public class ClassifyCommandTests
         (code, _, err) = CliRunner.Run("classify", "--model", model, "--index", model, support);
         Assert.Equal($"lshk: error: {model}: not an lshk support index (bad magic)", err.Trim());
         (code, _, err) = CliRunner.Run("classify", "--model", model, "--index", index, support, "--method", "euclid");
-        Assert.Equal("lshk: error: unknown method 'euclid' (expected hamming, hamming-proto or cosine)", err.Trim());
+        Assert.Equal("lshk: error: unknown method 'euclid' (expected hamming, hamming-proto, cosine or asymmetric)", err.Trim());
     }
 }

@@ -42,6 +42,28 @@ public class IndexClassifierTests
     }
 
     [Fact]
+    public void AsymmetricRanksClassesByTheBestSupportsSignedSumOfQueryProjections()
+    {
+        using var backend = new CpuBackend();
+        var index = IndexTestData.Index(n: 50, dim: Dim, bits: 29, classes: ["a", "b", "c", "d", "e", "f"]);
+        float[] queries = Queries(20);
+        using var classifier = new IndexClassifier(backend, index, MatchMethod.Asymmetric);
+        var result = classifier.Classify(queries, 20, top: 3);
+        float[] projections = index.Hasher.Project(backend, queries, 20);
+        var codes = index.Codes.ToArray();
+        for (int r = 0; r < 20; r++)
+        {
+            // Float64 reference: score of support s = Σ_i p_i · (bit i of s ? +1 : −1); best first, ties to the lower support.
+            var scores = Enumerable.Range(0, 50).Select(s => Enumerable.Range(0, 29)
+                .Sum(i => projections[r * 29 + i] * ((codes[s * index.Words + i / 32] >> (i % 32) & 1) == 1 ? 1.0 : -1.0))).ToArray();
+            var ranked = Enumerable.Range(0, 50).OrderByDescending(s => scores[s]).ThenBy(s => s).ToArray();
+            var expected = FirstPerClass(ranked, ranked.Select(s => scores[s]).ToArray(), index.Labels, 3);
+            Assert.Equal(expected.Select(e => e.Class), result[r].Select(e => e.Class));
+            for (int j = 0; j < 3; j++) Assert.Equal(expected[j].Score, result[r][j].Score, 1e-4);
+        }
+    }
+
+    [Fact]
     public void HammingProtoMatchesClassMajorityCodes()
     {
         using var backend = new CpuBackend();

@@ -5,15 +5,15 @@ namespace Lshk.App.Evaluation;
 
 /// <summary>
 /// What <see cref="EvaluationRunner"/> measures: every (ways, shots) episode shape, every hash family and plane count,
-/// every method, all on the same <see cref="Episodes"/> episodes per shape. <see cref="Center"/>: hash after
-/// subtracting the episode's support mean. <see cref="Threads"/>: episodes evaluated at once (0 = one per core);
+/// every method, all on the same <see cref="Episodes"/> episodes per shape. <see cref="Center"/>: hash random planes after
+/// subtracting the episode's support mean (fitted planes carry the training mean, one-rest planes the support mean). <see cref="Threads"/>: episodes evaluated at once (0 = one per core);
 /// results do not depend on it.
 /// </summary>
 public sealed record EvaluationGrid(int[] Ways, int[] Shots, int[] Planes, IHashFamily[] Families, int Episodes,
     int Queries = 15, EpisodeMode Mode = EpisodeMode.Unstructured, bool Center = true, ulong Seed = 1,
     float Sharpness = SigmoidScore.DefaultSharpness, int Threads = 0)
 {
-    public IReadOnlyList<MatchMethod> Methods { get; init; } = MatchMethods.All;
+    public IReadOnlyList<MatchMethod> Methods { get; init; } = MatchMethods.Default;
 
     /// <summary>
     /// The short summary printed after training: cosine against Hamming LSH (Gaussian planes, centred) at 16, 32, 64
@@ -40,7 +40,6 @@ public sealed record EvaluationGrid(int[] Ways, int[] Shots, int[] Planes, IHash
         {
             Positive(Planes, "planes");
             if (Families.Length == 0) throw new SettingException("hash", "needs at least one family");
-            foreach (var family in Families) HashFamilies.RequireRandom(family);   // the runner draws planes from the seed
         }
         if (Episodes < 1) throw new SettingException("episodes", $"must be at least 1 (got {Episodes})");
         if (Queries < 1) throw new SettingException("queries", $"must be at least 1 (got {Queries})");

@@ -6,9 +6,11 @@ namespace Lshk.App.Evaluation;
 /// hashing configuration of their episode shape, which keeps each row comparable with its neighbours.
 /// Times are milliseconds per episode, summed over threads: <see cref="HashMs"/> to hash (or project) the
 /// episode's images for this configuration, <see cref="MatchMs"/> for the method's own matching step.
+/// <see cref="Center"/>: what codes were centred on — "on"/"off" (the grid's support-mean centring) for random planes
+/// and the dense rows, "training-mean" for fitted planes, "support-mean" for one-rest (see <see cref="HashConfig.Center"/>).
 /// </summary>
 public sealed record EvaluationRow(int Ways, int Shots, string Hash, int Planes, string Method, double Mean, double Ci95,
-    int Episodes, int Queries, int BytesPerSupport, double HashMs, double MatchMs);
+    int Episodes, int Queries, int BytesPerSupport, double HashMs, double MatchMs, string Center);
 
 /// <summary>Everything one evaluation run measured.</summary>
 public sealed record EvaluationResult(EvaluationGrid Grid, int Dim, string Device, IReadOnlyList<EvaluationRow> Rows,

@@ -16,10 +16,13 @@ public static class EvaluationRunner
 {
     /// <summary>
     /// Evaluates the grid on <paramref name="data"/>'s classes, with <paramref name="embeddings"/> (data.Count × dim)
-    /// the embedding of each of its images. <paramref name="log"/> hears one line per episode shape.
+    /// the embedding of each of its images. Fitted families are fitted once to <paramref name="training"/>, embeddings
+    /// of the model's training classes (never <paramref name="data"/>'s); the grid needs them only when it names one that
+    /// the model's <paramref name="stored"/> planes (of one family and count) do not serve.
+    /// <paramref name="log"/> hears one line per episode shape.
     /// </summary>
     public static EvaluationResult Run(float[] embeddings, int dim, Dataset data, EvaluationGrid grid,
-        IComputeBackend backend, Action<string>? log = null)
+        IComputeBackend backend, Action<string>? log = null, float[]? training = null, Hyperplanes? stored = null)
     {
         grid.Validated();
         Check.Positive(dim, "embedding dimension");
@@ -33,13 +36,9 @@ public static class EvaluationRunner
         var total = Stopwatch.StartNew();
         var methods = grid.Methods;
         bool anyPlanes = methods.Any(m => m.UsesPlanes());
-        var configs = new List<Hyperplanes>();
-        if (anyPlanes)
-            foreach (var family in grid.Families)
-                foreach (int p in grid.Planes)
-                    configs.Add(Hyperplanes.Generate(family, p, dim, grid.Seed));
-        // Without centring every episode hashes with the same fixed hasher.
-        var fixedHashers = configs.Select(c => new LshHasher(c)).ToArray();
+        var configs = anyPlanes ? HashConfig.For(grid, dim, training, stored) : [];
+        // Fixed planes not centred on the support set hash every episode with the same hasher.
+        var fixedHashers = configs.Select(c => c.Fixed is null ? null : new LshHasher(c.Fixed)).ToArray();
 
         // The CPU backend is thread-safe and gains from evaluating several episodes at once; a device is driven from one thread.
         int threads = backend.Device.Backend == "cpu" ? (grid.Threads == 0 ? Environment.ProcessorCount : grid.Threads) : 1;
@@ -66,10 +65,12 @@ public static class EvaluationRunner
         public readonly long[,] MatchTicks = new long[methods, Math.Max(1, configs)];
         public readonly long[] HashTicks = new long[Math.Max(1, configs)];
         public readonly long[] ProjectTicks = new long[Math.Max(1, configs)];
+        /// <summary>The plane count each configuration made (a per-episode family may round the requested one).</summary>
+        public readonly int[] Made = new int[Math.Max(1, configs)];
     }
 
     private static void EvaluateEpisode(IComputeBackend backend, Episode episode, int index, float[] embeddings, int dim,
-        EvaluationGrid grid, IReadOnlyList<MatchMethod> methods, List<Hyperplanes> configs, LshHasher[] fixedHashers,
+        EvaluationGrid grid, IReadOnlyList<MatchMethod> methods, List<HashConfig> configs, LshHasher?[] fixedHashers,
         ShapeResults results)
     {
         var rows = EpisodeEmbeddings.Of(episode, embeddings, dim);
@@ -95,12 +96,16 @@ public static class EvaluationRunner
             results.Accuracy[m][0][index] = Fraction(predicted, queryLabels);
         }
 
-        bool needCodes = methods.Any(m => m is MatchMethod.HammingNearest or MatchMethod.HammingMajority);
-        bool needProjections = methods.Contains(MatchMethod.Sigmoid);
+        bool needCodes = methods.Any(m => m is MatchMethod.HammingNearest or MatchMethod.HammingMajority or MatchMethod.Asymmetric);
+        bool needProjections = methods.Any(m => m is MatchMethod.Sigmoid or MatchMethod.Asymmetric);
         for (int c = 0; c < configs.Count; c++)
         {
-            var planes = configs[c];
-            var hasher = grid.Center ? LshHasher.CenteredOn(planes, support, n) : fixedHashers[c];
+            var config = configs[c];
+            var planes = config.Fixed ?? ((IEpisodeHashFamily)config.Family).Fit(support, dim, supportLabels, ways,
+                config.Requested, grid.Seed + (ulong)index);
+            results.Made[c] = planes.Count;
+            var hasher = config.CentersOnSupport(grid.Center) ? LshHasher.CenteredOn(planes, support, n)
+                : fixedHashers[c] ?? new LshHasher(planes);
             uint[] codes = [];
             float[] projections = [];
             if (needCodes)
@@ -126,6 +131,8 @@ public static class EvaluationRunner
                         supportLabels, codes.AsSpan(n * words), q),
                     MatchMethod.HammingMajority => Matching.HammingMajority(backend, codes.AsSpan(0, n * words), n, p,
                         supportLabels, ways, codes.AsSpan(n * words), q),
+                    MatchMethod.Asymmetric => Matching.Asymmetric(backend, codes.AsSpan(0, n * words), n, p, supportLabels,
+                        projections.AsSpan(n * p), q),
                     _ => Matching.Sigmoid(backend, projections.AsSpan(0, n * p), n, p, supportLabels,
                         projections.AsSpan(n * p), q, grid.Sharpness),
                 };
@@ -145,7 +152,7 @@ public static class EvaluationRunner
     }
 
     private static void AddRows(List<EvaluationRow> rows, int ways, int shots, EvaluationGrid grid,
-        IReadOnlyList<MatchMethod> methods, List<Hyperplanes> configs, ShapeResults shape, int dim)
+        IReadOnlyList<MatchMethod> methods, List<HashConfig> configs, ShapeResults shape, int dim)
     {
         double MsPerEpisode(long ticks) => ticks * 1000.0 / Stopwatch.Frequency / grid.Episodes;
         int queries = ways * grid.Queries;
@@ -155,7 +162,7 @@ public static class EvaluationRunner
             {
                 var s = AccuracyStats.Of(shape.Accuracy[m][0]);
                 rows.Add(new EvaluationRow(ways, shots, "", 0, methods[m].Name(), s.Mean, s.Ci95, s.Episodes, queries,
-                    methods[m].BytesPerSupport(0, dim), 0, MsPerEpisode(shape.MatchTicks[m, 0])));
+                    methods[m].BytesPerSupport(0, dim), 0, MsPerEpisode(shape.MatchTicks[m, 0]), OnOff(grid.Center)));
             }
             return;
         }
@@ -166,10 +173,16 @@ public static class EvaluationRunner
                 bool hashed = method.UsesPlanes();
                 int slot = hashed ? c : 0;
                 var s = AccuracyStats.Of(shape.Accuracy[m][slot]);
-                long hashTicks = !hashed ? 0 : method == MatchMethod.Sigmoid ? shape.ProjectTicks[c] : shape.HashTicks[c];
-                rows.Add(new EvaluationRow(ways, shots, configs[c].Family.Name, configs[c].Count, method.Name(), s.Mean,
-                    s.Ci95, s.Episodes, queries, method.BytesPerSupport(configs[c].Count, dim), MsPerEpisode(hashTicks),
-                    MsPerEpisode(shape.MatchTicks[m, slot])));
+                long hashTicks = !hashed ? 0 : method == MatchMethod.Sigmoid ? shape.ProjectTicks[c]
+                    : method == MatchMethod.Asymmetric ? shape.HashTicks[c] + shape.ProjectTicks[c] : shape.HashTicks[c];
+                // Random planes keep the on/off of the grid's centring (the column's original values); the others
+                // say the centre they carry.
+                string center = configs[c].Family.Kind == HashFamilyKind.Random ? OnOff(grid.Center) : configs[c].Center(grid.Center);
+                rows.Add(new EvaluationRow(ways, shots, configs[c].Family.Name, shape.Made[c], method.Name(), s.Mean,
+                    s.Ci95, s.Episodes, queries, method.BytesPerSupport(shape.Made[c], dim), MsPerEpisode(hashTicks),
+                    MsPerEpisode(shape.MatchTicks[m, slot]), center));
             }
     }
+
+    private static string OnOff(bool center) => center ? "on" : "off";
 }

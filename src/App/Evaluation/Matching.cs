@@ -70,6 +70,17 @@ public static class Matching
         return index.Search(queryCodes, q, 1).Indices;
     }
 
+    /// <summary>
+    /// Class of the support with the highest asymmetric score Σᵢ pᵢ·bᵢ: supports as P-bit codes (bᵢ = ±1), queries as
+    /// their P real projections (made with the same planes and centre as the codes).
+    /// </summary>
+    public static int[] Asymmetric(IComputeBackend backend, ReadOnlySpan<uint> supportCodes, int n, int bits,
+        ReadOnlySpan<int> labels, ReadOnlySpan<float> queryProjections, int q)
+    {
+        using var index = backend.CreateAsymmetricIndex(supportCodes, n, bits);
+        return LabelsOf(index.Search(queryProjections, q, 1).Indices, labels);
+    }
+
     /// <summary>Class of the support with the highest sigmoid LSH score between raw projections.</summary>
     public static int[] Sigmoid(IComputeBackend backend, ReadOnlySpan<float> supportProjections, int n, int planes,
         ReadOnlySpan<int> labels, ReadOnlySpan<float> queryProjections, int q, float sharpness)

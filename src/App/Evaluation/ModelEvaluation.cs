@@ -3,6 +3,7 @@ using Lshk.App.Modeling;
 using Lshk.Data;
 using Lshk.Data.Datasets;
 using Lshk.Kernels;
+using Lshk.Lsh;
 
 namespace Lshk.App.Evaluation;
 
@@ -13,8 +14,13 @@ public static class ModelEvaluation
     public static string DefaultData(Embedder embedder) =>
         embedder.Metadata.TryGetValue(MetadataKeys.Data, out var data) ? data : DatasetRegistry.BuiltIn[0].Id;
 
-    /// <summary>Embeds <paramref name="test"/> with the model and runs the grid on it; <paramref name="log"/> hears the progress.</summary>
-    public static EvaluationResult Run(Embedder embedder, Dataset test, EvaluationGrid grid, IComputeBackend backend, Action<string> log)
+    /// <summary>
+    /// Embeds <paramref name="test"/> with the model and runs the grid on it; <paramref name="log"/> hears the progress.
+    /// When the grid names a fitted family (pca, itq), <paramref name="training"/> is asked for the dataset's training
+    /// classes (for Omniglot the background alphabets), whose embeddings alone the planes are fitted to.
+    /// </summary>
+    public static EvaluationResult Run(Embedder embedder, Dataset test, EvaluationGrid grid, IComputeBackend backend, Action<string> log,
+        Func<Dataset>? training = null)
     {
         var c = embedder.Config;
         if (test.Channels != c.InputChannels || test.Height != c.InputSize || test.Width != c.InputSize)
@@ -26,7 +32,19 @@ public static class ModelEvaluation
         var watch = Stopwatch.StartNew();
         float[] embeddings = embedder.Embed(test);
         log($"embedded {test.Count} images of {test.ClassCount} classes ({test.Source}) in {watch.Elapsed.TotalSeconds:F1} s on {backend.Device.Name}");
-        var result = EvaluationRunner.Run(embeddings, embedder.Dim, test, grid, backend, log);
+        float[]? trainingEmbeddings = null;
+        var stored = ModelPlanes.Of(embedder);
+        var toFit = grid.Families.Where(f => f.Kind == HashFamilyKind.Fitted && grid.Planes.Any(p => !HashConfig.Stores(stored, f, p))).ToArray();
+        if (stored is not null) log($"the model stores {stored.Count} {stored.Family.Name} planes: used for {stored.Family.Name} at {stored.Count} planes");
+        if (grid.Methods.Any(m => m.UsesPlanes()) && toFit.Length > 0)
+        {
+            var train = training?.Invoke() ?? throw new SettingException("hash",
+                $"fitted families ({string.Join(", ", toFit.Select(f => f.Name))}) need the training classes of the model's dataset, and none are available");
+            watch.Restart();
+            trainingEmbeddings = embedder.Embed(train);
+            log($"embedded {train.Count} training images of {train.ClassCount} classes ({train.Source}) to fit planes in {watch.Elapsed.TotalSeconds:F1} s");
+        }
+        var result = EvaluationRunner.Run(embeddings, embedder.Dim, test, grid, backend, log, trainingEmbeddings, stored);
         log($"evaluated in {result.Seconds:F1} s");
         return result;
     }

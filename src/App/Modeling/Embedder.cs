@@ -44,6 +44,9 @@ public sealed class Embedder : IDisposable
     /// <summary>How the model's training images were prepared (from its metadata).</summary>
     public ImagePreprocessing Preprocessing { get; }
 
+    /// <summary>Hash planes stored in the model file (by <c>lshk fit-hash</c>), or null; <see cref="ModelPlanes"/> reads them as hyperplanes.</summary>
+    public StoredPlanes? Planes { get; private init; }
+
     /// <summary>SHA-256 (hex) of the model file, so an index can tell which model made its codes.</summary>
     public string Checksum { get; }
 
@@ -65,11 +68,14 @@ public sealed class Embedder : IDisposable
             {
                 throw new FileNotFoundException($"{path}: model file not found");
             }
-            var (network, config, metadata) = ModelFile.Load(bytes, path, ops);
+            var (network, config, metadata) = ModelFile.Load(bytes, path, ops, out var planes);
             try
             {
                 var preprocessing = ImagePreprocessing.FromMetadata(metadata, config.InputSize, config.InputChannels, path);
-                return new Embedder(path, network, config, ops, preprocessing, metadata, Convert.ToHexStringLower(SHA256.HashData(bytes)), ownsModel: true);
+                return new Embedder(path, network, config, ops, preprocessing, metadata, Convert.ToHexStringLower(SHA256.HashData(bytes)), ownsModel: true)
+                {
+                    Planes = planes,
+                };
             }
             catch
             {

@@ -20,8 +20,24 @@ public sealed record HashingChoice(int Planes, IHashFamily Family, ulong Seed, b
     /// <summary>Embeds a support folder (one subfolder per class) and hashes it into a new index.</summary>
     public SupportIndex Enrol(IComputeBackend backend, Embedder embedder, string folder)
     {
+        var stored = StoredPlanes(embedder);
         var items = embedder.EmbedClassFolders(folder);
-        var hyperplanes = Hyperplanes.Generate(Family, Planes, embedder.Dim, Seed);
-        return SupportIndex.Create(backend, embedder.Checksum, hyperplanes, Center, items);
+        // Fitted planes carry the training mean in their offsets: centring them again on the supports would move it twice.
+        return stored is not null
+            ? SupportIndex.Create(backend, embedder.Checksum, stored, center: false, items)
+            : SupportIndex.Create(backend, embedder.Checksum, Hyperplanes.Generate(Family, Planes, embedder.Dim, Seed), Center, items);
     }
+
+    /// <summary>
+    /// For a fitted family, the planes of that family the model stores (their own count and centre, whatever
+    /// <see cref="Planes"/> and <see cref="Center"/> say); null for a random family. A model without them is an error.
+    /// </summary>
+    public static Hyperplanes? StoredPlanes(Embedder embedder, IHashFamily family)
+    {
+        if (family.Kind != HashFamilyKind.Fitted) return null;
+        return ModelPlanes.Of(embedder, family) ?? throw new SettingException("hash",
+            $"'{family.Name}' planes are fitted to training embeddings and stored with a model, and {embedder.Source} stores none of that family");
+    }
+
+    private Hyperplanes? StoredPlanes(Embedder embedder) => StoredPlanes(embedder, Family);
 }

@@ -23,7 +23,7 @@ internal static class ClassifyCommand
         var support = new Option<string?>("--support") { Description = "Support folder (one subfolder of images per class), enrolled on the fly" };
         var images = new Argument<string[]>("images") { Description = "Image files and folders (searched recursively for PNG, JPEG and BMP)", Arity = ArgumentArity.OneOrMore };
         var top = new Option<int>("--top") { Description = "Classes listed per image", DefaultValueFactory = _ => 5 };
-        var method = new Option<string>("--method") { Description = "hamming (nearest support code), hamming-proto (nearest class majority code) or cosine (nearest support embedding)", DefaultValueFactory = _ => "hamming" };
+        var method = new Option<string>("--method") { Description = "hamming (nearest support code), hamming-proto (nearest class majority code) cosine (nearest support embedding) or asymmetric (supports as bits, the query's real projections)", DefaultValueFactory = _ => "hamming" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per image" };
         var device = CommonOptions.Device();
         var command = new Command("classify", "Classify images against an enrolled index or a support folder")

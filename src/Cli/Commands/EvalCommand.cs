@@ -29,8 +29,14 @@ internal static class EvalCommand
         using var embedder = Embedder.Load(modelPath, backend);
         string dataText = parse.GetValue(options.Data) ?? ModelEvaluation.DefaultData(embedder);
         var spec = DatasetSpec.Parse(dataText);
-        var test = options.Source.Loader(parse, spec, console).LoadTest(spec, embedder.Preprocessing.ReadSettings(), parse.GetValue(options.Split));
-        var result = ModelEvaluation.Run(embedder, test, grid, backend, log.WriteLine);
+        var loader = options.Source.Loader(parse, spec, console);
+        var settings = embedder.Preprocessing.ReadSettings();
+        string? split = parse.GetValue(options.Split);
+        var test = loader.LoadTest(spec, settings, split);
+        // Fitted planes see the training classes as the model was trained on them, without the rotated copies.
+        var result = ModelEvaluation.Run(embedder, test, grid, backend, log.WriteLine, () =>
+            loader.LoadFewShot(spec, settings, new SplitOptions(split, Rotations: false)).Train
+            ?? throw new Lshk.Core.InputException($"{spec}: the split leaves no training classes to fit planes to"));
         console.Write(EvaluationTable.Build(result));
 
         var modelColumns = EvaluationFiles.ModelColumns(modelPath, embedder, dataText);

@@ -14,7 +14,7 @@ internal sealed class EvalOptions
     public Option<int[]> Shots { get; } = CommonOptions.IntList("--shots", "K: support images per class (comma-separated)", 1, 5);
     public Option<int[]> Planes { get; } = CommonOptions.IntList("--planes", "Hash planes (bits per code), comma-separated", 16, 32, 64, 128);
     public Option<string> Hash { get; } = new("--hash") { Description = $"Hash families (comma-separated): {string.Join(", ", HashFamilies.Names)}", DefaultValueFactory = _ => "gaussian,uniform,integer" };
-    public Option<string?> Methods { get; } = new("--methods") { Description = "Matching methods (default all): cosine, cosine-mean, euclidean-mean, hamming, hamming-proto, sigmoid" };
+    public Option<string?> Methods { get; } = new("--methods") { Description = "Matching methods (default all but asymmetric): cosine, cosine-mean, euclidean-mean, hamming, hamming-proto, sigmoid, asymmetric" };
     public Option<int> Episodes { get; } = new("--episodes") { Description = "Episodes per (ways, shots)", DefaultValueFactory = _ => 1000 };
     public Option<int> Queries { get; } = new("--queries") { Description = "Query images per class", DefaultValueFactory = _ => 15 };
     public Option<bool> WithinGroup { get; } = new("--within-group") { Description = "Draw all N classes of an episode from one group (one Omniglot alphabet)" };
@@ -41,7 +41,7 @@ internal sealed class EvalOptions
             parse.GetValue(WithinGroup) ? EpisodeMode.WithinGroup : EpisodeMode.Unstructured,
             CommonOptions.ParseOnOff(parse.GetValue(Center)!, "--center"), parse.GetValue(Seed), Threads: parse.GetValue(Threads))
         {
-            Methods = parse.GetValue(Methods) is { } m ? ParseList(m, MatchMethods.Parse) : MatchMethods.All,
+            Methods = parse.GetValue(Methods) is { } m ? ParseList(m, MatchMethods.Parse) : MatchMethods.Default,
         }.Validated();
 
     private static T[] ParseList<T>(string text, Func<string, T> parse)

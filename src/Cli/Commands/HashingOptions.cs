@@ -29,8 +29,20 @@ internal sealed class HashingOptions
         UsageException.RequirePositive(p, "--planes");
         if (p > SupportIndexFile.MaxPlanes) throw new UsageException($"--planes {p} is more than {SupportIndexFile.MaxPlanes}");
         var family = parse.GetValue(Hash) is { } h ? HashFamilies.Get(h) : d.Family;
+        RequireIndexable(family);
         bool on = parse.GetValue(Center) is not { } c ? d.Center : CommonOptions.ParseOnOff(c, "--center");
         return new HashingChoice(p, family, parse.GetValue(Seed) ?? d.Seed, on);
+    }
+
+    /// <summary>
+    /// An index keeps one set of planes for every class it will ever hold, so a family whose planes are fitted to one
+    /// episode's classes is refused before any image is read (fitted families come from the model: lshk fit-hash).
+    /// </summary>
+    private static void RequireIndexable(IHashFamily family)
+    {
+        if (!family.Kind.StorableInIndex())
+            throw new UsageException($"--hash {family.Name}: its planes are fitted to one episode's classes, so an index (which can gain classes) " +
+                                     "cannot use them; compare it with lshk eval --hash");
     }
 
     /// <summary>The index at <paramref name="path"/> (null when there is none to read), checked by <see cref="RequireSameAs"/>.</summary>

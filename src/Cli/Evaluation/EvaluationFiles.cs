@@ -31,7 +31,7 @@ public static class EvaluationFiles
         foreach (var r in result.Rows)
         {
             var cells = model.Select(kv => kv.Value).Concat([
-                Int(r.Ways), Int(r.Shots), Int(g.Queries), Int(r.Planes), r.Hash, r.Method, g.Center ? "on" : "off",
+                Int(r.Ways), Int(r.Shots), Int(g.Queries), Int(r.Planes), r.Hash, r.Method, r.Center,
                 EpisodeSpec.ModeName(g.Mode), g.Seed.ToString(CultureInfo.InvariantCulture),
                 (100 * r.Mean).ToString("F2", CultureInfo.InvariantCulture), Float(r.Mean), Float(r.Ci95), Int(r.Episodes),
                 Int(r.BytesPerSupport), r.HashMs.ToString("F4", CultureInfo.InvariantCulture),

@@ -2,12 +2,13 @@ using Lshk.Kernels;
 
 namespace Lshk.Lsh.Index;
 
-/// <summary>A class and its score for one query (XNOR count or cosine; higher is better).</summary>
+/// <summary>A class and its score for one query (XNOR count, cosine or asymmetric score; higher is better).</summary>
 public readonly record struct ClassScore(int Class, double Score);
 
 /// <summary>
 /// Classifies query embeddings against a <see cref="SupportIndex"/>. For each query it returns up to
-/// <c>top</c> classes, best first: with <see cref="MatchMethod.HammingNearest"/> and <see cref="MatchMethod.CosineNearest"/> a
+/// <c>top</c> classes, best first: with <see cref="MatchMethod.HammingNearest"/>, <see cref="MatchMethod.CosineNearest"/> and
+/// <see cref="MatchMethod.Asymmetric"/> (Σ query projection × ±1 support bit) a
 /// class's score is that of its best support, and classes are ranked by the supports' order in the search
 /// (score, then lower support index); with <see cref="MatchMethod.HammingMajority"/> classes are ranked by their
 /// majority code's XNOR count (ties to the lower class id). The first class is the prediction.
@@ -21,6 +22,7 @@ public sealed class IndexClassifier : IDisposable
     private readonly SupportIndex _index;
     private readonly IHammingIndex? _hamming;
     private readonly ICosineIndex? _cosine;
+    private readonly IAsymmetricIndex? _asymmetric;
 
     public IndexClassifier(IComputeBackend backend, SupportIndex index, MatchMethod method)
     {
@@ -38,6 +40,10 @@ public sealed class IndexClassifier : IDisposable
                 break;
             case MatchMethod.CosineNearest:
                 _cosine = backend.CreateCosineIndex(index.Embeddings, index.Count, index.Dim);
+                break;
+            case MatchMethod.Asymmetric:
+                // The stored codes as they are; queries are projected with the index's own planes and centre.
+                _asymmetric = backend.CreateAsymmetricIndex(index.Codes, index.Count, index.Bits);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(method));
@@ -70,6 +76,7 @@ public sealed class IndexClassifier : IDisposable
         // Per support: search the k best supports, enough to meet `classes` distinct classes; widen k when not.
         int chunk = (int)Math.Clamp(ResultBudget / _index.Count, 1, q);
         uint[]? queryCodes = Method == MatchMethod.HammingNearest ? _index.Hasher.Hash(_backend, queries, q) : null;
+        float[]? projections = Method == MatchMethod.Asymmetric ? _index.Hasher.Project(_backend, queries, q) : null;
         for (int start = 0; start < q; start += chunk)
         {
             int n = Math.Min(chunk, q - start);
@@ -80,6 +87,12 @@ public sealed class IndexClassifier : IDisposable
                 if (queryCodes is not null)
                 {
                     var found = _hamming!.Search(queryCodes.AsSpan(start * _index.Words, n * _index.Words), n, k);
+                    for (int r = 0; r < n && complete; r++)
+                        complete = BestPerClass(found.IndexRow(r), found.ScoreRow(r), classes, out result[start + r], k == _index.Count);
+                }
+                else if (projections is not null)
+                {
+                    var found = _asymmetric!.Search(projections.AsSpan(start * _index.Bits, n * _index.Bits), n, k);
                     for (int r = 0; r < n && complete; r++)
                         complete = BestPerClass(found.IndexRow(r), found.ScoreRow(r), classes, out result[start + r], k == _index.Count);
                 }
@@ -120,5 +133,6 @@ public sealed class IndexClassifier : IDisposable
     {
         _hamming?.Dispose();
         _cosine?.Dispose();
+        _asymmetric?.Dispose();
     }
 }

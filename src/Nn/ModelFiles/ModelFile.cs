@@ -111,14 +111,19 @@ public static class ModelFile
     }
 
     public static (Sequential Network, ConvNetConfig Config, IReadOnlyDictionary<string, string> Metadata) Load(ReadOnlySpan<byte> bytes,
-        string source, INnOps ops, bool fuse = true)
+        string source, INnOps ops, bool fuse = true) => Load(bytes, source, ops, out _, fuse);
+
+    /// <summary>As <see cref="Load(ReadOnlySpan{byte}, string, INnOps, bool)"/>, also giving the hash planes stored with the network (null when none).</summary>
+    public static (Sequential Network, ConvNetConfig Config, IReadOnlyDictionary<string, string> Metadata) Load(ReadOnlySpan<byte> bytes,
+        string source, INnOps ops, out StoredPlanes? planes, bool fuse = true)
     {
         var (tensors, metadata) = SafeTensors.Read(bytes, source);
         var config = ConfigFrom(metadata, source);
+        planes = StoredPlanes.From(tensors, config.EmbeddingDim, source);
         var network = ConvNet.Create(ops, config, seed: 0, fuse);
         try
         {
-            LoadStateDict(network, tensors, source);
+            LoadStateDict(network, tensors.Where(t => !StoredPlanes.IsPlaneTensor(t.Name)).ToArray(), source);
         }
         catch
         {
@@ -155,5 +160,20 @@ public static class ModelFile
             foreach (var s in layer.State) s.Buffer.CopyFrom(given[$"{i}.{s.Name}"].ToFloats());
             if (layer is BatchNorm2d bn) bn.NumBatchesTracked = given[$"{i}.num_batches_tracked"].ToInt64()[0];
         }
+    }
+
+    /// <summary>
+    /// Writes a copy of a model file with hash planes: the network's tensors and the metadata as they are (planes
+    /// already there are replaced), the planes' tensors, and <paramref name="metadata"/> added (replacing equal keys).
+    /// </summary>
+    public static void WithPlanes(ReadOnlySpan<byte> model, string source, StoredPlanes planes,
+        IReadOnlyDictionary<string, string> metadata, Stream output)
+    {
+        var (tensors, existing) = SafeTensors.Read(model, source);
+        int dim = ConfigFrom(existing, source).EmbeddingDim;
+        if (planes.Dim != dim) throw new ArgumentException($"planes of dimension {planes.Dim} for a model of {dim}-dimensional embeddings");
+        var merged = new Dictionary<string, string>(existing);
+        foreach (var (key, value) in metadata) merged[key] = value;
+        SafeTensors.Write(output, [.. tensors.Where(t => !StoredPlanes.IsPlaneTensor(t.Name)), .. planes.Tensors()], merged);
     }
 }

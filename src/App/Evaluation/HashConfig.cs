@@ -1,0 +1,56 @@
+using Lshk.Lsh;
+
+namespace Lshk.App.Evaluation;
+
+/// <summary>
+/// One hashing configuration of the grid: a family at a requested plane count. Random and fitted families have
+/// <see cref="Fixed"/> planes, the same for every episode (random: drawn from the grid's seed; fitted: fitted once to
+/// the training-class embeddings); a per-episode family (one-rest) has none and fits each episode's supports.
+/// </summary>
+public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? Fixed)
+{
+    /// <summary>Centring names, as the CSV and JSON report them.</summary>
+    public const string SupportMean = "support-mean", TrainingMean = "training-mean", None = "none";
+
+    /// <summary>
+    /// What the codes are centred on: random planes on the episode's support mean when the grid centres (else
+    /// nothing), fitted planes on the training mean folded into their offsets, one-rest planes on the support mean
+    /// their SVMs were fitted around.
+    /// </summary>
+    public string Center(bool gridCenters) => Family.Kind switch
+    {
+        HashFamilyKind.Fitted => TrainingMean,
+        HashFamilyKind.PerEpisode => SupportMean,
+        _ => gridCenters ? SupportMean : None,
+    };
+
+    /// <summary>Whether the runner subtracts the episode's support mean before hashing (only random planes: the others carry their centre).</summary>
+    public bool CentersOnSupport(bool gridCenters) => Family.Kind == HashFamilyKind.Random && gridCenters;
+
+    /// <summary>Whether a model's stored planes serve a fitted family at a plane count (then nothing is fitted).</summary>
+    public static bool Stores(Hyperplanes? stored, IHashFamily family, int planes) =>
+        stored is not null && stored.Family == family && stored.Count == planes;
+
+    /// <summary>
+    /// The configurations of a grid: random planes drawn from its seed, a model's <paramref name="stored"/> planes
+    /// where they are of the family and count asked for, other fitted planes fitted to
+    /// <paramref name="training"/> (N×dim embeddings of the training classes only; required when the grid names a fitted family).
+    /// </summary>
+    public static List<HashConfig> For(EvaluationGrid grid, int dim, float[]? training, Hyperplanes? stored = null)
+    {
+        var configs = new List<HashConfig>();
+        foreach (var family in grid.Families)
+            foreach (int p in grid.Planes)
+                configs.Add(family switch
+                {
+                    IRandomHashFamily random => new HashConfig(family, p, random.Draw(p, dim, grid.Seed, PlaneDrawOptions.Default)),
+                    IFittedHashFamily when Stores(stored, family, p) => new HashConfig(family, p, stored),
+                    IFittedHashFamily fitted => new HashConfig(family, p, fitted.Fit(training
+                        ?? throw new ArgumentException($"hash family '{family.Name}' is fitted to training-class embeddings, and none were given"),
+                        dim, p, grid.Seed)),
+                    IEpisodeHashFamily => new HashConfig(family, p, null),
+                    _ => throw new ArgumentException($"hash family '{family.Name}' is of no kind the evaluation knows"),
+                });
+        return configs;
+    }
+}

@@ -1,0 +1,175 @@
+using Lshk.App.Evaluation;
+using Lshk.Data;
+using Lshk.Data.Episodes;
+using Lshk.Kernels.Cpu;
+using Lshk.Kernels.Random;
+using Lshk.Lsh;
+using Lshk.Lsh.Families;
+
+namespace Lshk.Tests.Cli;
+
+/// <summary>
+/// The evaluation grid with fitted (pca, itq), per-episode (one-rest) families and the asymmetric method: fitted planes
+/// see only the training embeddings given to the runner; results against plain re-computations on the same episodes.
+/// </summary>
+public class FittedEvaluationTests
+{
+    private const int Dim = 6;
+
+    /// <summary>Classes around seeded centres; `shift` moves every embedding, so training and test sets have different means.</summary>
+    private static (Dataset Data, float[] Embeddings) Classes(int classes, int per, ulong seed, float shift)
+    {
+        int n = classes * per;
+        float[] centres = RandomArrays.Gaussian(classes * Dim, seed);
+        float[] noise = RandomArrays.Gaussian(n * Dim, seed + 1);
+        var embeddings = new float[n * Dim];
+        var labels = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            labels[i] = i / per;
+            for (int j = 0; j < Dim; j++) embeddings[i * Dim + j] = shift + centres[labels[i] * Dim + j] + 0.6f * noise[i * Dim + j];
+        }
+        var data = new Dataset(new float[n], n, 1, 1, 1, labels, Enumerable.Range(0, classes).Select(c => $"c{c}").ToArray(), null, $"set{seed}");
+        return (data, embeddings);
+    }
+
+    /// <summary>A fitted family that records what it was fitted to (and fits axis planes through that data's mean).</summary>
+    private sealed class RecordingFamily : IFittedHashFamily
+    {
+        public readonly List<(int Rows, double[] Mean)> Fits = [];
+        public string Name => "test-recording";
+        public IReadOnlyList<string> Aliases => [];
+        public HashFamilyKind Kind => HashFamilyKind.Fitted;
+        public string Summary => "records its fits (a test family)";
+
+        public Hyperplanes Fit(ReadOnlySpan<float> embeddings, int dim, int planes, ulong seed)
+        {
+            int n = embeddings.Length / dim;
+            var mean = new double[dim];
+            for (int r = 0; r < n; r++)
+                for (int j = 0; j < dim; j++) mean[j] += embeddings[r * dim + j] / (double)n;
+            lock (Fits) Fits.Add((n, mean));
+            var normals = new float[planes * dim];
+            var offsets = new float[planes];
+            for (int i = 0; i < planes; i++)
+            {
+                normals[i * dim + i % dim] = 1;
+                offsets[i] = (float)-mean[i % dim];
+            }
+            return new Hyperplanes(this, planes, dim, normals, offsets, seed, 0);
+        }
+    }
+
+    [Fact]
+    public void FittedPlanesSeeTheTrainingEmbeddingsOnlyOncePerConfiguration()
+    {
+        var (test, testEmb) = Classes(10, 8, 21, shift: 0);
+        var (train, trainEmb) = Classes(30, 8, 31, shift: 2);
+        var family = new RecordingFamily();
+        using var cpu = new CpuBackend();
+        var grid = new EvaluationGrid([5], [1, 2], [4, 8], [family], Episodes: 12, Queries: 3) { Methods = [MatchMethod.HammingNearest] };
+        var result = EvaluationRunner.Run(testEmb, Dim, test, grid, cpu, training: trainEmb);
+
+        Assert.Equal(2, family.Fits.Count);   // once per plane count, not per episode or shape
+        var trainMean = Mean(trainEmb, train.Count);
+        var testMean = Mean(testEmb, test.Count);
+        foreach (var fit in family.Fits)
+        {
+            Assert.Equal(train.Count, fit.Rows);
+            for (int j = 0; j < Dim; j++) Assert.Equal(trainMean[j], fit.Mean[j], 9);
+            Assert.True(Math.Abs(fit.Mean[0] - testMean[0]) > 1, "the fitted mean is the training classes', not the test classes'");
+        }
+        Assert.All(result.Rows, r => Assert.Equal(HashConfig.TrainingMean, r.Center));
+    }
+
+    [Fact]
+    public void ItqRowsAreHammingNearestWithPlanesFittedToTheTrainingSet()
+    {
+        var (test, testEmb) = Classes(10, 8, 22, shift: 0);
+        var (_, trainEmb) = Classes(30, 8, 32, shift: 1);
+        using var cpu = new CpuBackend();
+        var grid = new EvaluationGrid([4], [2], [4], [ItqPlanes.Instance], Episodes: 15, Queries: 3, Seed: 3)
+        {
+            Methods = [MatchMethod.HammingNearest, MatchMethod.Asymmetric],
+        };
+        var result = EvaluationRunner.Run(testEmb, Dim, test, grid, cpu, training: trainEmb);
+        var planes = ItqPlanes.Instance.Fit(trainEmb, Dim, 4, 3);
+        var sampler = new EpisodeSampler(test, new EpisodeSpec(4, 2, 3), 3);
+        double hamming = 0, asymmetric = 0;
+        for (int i = 0; i < grid.Episodes; i++)
+        {
+            var rows = EpisodeEmbeddings.Of(sampler.Sample(i), testEmb, Dim);
+            hamming += PlainAccuracy(rows, planes, asymmetric: false);
+            asymmetric += PlainAccuracy(rows, planes, asymmetric: true);
+        }
+        Assert.Equal(hamming / grid.Episodes, result.Find(4, 2, "hamming", "itq", 4).Mean, 12);
+        Assert.Equal(asymmetric / grid.Episodes, result.Find(4, 2, "asymmetric", "itq", 4).Mean, 12);
+        Assert.Equal(1, result.Find(4, 2, "asymmetric", "itq", 4).BytesPerSupport);
+    }
+
+    [Fact]
+    public void OneRestIsFittedPerEpisodeWithOnePlanePerClassOrTheRequestedLength()
+    {
+        var (test, testEmb) = Classes(10, 8, 23, shift: 1);
+        using var cpu = new CpuBackend();
+        var grid = new EvaluationGrid([5], [2], [3, 16], [OneVsRestFamily.Instance], Episodes: 10, Queries: 3)
+        {
+            Methods = [MatchMethod.CosineNearest, MatchMethod.HammingNearest, MatchMethod.Sigmoid, MatchMethod.Asymmetric],
+        };
+        var result = EvaluationRunner.Run(testEmb, Dim, test, grid, cpu);
+        var hamming = result.Rows.Where(r => r.Method == "hamming").ToArray();
+        Assert.Equal([5, 16], hamming.Select(r => r.Planes));   // 3 planes asked at 5 ways: the single one-vs-rest code
+        Assert.All(hamming, r => Assert.Equal(HashConfig.SupportMean, r.Center));
+        // Well-separated classes: a one-vs-rest code classifies far above chance (1/5).
+        Assert.All(result.Rows.Where(r => r.Method != "cosine"), r => Assert.True(r.Mean > 0.5, $"{r.Method} at {r.Planes}: {r.Mean}"));
+    }
+
+    [Fact]
+    public void AFittedFamilyWithoutTrainingEmbeddingsIsAnError()
+    {
+        var (test, testEmb) = Classes(10, 8, 24, shift: 0);
+        using var cpu = new CpuBackend();
+        var grid = new EvaluationGrid([5], [1], [4], [PcaPlanes.Instance], Episodes: 2, Queries: 3) { Methods = [MatchMethod.HammingNearest] };
+        var e = Assert.Throws<ArgumentException>(() => EvaluationRunner.Run(testEmb, Dim, test, grid, cpu));
+        Assert.Contains("'pca' is fitted to training-class embeddings", e.Message);
+    }
+
+    private static double[] Mean(float[] x, int n)
+    {
+        var mean = new double[Dim];
+        for (int r = 0; r < n; r++)
+            for (int j = 0; j < Dim; j++) mean[j] += x[r * Dim + j] / (double)n;
+        return mean;
+    }
+
+    // Scalar double-precision: projections p = n·x + o; Hamming nearest on sign bits, or the highest Σ p_q,i·(±1 of s_i);
+    // ties to the lower support.
+    private static double PlainAccuracy(EpisodeEmbeddings rows, Hyperplanes planes, bool asymmetric)
+    {
+        double Projection(int row, int i)
+        {
+            double v = planes.Offsets![i];
+            for (int j = 0; j < Dim; j++) v += (double)planes.Normals[i * Dim + j] * rows.All[row * Dim + j];
+            return v;
+        }
+        int correct = 0;
+        for (int qi = 0; qi < rows.Queries; qi++)
+        {
+            int query = rows.Supports + qi, best = -1;
+            double bestScore = double.NegativeInfinity;
+            for (int s = 0; s < rows.Supports; s++)
+            {
+                double score = 0;
+                for (int i = 0; i < planes.Count; i++)
+                {
+                    bool supportBit = Projection(s, i) >= 0;
+                    score += asymmetric ? (supportBit ? 1 : -1) * (double)(float)Projection(query, i)
+                        : supportBit == Projection(query, i) >= 0 ? 1 : 0;
+                }
+                if (score > bestScore) (best, bestScore) = (s, score);
+            }
+            if (rows.SupportLabels[best] == rows.QueryLabels[qi]) correct++;
+        }
+        return (double)correct / rows.Queries;
+    }
+}
