@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Lshk.Kernels.Cpu;
 
@@ -49,6 +50,17 @@ internal sealed unsafe partial class CpuHammingIndex
     }
 
     /// <summary>
+    /// Popcount as a 64-bit value: with POPCNT the JIT emits the one instruction with no sign extension after it
+    /// (BitOperations.PopCount returns int, and widening it costs a movsxd per word in these loops).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Pop(ulong x) => Popcnt.X64.IsSupported ? Popcnt.X64.PopCount(x) : (ulong)BitOperations.PopCount(x);
+
+    /// <summary>The distance to beat as an unsigned value (it is at least 1: Bits minus a count of at most Bits − 1, or Bits + 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong Threshold(RunningTopK<int> state, int row) => (ulong)DistanceToBeat(state, row);
+
+    /// <summary>
     /// Four queries, codes of one 64-bit word. With one word per code the blocked layout is plain index order,
     /// so support s is sup[s].
     /// </summary>
@@ -56,70 +68,82 @@ internal sealed unsafe partial class CpuHammingIndex
     private void Group64(ulong* sup, ulong* q, int s0, int end, RunningTopK<int> state, int row)
     {
         ulong q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3];
-        int t0 = DistanceToBeat(state, row), t1 = DistanceToBeat(state, row + 1),
-            t2 = DistanceToBeat(state, row + 2), t3 = DistanceToBeat(state, row + 3);
-        for (int s = s0; s < end; s++)
+        ulong t0 = Threshold(state, row), t1 = Threshold(state, row + 1),
+            t2 = Threshold(state, row + 2), t3 = Threshold(state, row + 3);
+        for (ulong* c = sup + s0, stop = sup + end; c < stop; c++)
         {
-            ulong w = sup[s];
-            int h0 = BitOperations.PopCount(w ^ q0), h1 = BitOperations.PopCount(w ^ q1),
-                h2 = BitOperations.PopCount(w ^ q2), h3 = BitOperations.PopCount(w ^ q3);
-            if (h0 < t0) t0 = OfferAndRethreshold(state, row, h0, s);
-            if (h1 < t1) t1 = OfferAndRethreshold(state, row + 1, h1, s);
-            if (h2 < t2) t2 = OfferAndRethreshold(state, row + 2, h2, s);
-            if (h3 < t3) t3 = OfferAndRethreshold(state, row + 3, h3, s);
+            ulong w = *c;
+            ulong h0 = Pop(w ^ q0), h1 = Pop(w ^ q1), h2 = Pop(w ^ q2), h3 = Pop(w ^ q3);
+            if (h0 < t0) t0 = OfferAndRethreshold(state, row, h0, (int)(c - sup));
+            if (h1 < t1) t1 = OfferAndRethreshold(state, row + 1, h1, (int)(c - sup));
+            if (h2 < t2) t2 = OfferAndRethreshold(state, row + 2, h2, (int)(c - sup));
+            if (h3 < t3) t3 = OfferAndRethreshold(state, row + 3, h3, (int)(c - sup));
         }
     }
 
-    /// <summary>Four queries, codes of four 64-bit words (129–256 bits): word j of support s at the block's row j.</summary>
+    /// <summary>
+    /// Four queries, codes of four 64-bit words (129–256 bits). Walks block by block and lane by lane with pointers:
+    /// word j of the support in lane l of a block is at block[j·8 + l].
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Group256(ulong* sup, ulong* q, int s0, int end, RunningTopK<int> state, int row)
     {
-        const int w64 = Words256Bits;
-        int t0 = DistanceToBeat(state, row), t1 = DistanceToBeat(state, row + 1),
-            t2 = DistanceToBeat(state, row + 2), t3 = DistanceToBeat(state, row + 3);
-        for (int s = s0; s < end; s++)
+        const int blockWords = Words256Bits * Lanes;
+        ulong t0 = Threshold(state, row), t1 = Threshold(state, row + 1),
+            t2 = Threshold(state, row + 2), t3 = Threshold(state, row + 3);
+        for (int b = s0; b < end; b += Lanes)
         {
-            ulong* c = sup + (long)(s / Lanes) * w64 * Lanes + s % Lanes;
-            ulong c0 = c[0], c1 = c[Lanes], c2 = c[2 * Lanes], c3 = c[3 * Lanes];
-            int h0 = BitOperations.PopCount(c0 ^ q[0]) + BitOperations.PopCount(c1 ^ q[1])
-                + BitOperations.PopCount(c2 ^ q[2]) + BitOperations.PopCount(c3 ^ q[3]);
-            int h1 = BitOperations.PopCount(c0 ^ q[4]) + BitOperations.PopCount(c1 ^ q[5])
-                + BitOperations.PopCount(c2 ^ q[6]) + BitOperations.PopCount(c3 ^ q[7]);
-            int h2 = BitOperations.PopCount(c0 ^ q[8]) + BitOperations.PopCount(c1 ^ q[9])
-                + BitOperations.PopCount(c2 ^ q[10]) + BitOperations.PopCount(c3 ^ q[11]);
-            int h3 = BitOperations.PopCount(c0 ^ q[12]) + BitOperations.PopCount(c1 ^ q[13])
-                + BitOperations.PopCount(c2 ^ q[14]) + BitOperations.PopCount(c3 ^ q[15]);
-            if (h0 < t0) t0 = OfferAndRethreshold(state, row, h0, s);
-            if (h1 < t1) t1 = OfferAndRethreshold(state, row + 1, h1, s);
-            if (h2 < t2) t2 = OfferAndRethreshold(state, row + 2, h2, s);
-            if (h3 < t3) t3 = OfferAndRethreshold(state, row + 3, h3, s);
+            ulong* block = sup + (long)(b / Lanes) * blockWords;
+            for (ulong* c = block, stop = block + Math.Min(Lanes, end - b); c < stop; c++)
+            {
+                ulong c0 = c[0], c1 = c[Lanes], c2 = c[2 * Lanes], c3 = c[3 * Lanes];
+                ulong h0 = Pop(c0 ^ q[0]) + Pop(c1 ^ q[1]) + Pop(c2 ^ q[2]) + Pop(c3 ^ q[3]);
+                ulong h1 = Pop(c0 ^ q[4]) + Pop(c1 ^ q[5]) + Pop(c2 ^ q[6]) + Pop(c3 ^ q[7]);
+                ulong h2 = Pop(c0 ^ q[8]) + Pop(c1 ^ q[9]) + Pop(c2 ^ q[10]) + Pop(c3 ^ q[11]);
+                ulong h3 = Pop(c0 ^ q[12]) + Pop(c1 ^ q[13]) + Pop(c2 ^ q[14]) + Pop(c3 ^ q[15]);
+                if (h0 < t0) t0 = OfferAndRethreshold(state, row, h0, b + (int)(c - block));
+                if (h1 < t1) t1 = OfferAndRethreshold(state, row + 1, h1, b + (int)(c - block));
+                if (h2 < t2) t2 = OfferAndRethreshold(state, row + 2, h2, b + (int)(c - block));
+                if (h3 < t3) t3 = OfferAndRethreshold(state, row + 3, h3, b + (int)(c - block));
+            }
         }
     }
 
-    /// <summary>Four queries, any number of 64-bit words per code.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>
+    /// Four queries, any number of 64-bit words per code; walks as <see cref="Group256"/>. The group's query words
+    /// are interleaved word-major (word j of query i at g[4j + i]) and the thresholds live in memory, so the word loop
+    /// needs only its two pointers, the support word and the four sums in registers and never spills.
+    /// </summary>
+    [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void GroupAny(ulong* sup, ulong* q, int s0, int end, RunningTopK<int> state, int row)
     {
         int w64 = _words64;
-        ulong* q1 = q + w64, q2 = q1 + w64, q3 = q2 + w64;
-        int t0 = DistanceToBeat(state, row), t1 = DistanceToBeat(state, row + 1),
-            t2 = DistanceToBeat(state, row + 2), t3 = DistanceToBeat(state, row + 3);
-        for (int s = s0; s < end; s++)
+        ulong* g = stackalloc ulong[QueryGroup * w64];
+        for (int j = 0; j < w64; j++)
+            for (int i = 0; i < QueryGroup; i++) g[j * QueryGroup + i] = q[i * w64 + j];
+        ulong* t = stackalloc ulong[QueryGroup];
+        for (int i = 0; i < QueryGroup; i++) t[i] = Threshold(state, row + i);
+        ulong* gEnd = g + QueryGroup * w64;
+        for (int b = s0; b < end; b += Lanes)
         {
-            ulong* c = sup + (long)(s / Lanes) * w64 * Lanes + s % Lanes;
-            int h0 = 0, h1 = 0, h2 = 0, h3 = 0;
-            for (int j = 0; j < w64; j++, c += Lanes)
+            ulong* block = sup + (long)(b / Lanes) * w64 * Lanes;
+            for (ulong* c = block, stop = block + Math.Min(Lanes, end - b); c < stop; c++)
             {
-                ulong w = *c;
-                h0 += BitOperations.PopCount(w ^ q[j]);
-                h1 += BitOperations.PopCount(w ^ q1[j]);
-                h2 += BitOperations.PopCount(w ^ q2[j]);
-                h3 += BitOperations.PopCount(w ^ q3[j]);
+                ulong h0 = 0, h1 = 0, h2 = 0, h3 = 0;
+                ulong* w = c;
+                for (ulong* qj = g; qj < gEnd; qj += QueryGroup, w += Lanes)
+                {
+                    ulong x = *w;
+                    h0 += Pop(x ^ qj[0]);
+                    h1 += Pop(x ^ qj[1]);
+                    h2 += Pop(x ^ qj[2]);
+                    h3 += Pop(x ^ qj[3]);
+                }
+                if (h0 < t[0]) t[0] = OfferAndRethreshold(state, row, h0, b + (int)(c - block));
+                if (h1 < t[1]) t[1] = OfferAndRethreshold(state, row + 1, h1, b + (int)(c - block));
+                if (h2 < t[2]) t[2] = OfferAndRethreshold(state, row + 2, h2, b + (int)(c - block));
+                if (h3 < t[3]) t[3] = OfferAndRethreshold(state, row + 3, h3, b + (int)(c - block));
             }
-            if (h0 < t0) t0 = OfferAndRethreshold(state, row, h0, s);
-            if (h1 < t1) t1 = OfferAndRethreshold(state, row + 1, h1, s);
-            if (h2 < t2) t2 = OfferAndRethreshold(state, row + 2, h2, s);
-            if (h3 < t3) t3 = OfferAndRethreshold(state, row + 3, h3, s);
         }
     }
 
@@ -131,29 +155,33 @@ internal sealed unsafe partial class CpuHammingIndex
     private void Single(ulong* sup, ulong* q, int s0, int end, RunningTopK<int> state, int row)
     {
         int w64 = _words64;
-        int t = DistanceToBeat(state, row);
+        ulong t = Threshold(state, row);
         if (w64 == Words64Bits)
         {
             ulong q0 = q[0];
-            for (int s = s0; s < end; s++)
+            for (ulong* c = sup + s0, stop = sup + end; c < stop; c++)
             {
-                int h = BitOperations.PopCount(sup[s] ^ q0);
-                if (h < t) t = OfferAndRethreshold(state, row, h, s);
+                ulong h = Pop(*c ^ q0);
+                if (h < t) t = OfferAndRethreshold(state, row, h, (int)(c - sup));
             }
             return;
         }
-        for (int s = s0; s < end; s++)
+        for (int b = s0; b < end; b += Lanes)
         {
-            ulong* c = sup + (long)(s / Lanes) * w64 * Lanes + s % Lanes;
-            int ha = 0, hb = 0, j = 0;
-            for (; j + 2 <= w64; j += 2)
+            ulong* block = sup + (long)(b / Lanes) * w64 * Lanes;
+            for (ulong* c = block, stop = block + Math.Min(Lanes, end - b); c < stop; c++)
             {
-                ha += BitOperations.PopCount(c[j * Lanes] ^ q[j]);
-                hb += BitOperations.PopCount(c[(j + 1) * Lanes] ^ q[j + 1]);
+                ulong ha = 0, hb = 0;
+                int j = 0;
+                for (; j + 2 <= w64; j += 2)
+                {
+                    ha += Pop(c[j * Lanes] ^ q[j]);
+                    hb += Pop(c[(j + 1) * Lanes] ^ q[j + 1]);
+                }
+                if (j < w64) ha += Pop(c[j * Lanes] ^ q[j]);
+                ulong h = ha + hb;
+                if (h < t) t = OfferAndRethreshold(state, row, h, b + (int)(c - block));
             }
-            if (j < w64) ha += BitOperations.PopCount(c[j * Lanes] ^ q[j]);
-            int h = ha + hb;
-            if (h < t) t = OfferAndRethreshold(state, row, h, s);
         }
     }
 
@@ -162,9 +190,9 @@ internal sealed unsafe partial class CpuHammingIndex
     /// stay small; it runs for a vanishing fraction of supports.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private int OfferAndRethreshold(RunningTopK<int> state, int row, int distance, int index)
+    private ulong OfferAndRethreshold(RunningTopK<int> state, int row, ulong distance, int index)
     {
-        state.Offer(row, Bits - distance, index);
-        return DistanceToBeat(state, row);
+        state.Offer(row, Bits - (int)distance, index);
+        return Threshold(state, row);
     }
 }
