@@ -75,6 +75,41 @@ public class CpuHammingTests
         Assert.Equal(idx, scalar.Indices);
     }
 
+    /// <summary>
+    /// The path without AVX-512 (the one AVX2 machines take): every code length that picks a different kernel
+    /// (one word, four words, any other), query counts that give whole groups of four, a remainder, or single
+    /// queries only (which also splits the supports across threads and merges), N = 0, N &lt; k and ties.
+    /// </summary>
+    public static TheoryData<int, int, int, int, int> PopCountCases()
+    {
+        var cases = new TheoryData<int, int, int, int, int>();
+        foreach (int bits in new[] { 1, 31, 32, 33, 64, 100, 256, 1000 })
+        {
+            cases.Add(bits, 1000, 1, 5, 0);     // one query: split over supports
+            cases.Add(bits, 1000, 4, 5, 0);     // one group of four
+            cases.Add(bits, 997, 11, 6, 0);     // groups and a remainder; N not a multiple of 8
+            cases.Add(bits, 0, 5, 3, 0);        // N = 0
+            cases.Add(bits, 3, 6, 8, 0);        // N < k
+            cases.Add(bits, 600, 9, 7, 11);     // duplicated codes: ties to the lower index
+        }
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(PopCountCases))]
+    public void PopCountPathMatchesScalarReference(int bits, int n, int q, int k, int distinct)
+    {
+        var rng = new System.Random(bits * 1000 + n + q);
+        uint[] support = RandomCodes(rng, n, bits, distinct);
+        uint[] queries = distinct > 0 ? RandomCodes(rng, q, bits, distinct) : RandomCodes(rng, q, bits);
+        using var index = (CpuHammingIndex)new CpuBackend().CreateHammingIndex(support, n, bits);
+        index.UseAvx512 = false;
+        var got = index.Search(queries, q, k);
+        var (idx, score) = ScalarReference.HammingTopK(support, n, queries, q, bits, k);
+        Assert.Equal(idx, got.Indices);
+        Assert.Equal(score, got.Scores);
+    }
+
     [Fact]
     public void RejectsBadArguments()
     {

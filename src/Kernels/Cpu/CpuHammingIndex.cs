@@ -11,9 +11,10 @@ namespace Lshk.Kernels.Cpu;
 /// Distances for 8 supports come from XOR + a nibble-table popcount (vpshufb) + a byte sum (vpsadbw);
 /// only lanes that beat a query's current k-th best leave the vector path. Supports are scanned in tiles that
 /// fit in L2 while a group of queries reuses each tile, so the scan runs from cache, not from memory.
-/// Without AVX-512 the same layout is scanned with scalar popcount.
+/// Without AVX-512 the same layout is scanned with scalar popcount, four queries at a time
+/// (<see cref="ScanTilePopCount"/>, in CpuHammingIndex.PopCount.cs).
 /// </summary>
-internal sealed unsafe class CpuHammingIndex : IHammingIndex
+internal sealed unsafe partial class CpuHammingIndex : IHammingIndex
 {
     private const int Lanes = 8;
     private const int TileBytes = 256 * 1024;
@@ -110,10 +111,14 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
             for (int t0 = b0; t0 < b1; t0 += tileBlocks)
             {
                 int t1 = Math.Min(b1, t0 + tileBlocks);
-                for (int r = first; r < last; r++)
+                if (UseAvx512)
                 {
-                    if (UseAvx512) ScanTileAvx512(sup, qp + (long)r * _words64, t0, t1, state, r - first);
-                    else ScanTileScalar(sup, qp + (long)r * _words64, t0, t1, state, r - first);
+                    for (int r = first; r < last; r++)
+                        ScanTileAvx512(sup, qp + (long)r * _words64, t0, t1, state, r - first);
+                }
+                else
+                {
+                    ScanTilePopCount(sup, qp, first, last, t0, t1, state);
                 }
             }
         }
@@ -279,25 +284,6 @@ internal sealed unsafe class CpuHammingIndex : IHammingIndex
             min = Vector512.Min(min, d);
         }
         return min;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ScanTileScalar(ulong* sup, ulong* query, int b0, int b1, RunningTopK<int> state, int row)
-    {
-        int w64 = _words64;
-        int threshold = DistanceToBeat(state, row);
-        int end = Math.Min(Count, b1 * Lanes);
-        for (int s = b0 * Lanes; s < end; s++)
-        {
-            ulong* code = sup + ((long)(s / Lanes) * w64) * Lanes + s % Lanes;
-            int h = 0;
-            for (int j = 0; j < w64; j++) h += BitOperations.PopCount(code[j * Lanes] ^ query[j]);
-            if (h < threshold)
-            {
-                state.Offer(row, Bits - h, s);
-                threshold = DistanceToBeat(state, row);
-            }
-        }
     }
 
     /// <summary>
