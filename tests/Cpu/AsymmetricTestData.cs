@@ -26,6 +26,17 @@ public enum AsymmetricCase
 /// <summary>Inputs and the comparison with the float64 reference for the asymmetric search tests (both backends).</summary>
 internal static class AsymmetricTestData
 {
+    /// <summary>The test grid of both backends: P × N × input kind, N = 0, 1, k − 1 and 1000.</summary>
+    public static TheoryData<int, int, AsymmetricCase> Cases(int k)
+    {
+        var data = new TheoryData<int, int, AsymmetricCase>();
+        foreach (int bits in new[] { 8, 31, 64, 100, 256, 1000 })
+            foreach (int n in new[] { 0, 1, k - 1, 1000 })
+                foreach (var kind in Enum.GetValues<AsymmetricCase>())
+                    data.Add(bits, n, kind);
+        return data;
+    }
+
     /// <summary>
     /// Tolerance relative to Σ|p_i|, the largest magnitude a query's score can have. Both backends sum on a grid of
     /// at most Σ|p_i|·2^-59 and the float64 reference rounds by about P·2^-53·Σ|p_i|, so 1e-9 is far above either

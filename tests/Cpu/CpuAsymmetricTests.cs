@@ -8,16 +8,8 @@ public class CpuAsymmetricTests
 {
     private const int K = 5;
 
-    /// <summary>P × N × input kind; N = 0, 1, k − 1 and 1000 (32 blocks of 32, with a partial last block).</summary>
-    public static TheoryData<int, int, AsymmetricCase> Cases()
-    {
-        var data = new TheoryData<int, int, AsymmetricCase>();
-        foreach (int bits in new[] { 8, 31, 64, 100, 256, 1000 })
-            foreach (int n in new[] { 0, 1, K - 1, 1000 })
-                foreach (var kind in Enum.GetValues<AsymmetricCase>())
-                    data.Add(bits, n, kind);
-        return data;
-    }
+    /// <summary>The shared grid (N = 1000 is 32 blocks of 32, with a partial last block).</summary>
+    public static TheoryData<int, int, AsymmetricCase> Cases() => AsymmetricTestData.Cases(K);
 
     private static void AssertSearch(int bits, int n, AsymmetricCase kind, int q, bool avx2)
     {

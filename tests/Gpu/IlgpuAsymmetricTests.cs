@@ -9,16 +9,8 @@ public class IlgpuAsymmetricTests(SimulatorFixture fx)
 {
     private const int K = 5;
 
-    /// <summary>P × N × input kind; N = 0, 1, k − 1 and 1000 (about 31 supports per lane, lists full and churning).</summary>
-    public static TheoryData<int, int, AsymmetricCase> Cases()
-    {
-        var data = new TheoryData<int, int, AsymmetricCase>();
-        foreach (int bits in new[] { 8, 31, 64, 100, 256, 1000 })
-            foreach (int n in new[] { 0, 1, K - 1, 1000 })
-                foreach (var kind in Enum.GetValues<AsymmetricCase>())
-                    data.Add(bits, n, kind);
-        return data;
-    }
+    /// <summary>The shared grid (N = 1000 is about 31 supports per lane, lists full and churning).</summary>
+    public static TheoryData<int, int, AsymmetricCase> Cases() => AsymmetricTestData.Cases(K);
 
     private void AssertSameAsCpuAndReference(float[] projections, int q, uint[] codes, int n, int bits, int k,
         bool exactTies, string what)
