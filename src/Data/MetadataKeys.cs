@@ -43,6 +43,8 @@ public static class MetadataKeys
         public const string ValidationClasses = "lshk.train.validation_classes";
         public const string ValidateEvery = "lshk.train.validate_every";
         public const string ValidationAccuracy = "lshk.train.validation_accuracy";
+        /// <summary>Hash-aware training's settings (bits, code loss, penalty weights, β growth), when it was on.</summary>
+        public const string HashTraining = "lshk.train.hash";
     }
 
     public static class Checkpoint

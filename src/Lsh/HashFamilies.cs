@@ -5,7 +5,8 @@ namespace Lshk.Lsh;
 
 /// <summary>
 /// The registry of hash families, by name. Adding a family: its own file implementing one of
-/// <see cref="IRandomHashFamily"/>, <see cref="IFittedHashFamily"/> or <see cref="IEpisodeHashFamily"/>, and one line
+/// <see cref="IRandomHashFamily"/>, <see cref="IFittedHashFamily"/> or <see cref="IEpisodeHashFamily"/> (or a plain
+/// <see cref="IHashFamily"/> of kind <see cref="HashFamilyKind.Trained"/>, whose planes only a model file holds), and one line
 /// in <see cref="BuiltIn"/>. Code outside the library (tests, the application layer) can add families at run time
 /// with <see cref="Register"/>. Every lookup of a family by name (an option value, an index or model file) goes
 /// through here, so a name nobody registered is always the same clear error.
@@ -22,6 +23,7 @@ public static partial class HashFamilies
         IntegerPlanes.Instance,
         PcaPlanes.Instance,
         ItqPlanes.Instance,
+        LearnedPlanes.Instance,
         OneVsRestFamily.Instance,
     ];
 
@@ -93,6 +95,7 @@ public static partial class HashFamilies
         HashFamilyKind.Random => "drawn from a seed",
         HashFamilyKind.Fitted => "fitted to training embeddings",
         HashFamilyKind.PerEpisode => "fitted to each episode's support set",
+        HashFamilyKind.Trained => "trained with the network and stored in the model",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

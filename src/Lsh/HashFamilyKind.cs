@@ -9,6 +9,8 @@ public enum HashFamilyKind
     Fitted,
     /// <summary>Fitted to each episode's labelled support set: <see cref="IEpisodeHashFamily"/>.</summary>
     PerEpisode,
+    /// <summary>Trained with the network and stored in the model (at the one length it was trained at); nothing draws or fits them.</summary>
+    Trained,
 }
 
 /// <summary>What each kind of family can serve.</summary>

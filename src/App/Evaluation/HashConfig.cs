@@ -10,7 +10,7 @@ namespace Lshk.App.Evaluation;
 public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? Fixed)
 {
     /// <summary>Centring names, as the CSV and JSON report them.</summary>
-    public const string SupportMean = "support-mean", TrainingMean = "training-mean", None = "none";
+    public const string SupportMean = "support-mean", TrainingMean = "training-mean", Learned = "learned", None = "none";
 
     /// <summary>
     /// What the codes are centred on: random planes on the episode's support mean when the grid centres (else
@@ -20,6 +20,7 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
     public string Center(bool gridCenters) => Family.Kind switch
     {
         HashFamilyKind.Fitted => TrainingMean,
+        HashFamilyKind.Trained => Learned,
         HashFamilyKind.PerEpisode => SupportMean,
         _ => gridCenters ? SupportMean : None,
     };
@@ -40,6 +41,14 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
     {
         var configs = new List<HashConfig>();
         foreach (var family in grid.Families)
+        {
+            if (family.Kind == HashFamilyKind.Trained)
+            {
+                // Trained planes exist at one length, the one the model was trained with, whatever the grid's counts.
+                configs.Add(stored is not null && stored.Family == family ? new HashConfig(family, stored.Count, stored)
+                    : throw new SettingException("hash", $"'{family.Name}' planes are {HashFamilies.Describe(family.Kind)} (lshk train --hash-bits P), and this model has none"));
+                continue;
+            }
             foreach (int p in grid.Planes)
                 configs.Add(family switch
                 {
@@ -51,6 +60,7 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
                     IEpisodeHashFamily => new HashConfig(family, p, null),
                     _ => throw new ArgumentException($"hash family '{family.Name}' is of no kind the evaluation knows"),
                 });
+        }
         return configs;
     }
 }

@@ -29,14 +29,14 @@ public sealed record HashingChoice(int Planes, IHashFamily Family, ulong Seed, b
     }
 
     /// <summary>
-    /// For a fitted family, the planes of that family the model stores (their own count and centre, whatever
+    /// For a fitted or trained family, the planes of that family the model stores (their own count and centre, whatever
     /// <see cref="Planes"/> and <see cref="Center"/> say); null for a random family. A model without them is an error.
     /// </summary>
     public static Hyperplanes? StoredPlanes(Embedder embedder, IHashFamily family)
     {
-        if (family.Kind != HashFamilyKind.Fitted) return null;
+        if (family.Kind is not (HashFamilyKind.Fitted or HashFamilyKind.Trained)) return null;
         return ModelPlanes.Of(embedder, family) ?? throw new SettingException("hash",
-            $"'{family.Name}' planes are fitted to training embeddings and stored with a model, and {embedder.Source} stores none of that family");
+            $"'{family.Name}' planes are {HashFamilies.Describe(family.Kind)}, and {embedder.Source} stores none of that family");
     }
 
     private Hyperplanes? StoredPlanes(Embedder embedder) => StoredPlanes(embedder, Family);

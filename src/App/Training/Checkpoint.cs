@@ -24,7 +24,8 @@ public static class Checkpoint
     public static byte[] Serialize(EpisodeTraining run, RunProgress progress)
     {
         var tensors = new List<SafeTensor>(ModelFile.StateDict(run.Network));
-        var names = run.Network.NamedParameters().Select(p => p.Name).ToArray();
+        if (run.Hash is { } hash) tensors.AddRange(hash.ToStoredPlanes().Tensors());
+        var names = run.NamedParameters.Select(p => p.Name).ToArray();
         foreach (var (slot, buffers) in run.Optimiser.State)
             for (int i = 0; i < buffers.Count; i++)
                 tensors.Add(SafeTensor.FromFloats($"{OptimiserPrefix}{slot}.{names[i]}", [buffers[i].Length], buffers[i].ToArray()));
@@ -88,9 +89,12 @@ public static class Checkpoint
         if (Get(Keys.Settings) != settings)
             throw new InvalidDataException($"{path}: the checkpoint was made with other settings ({Get(Keys.Settings)}) than this run ({settings})");
 
-        ModelFile.LoadStateDict(run.Network, tensors.Where(t => !t.Name.StartsWith(OptimiserPrefix, StringComparison.Ordinal)).ToArray(), path);
+        var model = tensors.Where(t => !t.Name.StartsWith(OptimiserPrefix, StringComparison.Ordinal)).ToArray();
+        ModelFile.LoadStateDict(run.Network, model.Where(t => !StoredPlanes.IsPlaneTensor(t.Name)).ToArray(), path);
+        if (run.Hash is { } hash)
+            hash.Load(StoredPlanes.From(model, hash.Dim, path) ?? throw new InvalidDataException($"{path}: the checkpoint lacks the hash layer's planes"));
         var byName = tensors.Where(t => t.Name.StartsWith(OptimiserPrefix, StringComparison.Ordinal)).ToDictionary(t => t.Name);
-        var names = run.Network.NamedParameters().Select(p => p.Name).ToArray();
+        var names = run.NamedParameters.Select(p => p.Name).ToArray();
         foreach (var (slot, buffers) in run.Optimiser.State)
             for (int i = 0; i < buffers.Count; i++)
             {

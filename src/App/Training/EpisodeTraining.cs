@@ -2,6 +2,7 @@ using Lshk.Data;
 using Lshk.Data.Episodes;
 using Lshk.Kernels.Nn;
 using Lshk.Nn;
+using Lshk.Nn.Layers;
 using Lshk.Nn.Optimisers;
 
 namespace Lshk.App.Training;
@@ -10,12 +11,15 @@ namespace Lshk.App.Training;
 /// The state of a training run and its step: episode i (a pure function of the seed and i) is gathered class-major
 /// into one batch — per class its supports, then its queries, the layout <see cref="EpisodeShape"/> describes — and
 /// the trainer runs forward, the --loss episode loss, backward and the Adam update. The batch buffers are made once and reused.
+/// With hash-aware training (<see cref="TrainSettings.Hash"/>) a <see cref="HashLayer"/> after the network adds its
+/// code loss (<see cref="HashTrainingLoss"/>), and Adam updates its planes with the network.
 /// </summary>
 public sealed class EpisodeTraining : IDisposable
 {
     private readonly Dataset _train;
     private readonly EpisodeSampler _sampler;
     private readonly IEpisodeLoss _loss;
+    private readonly HashTrainingLoss? _hashLoss;
     private readonly Trainer _trainer;
     private readonly EpisodeShape _episode;
     private readonly Nchw _inputShape;
@@ -33,8 +37,15 @@ public sealed class EpisodeTraining : IDisposable
         _train = train;
         _sampler = new EpisodeSampler(train, new EpisodeSpec(settings.Ways, settings.Shots, settings.Queries), settings.Seed);
         Network = ConvNet.Create(ops, config, settings.Seed);
-        Optimiser = new Adam(ops, Network.Parameters, settings.CreateSchedule());
         _loss = EpisodeLosses.Create(settings.Loss, ops);
+        if (settings.Hash is { } hash)
+        {
+            Hash = new HashLayer(ops, config.EmbeddingDim, hash.Bits);
+            Hash.Initialise(settings.Seed);
+            _loss = _hashLoss = new HashTrainingLoss(ops, _loss, Hash, hash);
+        }
+        NamedParameters = [.. Network.NamedParameters(), .. Hash?.NamedParameters ?? []];
+        Optimiser = new Adam(ops, NamedParameters.Select(p => p.Parameter).ToArray(), settings.CreateSchedule());
         _trainer = new Trainer(Network, Optimiser, _loss);
         _episode = new EpisodeShape(settings.Ways, settings.Shots, settings.Queries, config.EmbeddingDim);
         _inputShape = ConvNet.InputShape(config, _episode.Batch);
@@ -47,6 +58,15 @@ public sealed class EpisodeTraining : IDisposable
     public Sequential Network { get; }
     public Optimiser Optimiser { get; }
 
+    /// <summary>The hash layer of hash-aware training, or null.</summary>
+    public HashLayer? Hash { get; }
+
+    /// <summary>Every trained parameter with its file name (the network's, then the hash layer's), in the optimiser's order.</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters { get; }
+
+    /// <summary>The last step's loss parts under hash-aware training (embedding, code, penalties), else null.</summary>
+    public (float Embedding, float Code, HashPenalties Penalties)? HashParts => _hashLoss?.LastParts;
+
     /// <summary>Episodes trained so far (the next step trains episode number <see cref="Episode"/>).</summary>
     public long Episode { get; set; }
 
@@ -58,6 +78,7 @@ public sealed class EpisodeTraining : IDisposable
     {
         Gather(_sampler.Sample(Episode));
         _images.CopyFrom(_host);
+        if (_hashLoss is not null) _hashLoss.Episode = Episode;
         var result = _trainer.Step(_images, _inputShape, _episode);
         Episode++;
         return result;
@@ -79,6 +100,7 @@ public sealed class EpisodeTraining : IDisposable
     {
         _images.Dispose();
         _loss.Dispose();
+        Hash?.Dispose();
         Optimiser.Dispose();
         Network.Dispose();
     }

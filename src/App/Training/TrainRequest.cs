@@ -1,4 +1,5 @@
 using Lshk.Data.Sources;
+using Lshk.Nn;
 
 namespace Lshk.App.Training;
 
@@ -36,6 +37,12 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     public float LearningRate { get; init; } = DefaultLearningRate;
     public string Schedule { get; init; } = DefaultSchedule;
     public ulong Seed { get; init; } = 1;
+
+    /// <summary>Hash-aware training: P code bits of a trainable hash layer (null: off), and its loss and penalty weights.</summary>
+    public int? HashBits { get; init; }
+    public string HashCodeLoss { get; init; } = HashTrainingSettings.DefaultCodeLoss;
+    public float HashQuantisation { get; init; } = HashTrainingSettings.DefaultQuantisationWeight;
+    public float HashBalance { get; init; } = HashTrainingSettings.DefaultBalanceWeight;
 
     public int ValidateEvery { get; init; } = DefaultValidateEvery;
     public int ValidationEpisodes { get; init; } = DefaultValidationEpisodes;

@@ -27,6 +27,9 @@ public sealed record TrainSettings(
     /// <summary>The losses this build implements.</summary>
     public static readonly string[] Losses = Lshk.Nn.EpisodeLosses.Names;
 
+    /// <summary>Hash-aware training (<c>--hash-bits</c>): a trainable hash layer after the embedding; null when off.</summary>
+    public HashTrainingSettings? Hash { get; init; }
+
     public void Validate()
     {
         Network.Validate();
@@ -38,6 +41,12 @@ public sealed record TrainSettings(
         if (ValidationClasses < 0) throw new SettingException("validation-classes", $"must not be negative (got {ValidationClasses})");
         if (ValidateEvery < 0) throw new SettingException("validate-every", $"must not be negative (got {ValidateEvery})");
         if (ValidationEpisodes < 1) throw new SettingException("validation-episodes", $"must be positive (got {ValidationEpisodes})");
+        if (Hash is { } hash)
+        {
+            if (hash.Bits < 1) throw new SettingException("hash-bits", $"must be at least 1 (got {hash.Bits})");
+            if (!Losses.Contains(hash.CodeLoss)) throw new SettingException("hash-code-loss", $"'{hash.CodeLoss}' is not a loss of this build ({string.Join(", ", Losses)})");
+            hash.Validate();
+        }
         CreateSchedule();
     }
 
@@ -79,6 +88,7 @@ public sealed record TrainSettings(
         };
         if (validationAccuracy is { } acc)
             m[Keys.ValidationAccuracy] = acc.ToString("R", CultureInfo.InvariantCulture);
+        if (Hash is { } hash) m[Keys.HashTraining] = hash.Describe();
         return m;
     }
 
@@ -86,7 +96,8 @@ public sealed record TrainSettings(
     public string Fingerprint() =>
         string.Join(";", $"data={Data}", $"network={Network.Describe()}", $"ways={Ways}", $"shots={Shots}", $"queries={Queries}",
             $"loss={Loss}", $"lr={LearningRate.ToString("R", CultureInfo.InvariantCulture)}", $"schedule={Schedule}", $"seed={Seed}",
-            $"validation-classes={ValidationClasses}", $"validate-every={ValidateEvery}", $"validation-episodes={ValidationEpisodes}");
+            $"validation-classes={ValidationClasses}", $"validate-every={ValidateEvery}", $"validation-episodes={ValidationEpisodes}")
+        + (Hash is { } hash ? $";hash={hash.Describe()}" : "");
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

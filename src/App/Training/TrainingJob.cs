@@ -50,6 +50,9 @@ public static class TrainingJob
         using var ops = NnOps.For(backend, request.Threads);
         using var run = new EpisodeTraining(ops, settings, train);
         reporter.Message($"device: {ops.Device.Name}; network: {network.Describe()}");
+        if (settings.Hash is { } hash)
+            reporter.Message($"hash-aware training: {hash.Bits}-bit hash layer, codes scored by {hash.CodeLoss}, quantisation weight {hash.QuantisationWeight}, " +
+                             $"bit-balance weight {hash.BalanceWeight}, β = √(1 + episode/{hash.BetaEpisodes}); the planes are saved with the model as family 'learned'");
         reporter.Message($"episodes: {settings.Ways}-way {settings.Shots}-shot {settings.Queries}-query ({run.BatchImages} images per step), loss {settings.Loss}, " +
                          $"Adam lr {settings.LearningRate} ({settings.Schedule}), seed {settings.Seed}; budget " +
                          string.Join(" or ", new[] { episodeBudget is { } e ? $"{e} episodes" : null, minuteBudget is { } m ? $"{m} minutes" : null }.Where(s => s is not null)));
@@ -99,7 +102,12 @@ public static class TrainingJob
         var d = r.Data.Kind.Defaults;
         var settings = new TrainSettings(r.Data.Id, new ConvNetConfig(r.Layers, r.Filters, r.Dropout, InputSize: r.ImageSize ?? d.ImageSize),
             r.Ways ?? d.Ways, r.Shots ?? d.Shots, r.Queries ?? d.Queries, r.Loss.Trim().ToLowerInvariant(), r.LearningRate, schedule, r.Seed,
-            r.ValidationClasses ?? d.ValidationClasses, r.ValidateEvery, r.ValidationEpisodes);
+            r.ValidationClasses ?? d.ValidationClasses, r.ValidateEvery, r.ValidationEpisodes)
+        {
+            Hash = r.HashBits is { } bits
+                ? new HashTrainingSettings(bits, r.HashCodeLoss.Trim().ToLowerInvariant(), r.HashQuantisation, r.HashBalance)
+                : null,
+        };
         settings.Validate();
         return (settings, r.Episodes, minutes);
     }
@@ -127,8 +135,13 @@ public static class TrainingJob
         grid = grid with { Ways = grid.Ways.Where(w => w <= test.ClassCount).ToArray() };
         if (grid.Ways.Length == 0) return (null, $"summary: skipped ({test.Source} has only {test.ClassCount} classes)");
         using var embedder = Embedder.Load(modelPath, backend);
-        var result = EvaluationRunner.Run(embedder.Embed(test), embedder.Dim, test, grid, backend);
+        // A hash-trained model also shows its own planes (at the length it was trained at), by Hamming and asymmetric scores.
+        var stored = ModelPlanes.Of(embedder);
+        bool learned = stored?.Family.Kind == Lshk.Lsh.HashFamilyKind.Trained;
+        if (learned)
+            grid = grid with { Families = [.. grid.Families, stored!.Family], Methods = [.. grid.Methods, Lshk.Lsh.MatchMethod.Asymmetric] };
+        var result = EvaluationRunner.Run(embedder.Embed(test), embedder.Dim, test, grid, backend, stored: stored);
         return (result, $"summary on {test.Source}: {episodes} episodes per task, {grid.Queries} queries per class, " +
-                        $"accuracy % ± 95% CI; LSH on centred embeddings ({watch.Elapsed.TotalSeconds:F1} s)");
+                        $"accuracy % ± 95% CI; LSH on centred embeddings{(learned ? $", and the model's {stored!.Count} learned planes" : "")} ({watch.Elapsed.TotalSeconds:F1} s)");
     }
 }

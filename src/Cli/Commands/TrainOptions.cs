@@ -2,6 +2,7 @@ using System.CommandLine;
 using Lshk.App.Training;
 using Lshk.Data.Datasets;
 using Lshk.Data.Sources;
+using Lshk.Nn;
 
 namespace Lshk.Cli.Commands;
 
@@ -60,11 +61,32 @@ internal sealed class TrainOptions
     public Option<int> CheckpointPause { get; } = new("--debug-checkpoint-pause-ms") { Hidden = true, Description = "Test hook: pause half-way through writing each checkpoint" };
     public Option<int> EpisodePause { get; } = new("--debug-episode-pause-ms") { Hidden = true, Description = "Test hook: pause after each episode" };
     public Option<string> Device { get; } = CommonOptions.Device();
+    public Option<int?> HashBits { get; } = new("--hash-bits")
+    {
+        Description = "Hash-aware training: a trainable P-bit hash layer after the embedding (tanh relaxation, quantisation and bit-balance terms); " +
+                      "its planes are saved in the model as family 'learned' (eval --hash learned --planes P)",
+    };
+    public Option<string> HashCodeLoss { get; } = new("--hash-code-loss")
+    {
+        Description = $"Episode loss on the relaxed codes ({string.Join(", ", TrainSettings.Losses)})",
+        DefaultValueFactory = _ => HashTrainingSettings.DefaultCodeLoss,
+    };
+    public Option<float> HashQuantisation { get; } = new("--hash-quantisation")
+    {
+        Description = "Weight of the quantisation term mean (|h| − 1)²",
+        DefaultValueFactory = _ => HashTrainingSettings.DefaultQuantisationWeight,
+    };
+    public Option<float> HashBalance { get; } = new("--hash-balance")
+    {
+        Description = "Weight of the bit-balance term (mean over bits of the batch mean²)",
+        DefaultValueFactory = _ => HashTrainingSettings.DefaultBalanceWeight,
+    };
 
     public IEnumerable<Option> All =>
     [
         Data, Split, Ways, Shots, Queries, ImageSize, Loss, Layers, Filters, Dropout, Lr, Schedule, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
+        HashBits, HashCodeLoss, HashQuantisation, HashBalance,
         .. Source.All, CheckpointPause, EpisodePause, Device,
     ];
 
@@ -96,5 +118,9 @@ internal sealed class TrainOptions
         Threads = parse.GetValue(Threads),
         CheckpointPauseMs = parse.GetValue(CheckpointPause),
         EpisodePauseMs = parse.GetValue(EpisodePause),
+        HashBits = parse.GetValue(HashBits),
+        HashCodeLoss = parse.GetValue(HashCodeLoss)!,
+        HashQuantisation = parse.GetValue(HashQuantisation),
+        HashBalance = parse.GetValue(HashBalance),
     };
 }

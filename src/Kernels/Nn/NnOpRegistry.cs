@@ -18,10 +18,11 @@ public static class NnOpRegistry
 
     /// <summary>
     /// The built-in operations, one entry each: <c>[typeof(IMyOp)] = Pair&lt;IMyOp&gt;(ops =&gt; new CpuMyOp(ops),
-    /// ops =&gt; new IlgpuMyOp(ops))</c>. None yet: every Conv-4 operation is on <see cref="INnOps"/>.
+    /// ops =&gt; new IlgpuMyOp(ops))</c>. The Conv-4 operations are on <see cref="INnOps"/>.
     /// </summary>
     private static readonly Dictionary<Type, Forms> Registered = new()
     {
+        [typeof(IHashLayerOp)] = Pair<IHashLayerOp>(ops => new CpuHashLayer(ops), ops => new IlgpuHashLayer(ops)),
     };
 
     /// <summary>

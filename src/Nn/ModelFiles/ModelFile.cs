@@ -36,13 +36,17 @@ public static class ModelFile
 
     private static long[] Long(int[] shape) => shape.Select(d => (long)d).ToArray();
 
-    public static void Save(Stream stream, Sequential network, ConvNetConfig config, IReadOnlyDictionary<string, string>? extra = null)
+    /// <summary>Writes the network (and hash <paramref name="planes"/> trained with it, when given) with its metadata.</summary>
+    public static void Save(Stream stream, Sequential network, ConvNetConfig config, IReadOnlyDictionary<string, string>? extra = null,
+        StoredPlanes? planes = null)
     {
         var metadata = new Dictionary<string, string>(Metadata(config));
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
             if (!metadata.TryAdd(key, value))
                 throw new ArgumentException($"metadata key '{key}' is set by lshk itself");
-        SafeTensors.Write(stream, StateDict(network), metadata);
+        if (planes is not null && planes.Dim != config.EmbeddingDim)
+            throw new ArgumentException($"planes of dimension {planes.Dim} for a model of {config.EmbeddingDim}-dimensional embeddings");
+        SafeTensors.Write(stream, [.. StateDict(network), .. planes?.Tensors() ?? []], metadata);
     }
 
     /// <summary>The architecture as metadata strings (plus "format": "pt", the safetensors convention for PyTorch).</summary>

@@ -35,4 +35,10 @@ internal static partial class KernelRegistry
     public static readonly Action<CosineLossArgs> CosineLossScores = CosineLossKernels.Scores;
     public static readonly Action<CosineLossArgs> CosineLossNormalGradient = CosineLossKernels.NormalGradient;
     public static readonly Action<CosineLossArgs> CosineLossProject = CosineLossKernels.Project;
+    public static readonly Action<HashLayerArgs> HashLayerForward = HashLayerKernels.Forward;
+    public static readonly Action<HashLayerArgs> HashLayerPenaltyStats = HashLayerKernels.PenaltyStats;
+    public static readonly Action<HashLayerArgs> HashLayerPenaltyGradient = HashLayerKernels.PenaltyGradient;
+    public static readonly Action<HashLayerArgs> HashLayerPreActivationGradient = HashLayerKernels.PreActivationGradient;
+    public static readonly Action<HashLayerArgs> HashLayerInputGradient = HashLayerKernels.InputGradient;
+    public static readonly Action<HashLayerArgs> HashLayerParameterGradients = HashLayerKernels.ParameterGradients;
 }

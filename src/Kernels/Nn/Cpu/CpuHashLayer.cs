@@ -1,0 +1,100 @@
+using System.Numerics.Tensors;
+
+namespace Lshk.Kernels.Nn.Cpu;
+
+/// <summary>
+/// The CPU form of <see cref="IHashLayerOp"/> (GPU form: <see cref="Gpu.IlgpuHashLayer"/>). The layer is tiny next
+/// to the convolutions (B·P·D multiply-adds, ~2.5 M for a 600-image episode at 64 bits), so it runs on the calling
+/// thread with vectorised dot products, and every sum has one fixed order: bit-identical run to run.
+/// </summary>
+internal sealed class CpuHashLayer(CpuNnOps ops) : IHashLayerOp
+{
+    private float[] _dz = [];
+    private float[] _column = [];
+
+    public void Forward(NnBuffer embeddings, NnBuffer weight, NnBuffer bias, NnBuffer codes, in HashLayerShape shape, float beta)
+    {
+        var e = ops.SpanOf(embeddings);
+        var w = ops.SpanOf(weight);
+        var b = ops.SpanOf(bias);
+        var h = ops.SpanOf(codes);
+        int d = shape.Dim, p = shape.Planes;
+        for (int row = 0; row < shape.Batch; row++)
+        {
+            var x = e.Slice(row * d, d);
+            for (int i = 0; i < p; i++)
+                h[row * p + i] = MathF.Tanh(beta * (TensorPrimitives.Dot(x, w.Slice(i * d, d)) + b[i]));
+        }
+    }
+
+    public HashPenalties AddPenaltyGradients(NnBuffer codes, NnBuffer dCodes, in HashLayerShape shape, float quantisationWeight,
+        float balanceWeight)
+    {
+        var h = ops.SpanOf(codes);
+        var g = ops.SpanOf(dCodes);
+        int batch = shape.Batch, p = shape.Planes;
+        float scale = 2f / ((float)batch * p);
+        double quantisation = 0, balance = 0;
+        for (int i = 0; i < p; i++)
+        {
+            // Per plane, the same two sums in the same order as the GPU's kernel (one thread per plane).
+            float sum = 0f, squares = 0f;
+            for (int row = 0; row < batch; row++)
+            {
+                float v = h[row * p + i];
+                float gap = MathF.Abs(v) - 1f;
+                sum += v;
+                squares += gap * gap;
+            }
+            float mean = sum / batch;
+            quantisation += squares;
+            balance += (double)mean * mean;
+            float balanceGradient = balanceWeight * scale * mean;
+            for (int row = 0; row < batch; row++)
+            {
+                float v = h[row * p + i];
+                g[row * p + i] += quantisationWeight * scale * (v - (v >= 0f ? 1f : -1f)) + balanceGradient;
+            }
+        }
+        return new HashPenalties((float)(quantisation / ((double)batch * p)), (float)(balance / p));
+    }
+
+    public void Backward(NnBuffer embeddings, NnBuffer weight, NnBuffer codes, NnBuffer dCodes, NnBuffer dEmbeddings, NnBuffer dWeight,
+        NnBuffer dBias, in HashLayerShape shape, float beta)
+    {
+        var e = ops.SpanOf(embeddings);
+        var w = ops.SpanOf(weight);
+        var h = ops.SpanOf(codes);
+        var g = ops.SpanOf(dCodes);
+        var de = ops.SpanOf(dEmbeddings);
+        var dw = ops.SpanOf(dWeight);
+        var db = ops.SpanOf(dBias);
+        int batch = shape.Batch, d = shape.Dim, p = shape.Planes;
+        if (_dz.Length < shape.Codes) _dz = new float[shape.Codes];
+        if (_column.Length < batch) _column = new float[batch];
+        var dz = _dz.AsSpan(0, shape.Codes);
+        for (int k = 0; k < dz.Length; k++) dz[k] = g[k] * beta * (1f - h[k] * h[k]);
+
+        // dEmbeddings[b] += Σᵢ dz[b,i]·weight[i]: rows of the weight scaled and added, in plane order.
+        for (int row = 0; row < batch; row++)
+        {
+            var target = de.Slice(row * d, d);
+            for (int i = 0; i < p; i++) TensorPrimitives.MultiplyAdd(w.Slice(i * d, d), dz[row * p + i], target, target);
+        }
+
+        // dWeight[i] += Σ_b dz[b,i]·embeddings[b], in batch order; dBias[i] += Σ_b dz[b,i].
+        var column = _column.AsSpan(0, batch);
+        for (int i = 0; i < p; i++)
+        {
+            float biasSum = 0f;
+            for (int row = 0; row < batch; row++)
+            {
+                column[row] = dz[row * p + i];
+                biasSum += column[row];
+            }
+            db[i] += biasSum;
+            var target = dw.Slice(i * d, d);
+            for (int row = 0; row < batch; row++) TensorPrimitives.MultiplyAdd(e.Slice(row * d, d), column[row], target, target);
+        }
+    }
+}

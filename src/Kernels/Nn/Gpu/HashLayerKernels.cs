@@ -1,0 +1,178 @@
+using ILGPU;
+using Lshk.Kernels.Gpu;
+
+namespace Lshk.Kernels.Nn.Gpu;
+
+/// <summary>
+/// Arguments of the hash layer's kernels (<see cref="IHashLayerOp"/>): E embeddings B×D, W weight P×D, Bias P, H codes
+/// B×P, G dL/dcodes B×P, Dz scratch B×P, DE/DW/DBias the gradients, Stats 2P per-plane sums (mean, squared gaps).
+/// </summary>
+internal readonly record struct HashLayerArgs(int Batch, int Dim, int Planes, float Beta, float QuantisationWeight, float BalanceWeight,
+    ArrayView<float> E, ArrayView<float> W, ArrayView<float> Bias, ArrayView<float> H, ArrayView<float> G, ArrayView<float> Dz,
+    ArrayView<float> DE, ArrayView<float> DW, ArrayView<float> DBias, ArrayView<float> Stats);
+
+/// <summary>
+/// The GPU form's kernels, one thread per output value, every sum in the CPU form's order
+/// (<see cref="Cpu.CpuHashLayer"/>), so both backends agree to rounding of tanh.
+/// </summary>
+internal static class HashLayerKernels
+{
+    private const float Log2E = 1.442695041f;
+
+    /// <summary>tanh through exp2 (the device's fast exponential): 1 − 2/(e^{2x} + 1), exact ±1 in the tails.</summary>
+    private static float Tanh(float x) => 1f - 2f / (IntrinsicMath.CPUOnly.Exp2(2f * x * Log2E) + 1f);
+
+    /// <summary>H[b,i] = tanh(β·(E[b]·W[i] + Bias[i])).</summary>
+    [GpuKernel]
+    public static void Forward(HashLayerArgs a)
+    {
+        int total = a.Batch * a.Planes;
+        for (int t = Threads.Global; t < total; t += Threads.Total)
+        {
+            int row = t / a.Planes, i = t % a.Planes;
+            float z = 0f;
+            for (int j = 0; j < a.Dim; j++) z += a.E[(long)row * a.Dim + j] * a.W[(long)i * a.Dim + j];
+            a.H[t] = Tanh(a.Beta * (z + a.Bias[i]));
+        }
+    }
+
+    /// <summary>Per plane i: Stats[i] = mean over the batch of H[·,i], Stats[P+i] = Σ_b (|H[b,i]| − 1)².</summary>
+    [GpuKernel]
+    public static void PenaltyStats(HashLayerArgs a)
+    {
+        for (int i = Threads.Global; i < a.Planes; i += Threads.Total)
+        {
+            float sum = 0f, squares = 0f;
+            for (int row = 0; row < a.Batch; row++)
+            {
+                float v = a.H[(long)row * a.Planes + i];
+                float gap = (v < 0f ? -v : v) - 1f;
+                sum += v;
+                squares += gap * gap;
+            }
+            a.Stats[i] = sum / a.Batch;
+            a.Stats[a.Planes + i] = squares;
+        }
+    }
+
+    /// <summary>G[b,i] += λq·2(h − sign h)/(BP) + λb·2·mean_i/(BP).</summary>
+    [GpuKernel]
+    public static void PenaltyGradient(HashLayerArgs a)
+    {
+        int total = a.Batch * a.Planes;
+        float scale = 2f / ((float)a.Batch * a.Planes);
+        for (int t = Threads.Global; t < total; t += Threads.Total)
+        {
+            int i = t % a.Planes;
+            float v = a.H[t];
+            a.G[t] += a.QuantisationWeight * scale * (v - (v >= 0f ? 1f : -1f)) + a.BalanceWeight * scale * a.Stats[i];
+        }
+    }
+
+    /// <summary>Dz = G·β·(1 − H²).</summary>
+    [GpuKernel]
+    public static void PreActivationGradient(HashLayerArgs a)
+    {
+        int total = a.Batch * a.Planes;
+        for (int t = Threads.Global; t < total; t += Threads.Total) a.Dz[t] = a.G[t] * a.Beta * (1f - a.H[t] * a.H[t]);
+    }
+
+    /// <summary>DE[b,j] += Σᵢ Dz[b,i]·W[i,j], in plane order.</summary>
+    [GpuKernel]
+    public static void InputGradient(HashLayerArgs a)
+    {
+        int total = a.Batch * a.Dim;
+        for (int t = Threads.Global; t < total; t += Threads.Total)
+        {
+            int row = t / a.Dim, j = t % a.Dim;
+            float sum = a.DE[t];
+            for (int i = 0; i < a.Planes; i++) sum += a.W[(long)i * a.Dim + j] * a.Dz[(long)row * a.Planes + i];
+            a.DE[t] = sum;
+        }
+    }
+
+    /// <summary>DW[i,j] += Σ_b Dz[b,i]·E[b,j] and (one thread per plane) DBias[i] += Σ_b Dz[b,i], in batch order.</summary>
+    [GpuKernel]
+    public static void ParameterGradients(HashLayerArgs a)
+    {
+        int total = a.Planes * a.Dim;
+        for (int t = Threads.Global; t < total; t += Threads.Total)
+        {
+            int i = t / a.Dim, j = t % a.Dim;
+            float sum = a.DW[t];
+            for (int row = 0; row < a.Batch; row++) sum += a.E[(long)row * a.Dim + j] * a.Dz[(long)row * a.Planes + i];
+            a.DW[t] = sum;
+            if (j == 0)
+            {
+                float biasSum = 0f;
+                for (int row = 0; row < a.Batch; row++) biasSum += a.Dz[(long)row * a.Planes + i];
+                a.DBias[i] += biasSum;
+            }
+        }
+    }
+}
+
+/// <summary>The GPU form of <see cref="IHashLayerOp"/> (CPU form: <see cref="Cpu.CpuHashLayer"/>).</summary>
+internal sealed class IlgpuHashLayer(IlgpuNnOps ops) : IHashLayerOp, IDisposable
+{
+    private NnBuffer? _dz, _stats;
+
+    public void Forward(NnBuffer embeddings, NnBuffer weight, NnBuffer bias, NnBuffer codes, in HashLayerShape shape, float beta)
+    {
+        var scratch = Scratch(shape);
+        ops.Run(HashLayerKernels.Forward, shape.Codes, Args(shape, beta, 0f, 0f, embeddings, weight, bias, codes, codes, scratch.Dz, codes, codes, codes, scratch.Stats));
+    }
+
+    public HashPenalties AddPenaltyGradients(NnBuffer codes, NnBuffer dCodes, in HashLayerShape shape, float quantisationWeight,
+        float balanceWeight)
+    {
+        var scratch = Scratch(shape);
+        var args = Args(shape, 0f, quantisationWeight, balanceWeight, codes, codes, codes, codes, dCodes, scratch.Dz, codes, codes, codes, scratch.Stats);
+        ops.Run(HashLayerKernels.PenaltyStats, shape.Planes, args);
+        ops.Run(HashLayerKernels.PenaltyGradient, shape.Codes, args);
+        // The values are summed on the host in double from the per-plane sums, in plane order as the CPU form.
+        float[] stats = scratch.Stats.ToArray();
+        double quantisation = 0, balance = 0;
+        for (int i = 0; i < shape.Planes; i++)
+        {
+            quantisation += stats[shape.Planes + i];
+            balance += (double)stats[i] * stats[i];
+        }
+        return new HashPenalties((float)(quantisation / ((double)shape.Batch * shape.Planes)), (float)(balance / shape.Planes));
+    }
+
+    public void Backward(NnBuffer embeddings, NnBuffer weight, NnBuffer codes, NnBuffer dCodes, NnBuffer dEmbeddings, NnBuffer dWeight,
+        NnBuffer dBias, in HashLayerShape shape, float beta)
+    {
+        var scratch = Scratch(shape);
+        var args = Args(shape, beta, 0f, 0f, embeddings, weight, codes, codes, dCodes, scratch.Dz, dEmbeddings, dWeight, dBias, scratch.Stats);
+        ops.Run(HashLayerKernels.PreActivationGradient, shape.Codes, args);
+        ops.Run(HashLayerKernels.InputGradient, shape.Inputs, args);
+        ops.Run(HashLayerKernels.ParameterGradients, shape.Weights, args);
+    }
+
+    private (NnBuffer Dz, NnBuffer Stats) Scratch(in HashLayerShape shape) =>
+        (ReusedBuffer(ref _dz, shape.Codes), ReusedBuffer(ref _stats, 2 * shape.Planes));
+
+    private NnBuffer ReusedBuffer(ref NnBuffer? buffer, int length)
+    {
+        if (buffer is null || buffer.Length != length)
+        {
+            buffer?.Dispose();
+            buffer = ops.Allocate(length);
+        }
+        return buffer;
+    }
+
+    private HashLayerArgs Args(in HashLayerShape s, float beta, float quantisationWeight, float balanceWeight, NnBuffer e, NnBuffer w,
+        NnBuffer bias, NnBuffer h, NnBuffer g, NnBuffer dz, NnBuffer de, NnBuffer dw, NnBuffer dBias, NnBuffer stats) =>
+        new(s.Batch, s.Dim, s.Planes, beta, quantisationWeight, balanceWeight, ops.ViewOf(e), ops.ViewOf(w), ops.ViewOf(bias), ops.ViewOf(h),
+            ops.ViewOf(g), ops.ViewOf(dz), ops.ViewOf(de), ops.ViewOf(dw), ops.ViewOf(dBias), ops.ViewOf(stats));
+
+    public void Dispose()
+    {
+        _dz?.Dispose();
+        _stats?.Dispose();
+        _dz = _stats = null;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using Lshk.Kernels.Nn;
+using Lshk.Nn.Layers;
+
+namespace Lshk.Nn;
+
+/// <summary>
+/// Settings of hash-aware training (<c>lshk train --hash-bits P</c>): P code bits, the loss the relaxed codes are
+/// scored with, the weights of the quantisation and bit-balance terms, and how fast β (the sharpness of tanh(β·z))
+/// grows: β = √(1 + episode / <see cref="BetaEpisodes"/>), HashNet's continuation, so early training sees smooth
+/// codes with useful gradients and late training codes that sign() barely changes.
+/// </summary>
+public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTrainingSettings.DefaultCodeLoss,
+    float QuantisationWeight = HashTrainingSettings.DefaultQuantisationWeight, float BalanceWeight = HashTrainingSettings.DefaultBalanceWeight,
+    int BetaEpisodes = HashTrainingSettings.DefaultBetaEpisodes)
+{
+    /// <summary>
+    /// The relaxed codes are scored by cosine: on ±1 codes cos = 1 − 2·Hamming/P, so the loss ranks supports as the
+    /// Hamming kernels will.
+    /// </summary>
+    public const string DefaultCodeLoss = "cosine-mean";
+    public const float DefaultQuantisationWeight = 0.1f;
+    public const float DefaultBalanceWeight = 0.1f;
+    public const int DefaultBetaEpisodes = 100;
+
+    public float Beta(long episode) => MathF.Sqrt(1f + (float)episode / BetaEpisodes);
+
+    public void Validate()
+    {
+        if (Bits < 1) throw new Lshk.Core.InputException($"hash bits must be at least 1 (got {Bits})");
+        if (!EpisodeLosses.Names.Contains(CodeLoss)) throw new Lshk.Core.InputException($"unknown code loss '{CodeLoss}' (known: {string.Join(", ", EpisodeLosses.Names)})");
+        if (!(QuantisationWeight >= 0 && float.IsFinite(QuantisationWeight))) throw new Lshk.Core.InputException($"the quantisation weight must be a non-negative number (got {QuantisationWeight})");
+        if (!(BalanceWeight >= 0 && float.IsFinite(BalanceWeight))) throw new Lshk.Core.InputException($"the bit-balance weight must be a non-negative number (got {BalanceWeight})");
+        if (BetaEpisodes < 1) throw new Lshk.Core.InputException($"the β growth period must be at least 1 episode (got {BetaEpisodes})");
+    }
+
+    /// <summary>A canonical one-line form (checkpoint fingerprints, model metadata).</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"bits={Bits},code-loss={CodeLoss},quantisation={QuantisationWeight:R},balance={BalanceWeight:R},beta-episodes={BetaEpisodes}");
+}
+
+/// <summary>
+/// The episode loss of hash-aware training: the usual loss on the float embeddings, plus the code loss on the
+/// hash layer's relaxed codes, plus the quantisation and bit-balance terms. The embeddings' gradient is the sum of
+/// both paths, so the network learns embeddings that are good as floats <i>and</i> survive sign() — the float
+/// embedding is not given up for the codes. Reported accuracy is the codes' (what Hamming matching will see).
+/// </summary>
+public sealed class HashTrainingLoss : IEpisodeLoss
+{
+    private readonly IEpisodeLoss _embeddingLoss, _codeLoss;
+
+    public HashTrainingLoss(INnOps ops, IEpisodeLoss embeddingLoss, HashLayer layer, HashTrainingSettings settings)
+    {
+        settings.Validate();
+        _embeddingLoss = embeddingLoss;
+        _codeLoss = EpisodeLosses.Create(settings.CodeLoss, ops);
+        Layer = layer;
+        Settings = settings;
+    }
+
+    public string Name => $"{_embeddingLoss.Name}+hash";
+
+    public HashLayer Layer { get; }
+    public HashTrainingSettings Settings { get; }
+
+    /// <summary>The episode being trained: sets β. The training loop keeps it current (also across a resume).</summary>
+    public long Episode { get; set; }
+
+    /// <summary>The parts of the last <see cref="Compute"/>: embedding loss, code loss and the two penalties.</summary>
+    public (float Embedding, float Code, HashPenalties Penalties) LastParts { get; private set; }
+
+    public NnBuffer Gradient => _embeddingLoss.Gradient;
+
+    public (float Loss, float Accuracy) Compute(NnBuffer embeddings, EpisodeShape episode)
+    {
+        var codes = Layer.Forward(embeddings, episode.Batch, Settings.Beta(Episode));
+        var (embeddingLoss, _) = _embeddingLoss.Compute(embeddings, episode);
+        var (codeLoss, codeAccuracy) = _codeLoss.Compute(codes, episode with { Dim = Layer.Planes });
+        var dCodes = _codeLoss.Gradient;
+        var penalties = Layer.AddPenalties(dCodes, Settings.QuantisationWeight, Settings.BalanceWeight);
+        Layer.Backward(dCodes, _embeddingLoss.Gradient);
+        LastParts = (embeddingLoss, codeLoss, penalties);
+        float total = embeddingLoss + codeLoss + Settings.QuantisationWeight * penalties.Quantisation + Settings.BalanceWeight * penalties.Balance;
+        return (total, codeAccuracy);
+    }
+
+    public void Dispose()
+    {
+        _embeddingLoss.Dispose();
+        _codeLoss.Dispose();
+    }
+}

@@ -1,0 +1,154 @@
+using Lshk.Kernels.Nn;
+using Lshk.Nn.Layers;
+using Lshk.Tests.Gpu;
+using Lshk.Tests.Nn.Reference;
+using static Lshk.Tests.Nn.Reference.GradientCheck;
+
+namespace Lshk.Tests.Nn;
+
+/// <summary>
+/// The trainable hash layer (<see cref="HashLayer"/>, op <see cref="IHashLayerOp"/>): forward and penalties against a
+/// float64 reference, gradients against central differences of that reference, and the GPU kernels (ILGPU simulator)
+/// against the CPU form.
+/// </summary>
+[Collection(SimulatorCollection.Name)]
+public class HashLayerTests(SimulatorFixture fx)
+{
+    private const int Batch = 6, Dim = 5, Planes = 4;
+    private const float Beta = 1.7f, QuantisationWeight = 0.3f, BalanceWeight = 0.7f;
+
+    /// <summary>Inputs of one check: embeddings, weights, bias, the upstream weights r of L = Σ r·h, and prior gradient contents.</summary>
+    private sealed record Case(double[] E, double[] W, double[] B, double[] R, double[] PriorDe, double[] PriorDw, double[] PriorDb);
+
+    private static Case MakeCase(int seed) => new(TestData.Uniform(seed, Batch * Dim), TestData.Uniform(seed + 1, Planes * Dim),
+        TestData.Uniform(seed + 2, Planes), TestData.Uniform(seed + 3, Batch * Planes), TestData.Uniform(seed + 4, Batch * Dim),
+        TestData.Uniform(seed + 5, Planes * Dim), TestData.Uniform(seed + 6, Planes));
+
+    // ------------------------------------------------------------------ float64 reference
+
+    private static double[] ReferenceCodes(double[] e, double[] w, double[] b)
+    {
+        var h = new double[Batch * Planes];
+        for (int n = 0; n < Batch; n++)
+            for (int i = 0; i < Planes; i++)
+            {
+                double z = b[i];
+                for (int j = 0; j < Dim; j++) z += e[n * Dim + j] * w[i * Dim + j];
+                h[n * Planes + i] = Math.Tanh(Beta * z);
+            }
+        return h;
+    }
+
+    private static (double Quantisation, double Balance) ReferencePenalties(double[] h)
+    {
+        double q = 0, balance = 0;
+        foreach (double v in h) q += (Math.Abs(v) - 1) * (Math.Abs(v) - 1);
+        for (int i = 0; i < Planes; i++)
+        {
+            double mean = 0;
+            for (int n = 0; n < Batch; n++) mean += h[n * Planes + i];
+            mean /= Batch;
+            balance += mean * mean;
+        }
+        return (q / (Batch * Planes), balance / Planes);
+    }
+
+    /// <summary>L = Σ r·h + λq·Q + λb·B, all in float64.</summary>
+    private static double ReferenceLoss(double[] e, double[] w, double[] b, double[] r)
+    {
+        var h = ReferenceCodes(e, w, b);
+        var (q, balance) = ReferencePenalties(h);
+        return Weighted(h, r) + QuantisationWeight * q + BalanceWeight * balance;
+    }
+
+    // ------------------------------------------------------------------ the op under test
+
+    private sealed record Result(float[] Codes, HashPenalties Penalties, float[] De, float[] Dw, float[] Db);
+
+    /// <summary>Forward, penalties and backward through the layer on <paramref name="ops"/>, with L = Σ r·h + penalties.</summary>
+    private static Result Run(INnOps ops, Case c)
+    {
+        using var layer = new HashLayer(ops, Dim, Planes);
+        layer.Weight.Value.CopyFrom(F(c.W));
+        layer.Bias.Value.CopyFrom(F(c.B));
+        layer.Weight.Grad.CopyFrom(F(c.PriorDw));
+        layer.Bias.Grad.CopyFrom(F(c.PriorDb));
+        using var e = ops.Allocate(Batch * Dim);
+        using var dCodes = ops.Allocate(Batch * Planes);
+        using var de = ops.Allocate(Batch * Dim);
+        e.CopyFrom(F(c.E));
+        dCodes.CopyFrom(F(c.R));
+        de.CopyFrom(F(c.PriorDe));
+        float[] codes = layer.Forward(e, Batch, Beta).ToArray();
+        var penalties = layer.AddPenalties(dCodes, QuantisationWeight, BalanceWeight);
+        layer.Backward(dCodes, de);
+        return new Result(codes, penalties, de.ToArray(), layer.Weight.Grad.ToArray(), layer.Bias.Grad.ToArray());
+    }
+
+    private static float[] F(double[] values) => values.Select(v => (float)v).ToArray();
+
+    private static double[] Minus(float[] accumulated, double[] prior) => accumulated.Select((v, i) => v - prior[i]).ToArray();
+
+    [Fact]
+    public void ForwardAndPenaltiesMatchTheFloat64Reference()
+    {
+        var c = MakeCase(11);
+        var result = Run(IlgpuNnOpsTests.Cpu(fx), c);
+        var h = ReferenceCodes(c.E, c.W, c.B);
+        AssertClose(h, result.Codes, 1e-6, "codes");
+        var (q, balance) = ReferencePenalties(h);
+        Assert.Equal(q, result.Penalties.Quantisation, 1e-6);
+        Assert.Equal(balance, result.Penalties.Balance, 1e-6);
+        // Not trivially satisfied: the codes are far from ±1 and far from balanced in this case.
+        Assert.True(q > 0.05 && balance > 1e-3, $"q = {q}, balance = {balance}");
+    }
+
+    [Fact]
+    public void GradientsMatchCentralDifferences()
+    {
+        var c = MakeCase(21);
+        var result = Run(IlgpuNnOpsTests.Cpu(fx), c);
+        // No code sits at 0, where |h| − 1 has its kink.
+        Assert.All(ReferenceCodes(c.E, c.W, c.B), v => Assert.True(Math.Abs(v) > 1e-3));
+        var numericE = CentralDifferences(e => ReferenceLoss(e, c.W, c.B, c.R), (double[])c.E.Clone());
+        var numericW = CentralDifferences(w => ReferenceLoss(c.E, w, c.B, c.R), (double[])c.W.Clone());
+        var numericB = CentralDifferences(b => ReferenceLoss(c.E, c.W, b, c.R), (double[])c.B.Clone());
+        // The op accumulates into gradients that already hold values: subtract them to get its own contribution.
+        AssertClose(numericE, Minus(result.De, c.PriorDe), 2e-5, "dL/dembeddings");
+        AssertClose(numericW, Minus(result.Dw, c.PriorDw), 2e-5, "dL/dweight");
+        AssertClose(numericB, Minus(result.Db, c.PriorDb), 2e-5, "dL/dbias");
+    }
+
+    [Fact]
+    public void TheGpuKernelsAgreeWithTheCpuForm()
+    {
+        var c = MakeCase(31);
+        var cpu = Run(IlgpuNnOpsTests.Cpu(fx), c);
+        var gpu = Run(IlgpuNnOpsTests.Gpu(fx), c);
+        AssertClose(cpu.Codes.Select(v => (double)v).ToArray(), gpu.Codes, 1e-5, "codes");
+        Assert.Equal(cpu.Penalties.Quantisation, gpu.Penalties.Quantisation, 1e-5f);
+        Assert.Equal(cpu.Penalties.Balance, gpu.Penalties.Balance, 1e-5f);
+        AssertClose(cpu.De.Select(v => (double)v).ToArray(), gpu.De, 1e-5, "dL/dembeddings");
+        AssertClose(cpu.Dw.Select(v => (double)v).ToArray(), gpu.Dw, 1e-5, "dL/dweight");
+        AssertClose(cpu.Db.Select(v => (double)v).ToArray(), gpu.Db, 1e-5, "dL/dbias");
+    }
+
+    [Fact]
+    public void InitialisationIsSeededAndStoredAsPlanes()
+    {
+        var ops = IlgpuNnOpsTests.Cpu(fx);
+        using var a = new HashLayer(ops, Dim, Planes);
+        using var b = new HashLayer(ops, Dim, Planes);
+        using var other = new HashLayer(ops, Dim, Planes);
+        a.Initialise(5);
+        b.Initialise(5);
+        other.Initialise(6);
+        var planes = a.ToStoredPlanes();
+        Assert.Equal(b.ToStoredPlanes().Weight, planes.Weight);
+        Assert.NotEqual(other.ToStoredPlanes().Weight, planes.Weight);
+        // nn.Linear's bound 1/√D, and offsets start at 0.
+        Assert.All(planes.Weight, v => Assert.InRange(Math.Abs(v), 0, 1 / Math.Sqrt(Dim)));
+        Assert.All(planes.Bias, v => Assert.Equal(0f, v));
+        Assert.Equal((Planes, Dim), (planes.Count, planes.Dim));
+    }
+}
