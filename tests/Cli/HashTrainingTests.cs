@@ -136,4 +136,28 @@ public class HashTrainingTests(ITestOutputHelper testLog)
         var (tensors, _) = SafeTensors.Read(File.ReadAllBytes(model), model);
         Assert.Contains(tensors, t => t.Name == StoredPlanes.BiasName && t.ToFloats().Any(v => v != 0f));
     }
+
+    [Fact]
+    public void TrainCanFitPlanesToItsTrainingClassesAtTheEnd()
+    {
+        using var dir = new TempFolder();
+        string model = dir.File("model.safetensors");
+        string[] args = ["train", "--data", "omniglot:" + DataFiles.OmniglotFolder, "--cache-dir", Cache, "--ways", "5", "--shots", "2",
+            "--queries", "3", "--layers", "2", "--filters", "8", "--episodes", "4", "--validate-every", "0", "--summary-episodes", "0",
+            "--checkpoint-every", "0", "--out", model, "--fit-hash", "pca", "--fit-planes", "8"];
+        var run = CliRunner.Run(args);
+        Assert.True(run.Code == 0, run.Err);
+        using var backend = new CpuBackend();
+        using var embedder = Embedder.Load(model, backend);
+        var planes = ModelPlanes.Of(embedder)!;
+        Assert.Equal(("pca", 8), (planes.Family.Name, planes.Count));
+        // Fitted to the training classes: the background alphabets less the validation classes, never the evaluation alphabets.
+        Assert.Contains("training classes", embedder.Metadata["lshk.hash.fitted_on"]);
+        Assert.DoesNotContain("evaluation", embedder.Metadata["lshk.hash.fitted_on"]);
+
+        var both = CliRunner.Run([.. args, "--hash-bits", "8"]);
+        Assert.Equal(2, both.Code);
+        Assert.Contains("--fit-hash", both.Err);
+        Assert.Single(both.Err.Trim().Split('\n'));
+    }
 }

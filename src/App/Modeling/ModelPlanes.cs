@@ -42,7 +42,7 @@ public static class ModelPlanes
         {
             [MetadataKeys.Hash.Family] = family.Name,
             [MetadataKeys.Hash.Seed] = seed.ToString(CultureInfo.InvariantCulture),
-            [MetadataKeys.Hash.FittedOn] = $"{training.Source}: {training.ClassCount} classes, {training.Count} images",
+            [MetadataKeys.Hash.FittedOn] = $"{training.Source}: {training.ClassCount} training classes, {training.Count} images",
         };
         byte[] model = File.ReadAllBytes(embedder.Source);
         var stored = new StoredPlanes(result.Count, result.Dim, result.Normals, result.Offsets ?? new float[result.Count]);

@@ -44,6 +44,11 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     public float HashQuantisation { get; init; } = HashTrainingSettings.DefaultQuantisationWeight;
     public float HashBalance { get; init; } = HashTrainingSettings.DefaultBalanceWeight;
 
+    /// <summary>A fitted family (pca, itq) whose planes are fitted to the training classes at the end and stored with the model; null: none.</summary>
+    public string? FitHash { get; init; }
+    public int FitPlanes { get; init; } = DefaultFitPlanes;
+    public const int DefaultFitPlanes = 64;
+
     public int ValidateEvery { get; init; } = DefaultValidateEvery;
     public int ValidationEpisodes { get; init; } = DefaultValidationEpisodes;
 

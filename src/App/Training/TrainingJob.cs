@@ -32,6 +32,7 @@ public static class TrainingJob
     public static TrainOutcome Run(TrainRequest request, IComputeBackend backend, DatasetLoader loader, ITrainReporter reporter)
     {
         var (settings, episodeBudget, minuteBudget) = Settings(request);
+        var fitFamily = FitFamily(request, settings);
         string outPath = Path.GetFullPath(request.Output);
         string? outFolder = Path.GetDirectoryName(outPath);
         if (outFolder is not null && !Directory.Exists(outFolder)) throw new DirectoryNotFoundException($"{request.Output}: cannot write: the folder {outFolder} does not exist");
@@ -73,6 +74,8 @@ public static class TrainingJob
         reporter.Message($"trained {run.Episode} episodes in {runner.TrainingSeconds:F1} s ({runner.TrainingSeconds / Math.Max(1, run.Episode):F3} s/episode); " +
                          (runner.BestScore is { } best ? $"best validation {best:P2} at episode {runner.BestEpisode}; " : "") + $"model: {outPath}");
 
+        if (fitFamily is not null) FitPlanes(backend, outPath, train, fitFamily, request.FitPlanes, settings.Seed, reporter);
+
         var (summary, note) = request.SummaryEpisodes > 0 ? Summarise(backend, outPath, few.Test, request.SummaryEpisodes, settings.Seed) : (null, "");
         return new TrainOutcome(run.Episode, runner.TrainingSeconds, runner.BestScore, runner.BestEpisode, outPath, summary, note);
     }
@@ -110,6 +113,34 @@ public static class TrainingJob
         };
         settings.Validate();
         return (settings, r.Episodes, minutes);
+    }
+
+    /// <summary>The family <c>--fit-hash</c> names, checked before any training (null when not asked for).</summary>
+    private static Lshk.Lsh.IHashFamily? FitFamily(TrainRequest request, TrainSettings settings)
+    {
+        if (request.FitHash is not { } name) return null;
+        var family = Lshk.Lsh.HashFamilies.Get(name);
+        if (family.Kind != Lshk.Lsh.HashFamilyKind.Fitted)
+            throw new SettingException("fit-hash", $"'{family.Name}' planes are {Lshk.Lsh.HashFamilies.Describe(family.Kind)}; only fitted families (pca, itq) are fitted at the end of training");
+        if (request.FitPlanes < 1) throw new SettingException("fit-planes", $"must be at least 1 (got {request.FitPlanes})");
+        if (settings.Hash is not null)
+            throw new SettingException("fit-hash", "a model stores one set of planes, and --hash-bits already trains them; fit planes to it afterwards with lshk fit-hash --out OTHER");
+        return family;
+    }
+
+    /// <summary>
+    /// Fits planes to the saved model's embeddings of the training classes (never the validation or test classes) and
+    /// stores them in the model file, replaced atomically.
+    /// </summary>
+    private static void FitPlanes(IComputeBackend backend, string modelPath, Dataset train, Lshk.Lsh.IHashFamily family, int planes, ulong seed,
+        ITrainReporter reporter)
+    {
+        var watch = Stopwatch.StartNew();
+        using var embedder = Embedder.Load(modelPath, backend);
+        Lshk.Lsh.Hyperplanes fitted = null!;
+        AtomicFile.Write(modelPath, s => fitted = ModelPlanes.Fit(embedder, train, family, planes, seed, s));
+        reporter.Message($"fitted {fitted.Count} {family.Name} planes to {train.Count} images of {train.ClassCount} training classes " +
+                         $"in {watch.Elapsed.TotalSeconds:F1} s and stored them in {modelPath}");
     }
 
     /// <summary>The checkpoint as given (a folder gets OUT-NAME.ckpt inside), or OUT.ckpt.</summary>

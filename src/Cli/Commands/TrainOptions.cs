@@ -76,6 +76,15 @@ internal sealed class TrainOptions
         Description = "Weight of the quantisation term mean (|h| − 1)²",
         DefaultValueFactory = _ => HashTrainingSettings.DefaultQuantisationWeight,
     };
+    public Option<string?> FitHash { get; } = new("--fit-hash")
+    {
+        Description = "At the end, fit planes of this family (pca, itq) to the model's embeddings of the training classes and store them in the model",
+    };
+    public Option<int> FitPlanes { get; } = new("--fit-planes")
+    {
+        Description = "Planes --fit-hash fits",
+        DefaultValueFactory = _ => TrainRequest.DefaultFitPlanes,
+    };
     public Option<float> HashBalance { get; } = new("--hash-balance")
     {
         Description = "Weight of the bit-balance term (mean over bits of the batch mean²)",
@@ -86,7 +95,7 @@ internal sealed class TrainOptions
     [
         Data, Split, Ways, Shots, Queries, ImageSize, Loss, Layers, Filters, Dropout, Lr, Schedule, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
-        HashBits, HashCodeLoss, HashQuantisation, HashBalance,
+        HashBits, HashCodeLoss, HashQuantisation, HashBalance, FitHash, FitPlanes,
         .. Source.All, CheckpointPause, EpisodePause, Device,
     ];
 
@@ -122,5 +131,7 @@ internal sealed class TrainOptions
         HashCodeLoss = parse.GetValue(HashCodeLoss)!,
         HashQuantisation = parse.GetValue(HashQuantisation),
         HashBalance = parse.GetValue(HashBalance),
+        FitHash = parse.GetValue(FitHash),
+        FitPlanes = parse.GetValue(FitPlanes),
     };
 }
