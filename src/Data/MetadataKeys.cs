@@ -45,6 +45,8 @@ public static class MetadataKeys
         public const string ValidationAccuracy = "lshk.train.validation_accuracy";
         /// <summary>Hash-aware training's settings (bits, code loss, penalty weights, β growth), when it was on.</summary>
         public const string HashTraining = "lshk.train.hash";
+        /// <summary>The lsh-sigmoid loss's planes, sharpness and whether the planes were trained, when it was the loss.</summary>
+        public const string LshSigmoid = "lshk.train.lsh_sigmoid";
     }
 
     public static class Checkpoint

@@ -45,6 +45,12 @@ public abstract class EpisodeLoss(INnOps ops) : IEpisodeLoss
     {
         _gradient?.Dispose();
         _gradient = null;
+        DisposeCore();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what a loss owns besides its gradient (its parameters, its operation's buffers).</summary>
+    protected virtual void DisposeCore()
+    {
     }
 }

@@ -160,4 +160,29 @@ public class HashTrainingTests(ITestOutputHelper testLog)
         Assert.Contains("--fit-hash", both.Err);
         Assert.Single(both.Err.Trim().Split('\n'));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheStudysLshSigmoidLossTrainsAndStoresItsPlanes(bool trainable)
+    {
+        using var dir = new TempFolder();
+        string model = dir.File("model.safetensors");
+        string[] args = ["train", "--data", "omniglot:" + DataFiles.OmniglotFolder, "--cache-dir", Cache, "--ways", "5", "--shots", "2",
+            "--queries", "3", "--layers", "2", "--filters", "8", "--episodes", "3", "--validate-every", "0", "--summary-episodes", "0",
+            "--checkpoint-every", "0", "--out", model, "--loss", "lsh-sigmoid", "--lsh-planes", "32", .. trainable ? new[] { "--lsh-trainable" } : []];
+        var run = CliRunner.Run(args);
+        Assert.True(run.Code == 0, run.Err);
+        using var backend = new CpuBackend();
+        using var embedder = Embedder.Load(model, backend);
+        var planes = ModelPlanes.Of(embedder)!;
+        Assert.Equal((LearnedPlanes.FamilyName, 32), (planes.Family.Name, planes.Count));
+        Assert.Contains($"trainable={(trainable ? "yes" : "no")}", embedder.Metadata["lshk.train.lsh_sigmoid"]);
+        // Fixed planes keep their zero offsets; trained ones move them.
+        Assert.Equal(trainable, planes.Offsets!.Any(v => v != 0f));
+
+        var both = CliRunner.Run([.. args, "--hash-bits", "8"]);
+        Assert.Equal(2, both.Code);
+        Assert.Single(both.Err.Trim().Split('\n'));
+    }
 }

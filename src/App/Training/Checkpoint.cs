@@ -24,7 +24,7 @@ public static class Checkpoint
     public static byte[] Serialize(EpisodeTraining run, RunProgress progress)
     {
         var tensors = new List<SafeTensor>(ModelFile.StateDict(run.Network));
-        if (run.Hash is { } hash) tensors.AddRange(hash.ToStoredPlanes().Tensors());
+        if (run.Planes() is { } planes) tensors.AddRange(planes.Tensors());
         var names = run.NamedParameters.Select(p => p.Name).ToArray();
         foreach (var (slot, buffers) in run.Optimiser.State)
             for (int i = 0; i < buffers.Count; i++)
@@ -91,8 +91,8 @@ public static class Checkpoint
 
         var model = tensors.Where(t => !t.Name.StartsWith(OptimiserPrefix, StringComparison.Ordinal)).ToArray();
         ModelFile.LoadStateDict(run.Network, model.Where(t => !StoredPlanes.IsPlaneTensor(t.Name)).ToArray(), path);
-        if (run.Hash is { } hash)
-            hash.Load(StoredPlanes.From(model, hash.Dim, path) ?? throw new InvalidDataException($"{path}: the checkpoint lacks the hash layer's planes"));
+        if (run.Planes() is { } expected)
+            run.LoadPlanes(StoredPlanes.From(model, expected.Dim, path) ?? throw new InvalidDataException($"{path}: the checkpoint lacks the run's hash planes"));
         var byName = tensors.Where(t => t.Name.StartsWith(OptimiserPrefix, StringComparison.Ordinal)).ToDictionary(t => t.Name);
         var names = run.NamedParameters.Select(p => p.Name).ToArray();
         foreach (var (slot, buffers) in run.Optimiser.State)

@@ -3,6 +3,7 @@ using Lshk.Data.Episodes;
 using Lshk.Kernels.Nn;
 using Lshk.Nn;
 using Lshk.Nn.Layers;
+using Lshk.Nn.ModelFiles;
 using Lshk.Nn.Optimisers;
 
 namespace Lshk.App.Training;
@@ -20,6 +21,7 @@ public sealed class EpisodeTraining : IDisposable
     private readonly EpisodeSampler _sampler;
     private readonly IEpisodeLoss _loss;
     private readonly HashTrainingLoss? _hashLoss;
+    private readonly LshSigmoidLoss? _lshLoss;
     private readonly Trainer _trainer;
     private readonly EpisodeShape _episode;
     private readonly Nchw _inputShape;
@@ -37,14 +39,16 @@ public sealed class EpisodeTraining : IDisposable
         _train = train;
         _sampler = new EpisodeSampler(train, new EpisodeSpec(settings.Ways, settings.Shots, settings.Queries), settings.Seed);
         Network = ConvNet.Create(ops, config, settings.Seed);
-        _loss = EpisodeLosses.Create(settings.Loss, ops);
+        _loss = settings.Loss == LshSigmoidLoss.LossName
+            ? _lshLoss = new LshSigmoidLoss(ops, config.EmbeddingDim, settings.LshSigmoid ?? new LshSigmoidLossSettings(), settings.Seed)
+            : EpisodeLosses.Create(settings.Loss, ops);
         if (settings.Hash is { } hash)
         {
             Hash = new HashLayer(ops, config.EmbeddingDim, hash.Bits);
             Hash.Initialise(settings.Seed);
             _loss = _hashLoss = new HashTrainingLoss(ops, _loss, Hash, hash);
         }
-        NamedParameters = [.. Network.NamedParameters(), .. Hash?.NamedParameters ?? []];
+        NamedParameters = [.. Network.NamedParameters(), .. Hash?.NamedParameters ?? [], .. _lshLoss?.NamedParameters ?? []];
         Optimiser = new Adam(ops, NamedParameters.Select(p => p.Parameter).ToArray(), settings.CreateSchedule());
         _trainer = new Trainer(Network, Optimiser, _loss);
         _episode = new EpisodeShape(settings.Ways, settings.Shots, settings.Queries, config.EmbeddingDim);
@@ -63,6 +67,20 @@ public sealed class EpisodeTraining : IDisposable
 
     /// <summary>Every trained parameter with its file name (the network's, then the hash layer's), in the optimiser's order.</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> NamedParameters { get; }
+
+    /// <summary>
+    /// The hash planes the run trains with, as the model file stores them: the hash layer's (--hash-bits) or the
+    /// lsh-sigmoid loss's (fixed or trained); null when the run has none.
+    /// </summary>
+    public StoredPlanes? Planes() => Hash?.ToStoredPlanes() ?? _lshLoss?.ToStoredPlanes();
+
+    /// <summary>Sets the run's planes from a checkpoint.</summary>
+    public void LoadPlanes(StoredPlanes planes)
+    {
+        if (Hash is not null) Hash.Load(planes);
+        else if (_lshLoss is not null) _lshLoss.Load(planes);
+        else throw new InvalidOperationException("this run trains no planes");
+    }
 
     /// <summary>The last step's loss parts under hash-aware training (embedding, code, penalties), else null.</summary>
     public (float Embedding, float Code, HashPenalties Penalties)? HashParts => _hashLoss?.LastParts;

@@ -49,6 +49,9 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     public int FitPlanes { get; init; } = DefaultFitPlanes;
     public const int DefaultFitPlanes = 64;
 
+    /// <summary>The planes and sharpness of --loss lsh-sigmoid (ignored by the other losses).</summary>
+    public LshSigmoidLossSettings LshSigmoid { get; init; } = new();
+
     public int ValidateEvery { get; init; } = DefaultValidateEvery;
     public int ValidationEpisodes { get; init; } = DefaultValidationEpisodes;
 

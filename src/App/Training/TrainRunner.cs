@@ -146,10 +146,11 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
         var metadata = plan.Preprocessing.ToMetadata();
         metadata[MetadataKeys.Data] = plan.DataName;
         foreach (var (key, value) in run.Settings.ToMetadata(run.Episode, score)) metadata[key] = value;
-        var planes = run.Hash?.ToStoredPlanes();
+        var planes = run.Planes();
         if (planes is not null)
         {
-            // The trained hash layer is stored as planes of the 'learned' family, used by eval, enroll and classify.
+            // The planes trained with the network (hash layer, or the lsh-sigmoid loss's) are stored as the 'learned'
+            // family, used by eval, enroll and classify.
             metadata[MetadataKeys.Hash.Family] = Lshk.Lsh.Families.LearnedPlanes.FamilyName;
             metadata[MetadataKeys.Hash.Seed] = run.Settings.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
             metadata[MetadataKeys.Hash.FittedOn] = $"trained with the network on the training classes of {plan.DataName}";

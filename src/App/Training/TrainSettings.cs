@@ -25,10 +25,13 @@ public sealed record TrainSettings(
     int ValidationEpisodes)
 {
     /// <summary>The losses this build implements.</summary>
-    public static readonly string[] Losses = Lshk.Nn.EpisodeLosses.Names;
+    public static readonly string[] Losses = [.. Lshk.Nn.EpisodeLosses.Names, LshSigmoidLoss.LossName];
 
     /// <summary>Hash-aware training (<c>--hash-bits</c>): a trainable hash layer after the embedding; null when off.</summary>
     public HashTrainingSettings? Hash { get; init; }
+
+    /// <summary>The planes and sharpness of <c>--loss lsh-sigmoid</c> (the study's LSH-in-the-loop loss); null: its defaults.</summary>
+    public LshSigmoidLossSettings? LshSigmoid { get; init; }
 
     public void Validate()
     {
@@ -41,10 +44,15 @@ public sealed record TrainSettings(
         if (ValidationClasses < 0) throw new SettingException("validation-classes", $"must not be negative (got {ValidationClasses})");
         if (ValidateEvery < 0) throw new SettingException("validate-every", $"must not be negative (got {ValidateEvery})");
         if (ValidationEpisodes < 1) throw new SettingException("validation-episodes", $"must be positive (got {ValidationEpisodes})");
+        if (Loss == LshSigmoidLoss.LossName)
+        {
+            if (Hash is not null) throw new SettingException("hash-bits", "trains a hash layer, and --loss lsh-sigmoid trains with planes of its own; use one of the two");
+            (LshSigmoid ?? new LshSigmoidLossSettings()).Validate();
+        }
         if (Hash is { } hash)
         {
             if (hash.Bits < 1) throw new SettingException("hash-bits", $"must be at least 1 (got {hash.Bits})");
-            if (!Losses.Contains(hash.CodeLoss)) throw new SettingException("hash-code-loss", $"'{hash.CodeLoss}' is not a loss of this build ({string.Join(", ", Losses)})");
+            if (!Lshk.Nn.EpisodeLosses.Names.Contains(hash.CodeLoss)) throw new SettingException("hash-code-loss", $"'{hash.CodeLoss}' is not a loss of this build ({string.Join(", ", Losses)})");
             hash.Validate();
         }
         CreateSchedule();
@@ -89,6 +97,7 @@ public sealed record TrainSettings(
         if (validationAccuracy is { } acc)
             m[Keys.ValidationAccuracy] = acc.ToString("R", CultureInfo.InvariantCulture);
         if (Hash is { } hash) m[Keys.HashTraining] = hash.Describe();
+        if (Loss == LshSigmoidLoss.LossName) m[Keys.LshSigmoid] = (LshSigmoid ?? new LshSigmoidLossSettings()).Describe();
         return m;
     }
 
@@ -97,7 +106,8 @@ public sealed record TrainSettings(
         string.Join(";", $"data={Data}", $"network={Network.Describe()}", $"ways={Ways}", $"shots={Shots}", $"queries={Queries}",
             $"loss={Loss}", $"lr={LearningRate.ToString("R", CultureInfo.InvariantCulture)}", $"schedule={Schedule}", $"seed={Seed}",
             $"validation-classes={ValidationClasses}", $"validate-every={ValidateEvery}", $"validation-episodes={ValidationEpisodes}")
-        + (Hash is { } hash ? $";hash={hash.Describe()}" : "");
+        + (Hash is { } hash ? $";hash={hash.Describe()}" : "")
+        + (Loss == LshSigmoidLoss.LossName ? $";lsh-sigmoid={(LshSigmoid ?? new LshSigmoidLossSettings()).Describe()}" : "");
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -110,6 +110,7 @@ public static class TrainingJob
             Hash = r.HashBits is { } bits
                 ? new HashTrainingSettings(bits, r.HashCodeLoss.Trim().ToLowerInvariant(), r.HashQuantisation, r.HashBalance)
                 : null,
+            LshSigmoid = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName ? r.LshSigmoid : null,
         };
         settings.Validate();
         return (settings, r.Episodes, minutes);

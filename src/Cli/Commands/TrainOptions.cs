@@ -23,7 +23,8 @@ internal sealed class TrainOptions
     {
         Description = $"Training loss: {string.Join(", ", TrainSettings.Losses)} (proto: squared Euclidean distance to class means; " +
                       $"matching: softmax over the supports' cosines, a class's probability summed over its supports; cosine-mean: softmax over " +
-                      $"each class's mean cosine; both cosine losses multiply cosines by a fixed scale of {Lshk.Kernels.Nn.CosineLoss.DefaultScale:0}, not learned)",
+                      $"each class's mean cosine; both cosine losses multiply cosines by a fixed scale of {Lshk.Kernels.Nn.CosineLoss.DefaultScale:0}, not learned; " +
+                      "lsh-sigmoid: the original study's LSH-in-the-loop matching loss over --lsh-planes random planes)",
         DefaultValueFactory = _ => TrainRequest.DefaultLoss,
     };
     public Option<int> Layers { get; } = new("--layers") { Description = "Conv blocks of the network", DefaultValueFactory = _ => TrainRequest.DefaultLayers };
@@ -68,7 +69,7 @@ internal sealed class TrainOptions
     };
     public Option<string> HashCodeLoss { get; } = new("--hash-code-loss")
     {
-        Description = $"Episode loss on the relaxed codes ({string.Join(", ", TrainSettings.Losses)})",
+        Description = $"Episode loss on the relaxed codes ({string.Join(", ", EpisodeLosses.Names)})",
         DefaultValueFactory = _ => HashTrainingSettings.DefaultCodeLoss,
     };
     public Option<float> HashQuantisation { get; } = new("--hash-quantisation")
@@ -76,6 +77,17 @@ internal sealed class TrainOptions
         Description = "Weight of the quantisation term mean (|h| − 1)²",
         DefaultValueFactory = _ => HashTrainingSettings.DefaultQuantisationWeight,
     };
+    public Option<int> LshPlanes { get; } = new("--lsh-planes")
+    {
+        Description = "--loss lsh-sigmoid: random planes of the study's similarity (1/P)·Σ σ(k·(q·w)(s·w + o))",
+        DefaultValueFactory = _ => LshSigmoidLossSettings.DefaultPlanes,
+    };
+    public Option<float> LshSharpness { get; } = new("--lsh-sharpness")
+    {
+        Description = "--loss lsh-sigmoid: the sigmoid's sharpness k",
+        DefaultValueFactory = _ => LshSigmoidLossSettings.DefaultSharpness,
+    };
+    public Option<bool> LshTrainable { get; } = new("--lsh-trainable") { Description = "--loss lsh-sigmoid: train the planes and offsets with the network (default: fixed, as the study)" };
     public Option<string?> FitHash { get; } = new("--fit-hash")
     {
         Description = "At the end, fit planes of this family (pca, itq) to the model's embeddings of the training classes and store them in the model",
@@ -95,7 +107,7 @@ internal sealed class TrainOptions
     [
         Data, Split, Ways, Shots, Queries, ImageSize, Loss, Layers, Filters, Dropout, Lr, Schedule, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
-        HashBits, HashCodeLoss, HashQuantisation, HashBalance, FitHash, FitPlanes,
+        HashBits, HashCodeLoss, HashQuantisation, HashBalance, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
         .. Source.All, CheckpointPause, EpisodePause, Device,
     ];
 
@@ -133,5 +145,6 @@ internal sealed class TrainOptions
         HashBalance = parse.GetValue(HashBalance),
         FitHash = parse.GetValue(FitHash),
         FitPlanes = parse.GetValue(FitPlanes),
+        LshSigmoid = new LshSigmoidLossSettings(parse.GetValue(LshPlanes), parse.GetValue(LshSharpness), parse.GetValue(LshTrainable)),
     };
 }

@@ -23,6 +23,7 @@ public static class NnOpRegistry
     private static readonly Dictionary<Type, Forms> Registered = new()
     {
         [typeof(IHashLayerOp)] = Pair<IHashLayerOp>(ops => new CpuHashLayer(ops), ops => new IlgpuHashLayer(ops)),
+        [typeof(ILshSigmoidLossOp)] = Pair<ILshSigmoidLossOp>(ops => new CpuLshSigmoidLoss(ops), ops => new IlgpuLshSigmoidLoss(ops)),
     };
 
     /// <summary>

@@ -41,4 +41,11 @@ internal static partial class KernelRegistry
     public static readonly Action<HashLayerArgs> HashLayerPreActivationGradient = HashLayerKernels.PreActivationGradient;
     public static readonly Action<HashLayerArgs> HashLayerInputGradient = HashLayerKernels.InputGradient;
     public static readonly Action<HashLayerArgs> HashLayerParameterGradients = HashLayerKernels.ParameterGradients;
+    public static readonly Action<LshSigmoidArgs> LshSigmoidProject = LshSigmoidLossKernels.Project;
+    public static readonly Action<LshSigmoidArgs> LshSigmoidLogits = LshSigmoidLossKernels.Logits;
+    public static readonly Action<LshSigmoidArgs> LshSigmoidSoftmax = LshSigmoidLossKernels.Softmax;
+    public static readonly Action<LshSigmoidArgs> LshSigmoidQueryGradient = LshSigmoidLossKernels.QueryGradient;
+    public static readonly Action<LshSigmoidArgs> LshSigmoidSupportGradient = LshSigmoidLossKernels.SupportGradient;
+    public static readonly Action<LshSigmoidArgs> LshSigmoidInputGradient = LshSigmoidLossKernels.InputGradient;
+    public static readonly Action<LshSigmoidArgs> LshSigmoidPlaneGradients = LshSigmoidLossKernels.PlaneGradients;
 }
