@@ -26,7 +26,7 @@ internal sealed class EvalOptions
     public Option<string> Center { get; } = new("--center") { Description = "on: subtract the episode's support mean before hashing random planes; off: hash the embeddings as they are (the original study's setting)", DefaultValueFactory = _ => "on" };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the episodes and the planes", DefaultValueFactory = _ => 1UL };
     public Option<int> Threads { get; } = new("--threads") { Description = "Episodes evaluated at once on the CPU (0: one per core); results do not depend on it", DefaultValueFactory = _ => 0 };
-    public Option<string?> Csv { get; } = new("--csv") { Description = "Write one CSV row per (ways, shots, hash, planes, method)" };
+    public Option<string?> Csv { get; } = new("--csv") { Description = "Write one CSV row per (model, ways, shots, hash, planes, method, protocol)" };
     public Option<string?> Json { get; } = new("--json") { Description = "Write the results as JSON" };
     public Option<string?> Plot { get; } = new("--plot") { Description = "Write a PNG plot: accuracy per (ways, shots) against --plot-x, every model of a folder on it" };
     public Option<string> PlotX { get; } = new("--plot-x") { Description = "planes: accuracy against the plane count (a panel per ways and shots); shots: against the supports per class (a panel per ways, a line per plane count)", DefaultValueFactory = _ => "planes" };
