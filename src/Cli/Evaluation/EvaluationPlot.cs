@@ -79,7 +79,7 @@ public static class EvaluationPlot
 
     /// <summary>A colour per method, shaded per model so that several models' lines of one method stay apart.</summary>
     private static ScottPlot.Color ColorOf(string method, int model) =>
-        (MethodColors.TryGetValue(method, out var c) ? c : ScottPlot.Colors.Teal).Darken(Math.Min(0.6, 0.3 * model));
+        (MethodColors.TryGetValue(method, out var c) ? c : ScottPlot.Colors.Teal).Darken(Math.Min(0.8, 0.2 * model));
 
     private static void DrawAgainstPlanes(ScottPlot.Plot plot, IReadOnlyList<Series> models, int ways, int shots)
     {
@@ -123,12 +123,14 @@ public static class EvaluationPlot
             }
             var configs = rows.Where(r => Hashed(r.Method)).Select(r => (r.Method, r.Hash, r.Planes)).Distinct().ToList();
             var families = configs.Select(c => c.Hash).Distinct().ToList();
+            var planeCounts = configs.Select(c => c.Planes).Distinct().Order().ToList();
+            // The line pattern tells plane counts apart; a lighter shade of the method's colour, hash families.
             foreach (var (method, hash, planes) in configs)
             {
                 var line = shots.Select(s => rows.FirstOrDefault(r => r.Method == method && r.Hash == hash && r.Planes == planes && r.Shots == s)).ToArray();
                 if (line.Any(r => r is null)) continue;
-                AddLine(plot, xs, line!, ColorOf(method, m), Patterns[families.IndexOf(hash) % Patterns.Length],
-                    Legend(models[m], $"{method}, {hash}, {planes} planes"));
+                AddLine(plot, xs, line!, ColorOf(method, m).Lighten(0.3 * families.IndexOf(hash)),
+                    Patterns[planeCounts.IndexOf(planes) % Patterns.Length], Legend(models[m], $"{method}, {hash}, {planes} planes"));
             }
         }
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(xs, shots.Select(s => s.ToString()).ToArray());
