@@ -5,7 +5,8 @@ namespace Lshk.Tests.Cli;
 
 /// <summary>
 /// <c>lshk eval</c> end to end with the study's knobs, replayed episode lists (<c>--episodes-file</c>) and a folder of
-/// models, on a small MNIST written by the test (300 images; the default split tests on digits 5–9, 30 images each).
+/// models: the replay round trip on the real MNIST test set, the rest on a small MNIST written by the test (300 images;
+/// the default split tests on digits 5–9, 30 images each).
 /// </summary>
 public sealed class EvalReplayTests : IDisposable
 {
@@ -55,14 +56,16 @@ public sealed class EvalReplayTests : IDisposable
     [Fact]
     public void ReplayedEpisodesGiveTheSameResultsAsTheSeed()
     {
+        // The real MNIST test set (digits 5–9 under the default split: 4,861 images).
+        string real = DataFiles.MnistFolder, cache = _dir.File("cache");
         string episodes = _dir.File("e.json");
-        var drawn = Run("data", "episodes", "mnist:" + _mnist, "--no-cache", "--ways", "4", "--shots", "2", "--queries", "3",
+        var drawn = Run("data", "episodes", "mnist:" + real, "--cache-dir", cache, "--ways", "4", "--shots", "2", "--queries", "3",
             "--episodes", "12", "--seed", "9", "--out", episodes);
         Assert.True(drawn.Code == 0, drawn.Err);
 
-        var replay = Run(Eval("replay.csv", "--episodes-file", episodes));
+        var replay = Run(EvalOn(real, "replay.csv", "--episodes-file", episodes));
         Assert.True(replay.Code == 0, replay.Err);
-        var fresh = Run(Eval("fresh.csv", "--ways", "4", "--shots", "2", "--queries", "3", "--episodes", "12", "--seed", "9"));
+        var fresh = Run(EvalOn(real, "fresh.csv", "--ways", "4", "--shots", "2", "--queries", "3", "--episodes", "12", "--seed", "9"));
         Assert.True(fresh.Code == 0, fresh.Err);
         Assert.Equal(Results(_dir.File("fresh.csv")), Results(_dir.File("replay.csv")));
         Assert.All(Rows(_dir.File("replay.csv")), r => Assert.Equal("episodes-file", r["protocol"]));
@@ -71,16 +74,23 @@ public sealed class EvalReplayTests : IDisposable
         // The same images from other files (uncompressed IDX instead of gzip) are the same content: accepted, same results.
         string raw = _dir.File("raw");
         Directory.CreateDirectory(raw);
-        DataFiles.WriteMnist(raw, "t10k", 300, gz: false);
+        foreach (string name in new[] { "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" })
+        {
+            using var gz = new System.IO.Compression.GZipStream(File.OpenRead(Path.Combine(real, name + ".gz")), System.IO.Compression.CompressionMode.Decompress);
+            using var file = File.Create(Path.Combine(raw, name));
+            gz.CopyTo(file);
+        }
         var same = Run(EvalOn(raw, "raw.csv", "--episodes-file", episodes));
         Assert.True(same.Code == 0, same.Err);
         Assert.Equal(Results(_dir.File("replay.csv")), Results(_dir.File("raw.csv")));
 
-        // One pixel of image 5 (a digit 5, in the test split) changed: other images, refused naming the file.
+        // One pixel of the first test-split image (a digit 5 to 9) changed: other images, refused naming the file.
+        const int imageHeader = 16, labelHeader = 8, pixels = 784;
+        var labels = File.ReadAllBytes(Path.Combine(raw, "t10k-labels-idx1-ubyte"));
+        int image = Array.FindIndex(labels, labelHeader, l => l >= 5) - labelHeader;
         string images = Path.Combine(raw, "t10k-images-idx3-ubyte");
         var bytes = File.ReadAllBytes(images);
-        const int header = 16, pixel = 5 * 784 + 400;
-        bytes[header + pixel] ^= 0x5A;
+        bytes[imageHeader + image * pixels + pixels / 2] ^= 0x5A;
         File.WriteAllBytes(images, bytes);
         OneLineError(Run(EvalOn(raw, "tampered.csv", "--episodes-file", episodes)), episodes, "other images");
         Assert.False(File.Exists(_dir.File("tampered.csv")));
