@@ -14,9 +14,31 @@ public class EvalMatchingTests
         var s = AccuracyStats.Of([1.0, 0.5, 0.0]);
         Assert.Equal(0.5, s.Mean, 12);
         Assert.Equal(1.96 * 0.5 / Math.Sqrt(3), s.Ci95, 12);
-        Assert.Equal(3, s.Episodes);
+        Assert.Equal(3, s.Count);
+        Assert.Equal(0.5 - 1.96 * 0.5 / Math.Sqrt(3), s.Low, 12);
+        Assert.Equal(0.5 + 1.96 * 0.5 / Math.Sqrt(3), s.High, 12);
         // Identical episodes: no spread.
         Assert.Equal(0.0, AccuracyStats.Of([0.8, 0.8, 0.8, 0.8]).Ci95, 12);
+    }
+
+    [Fact]
+    public void FixedSupportIntervalIsWilsons()
+    {
+        // Published 95% Wilson intervals (z = 1.96): 8 of 10 → [0.4902, 0.9433]; 10 of 10 → [0.7225, 1]; 0 of 20 → [0, 0.1611].
+        var eight = AccuracyStats.Wilson(8, 10);
+        Assert.Equal(0.8, eight.Mean, 12);
+        Assert.Equal(0.4902, eight.Low, 4);
+        Assert.Equal(0.9433, eight.High, 4);
+        Assert.Equal((eight.High - eight.Low) / 2, eight.Ci95, 12);
+        Assert.Equal(10, eight.Count);
+        var all = AccuracyStats.Wilson(10, 10);
+        Assert.Equal(0.7225, all.Low, 4);
+        Assert.Equal(1.0, all.High, 12);
+        var none = AccuracyStats.Wilson(0, 20);
+        Assert.Equal(0.0, none.Low, 12);
+        Assert.Equal(0.1611, none.High, 4);
+        // Unlike the normal approximation, the interval keeps a width at 100 %.
+        Assert.True(all.Ci95 > 0.1);
     }
 
     [Fact]

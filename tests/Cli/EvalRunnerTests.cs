@@ -16,10 +16,10 @@ namespace Lshk.Tests.Cli;
 /// </summary>
 public class EvalRunnerTests
 {
-    private const int Dim = 6;
+    internal const int Dim = 6;
 
     /// <summary>12 classes of 10 "images" each; embedding = class centre + noise (images are placeholders).</summary>
-    private static (Dataset Data, float[] Embeddings) Synthetic()
+    internal static (Dataset Data, float[] Embeddings) Synthetic()
     {
         int classes = 12, per = 10, n = classes * per;
         float[] centres = RandomArrays.Gaussian(classes * Dim, 11);
@@ -177,7 +177,7 @@ public class EvalRunnerTests
         return best;
     }
 
-    private static double Dense(float[] emb, Episode e, string method)
+    internal static double Dense(float[] emb, Episode e, string method)
     {
         int shots = e.Support.Length / e.Ways;
         var support = e.Support.Select(i => Row(emb, i)).ToArray();

@@ -6,14 +6,44 @@ namespace Lshk.App.Evaluation;
 /// <summary>
 /// What <see cref="EvaluationRunner"/> measures: every (ways, shots) episode shape, every hash family and plane count,
 /// every method, all on the same <see cref="Episodes"/> episodes per shape. <see cref="Center"/>: hash random planes after
-/// subtracting the episode's support mean (fitted planes carry the training mean, one-rest planes the support mean). <see cref="Threads"/>: episodes evaluated at once (0 = one per core);
-/// results do not depend on it.
+/// subtracting the episode's support mean (fitted planes carry the training mean, one-rest planes the support mean;
+/// off is the original study's setting). <see cref="Sharpness"/>: k of the sigmoid score (the study: 1 for MNIST,
+/// 50 elsewhere). <see cref="Threads"/>: episodes evaluated at once (0 = one per core); results do not depend on it.
 /// </summary>
 public sealed record EvaluationGrid(int[] Ways, int[] Shots, int[] Planes, IHashFamily[] Families, int Episodes,
     int Queries = 15, EpisodeMode Mode = EpisodeMode.Unstructured, bool Center = true, ulong Seed = 1,
     float Sharpness = SigmoidScore.DefaultSharpness, int Threads = 0)
 {
     public IReadOnlyList<MatchMethod> Methods { get; init; } = MatchMethods.Default;
+
+    /// <summary>R of the integer family: plane entries are integers in [-R, R) (the study's scripts varied it).</summary>
+    public int IntegerRange { get; init; } = PlaneDrawOptions.DefaultRange;
+
+    /// <summary>
+    /// Whether <see cref="Queries"/> counts the queries of a whole episode, each of a class drawn at random (the
+    /// study's trials: 1), rather than the queries of each class.
+    /// </summary>
+    public bool QueriesPerEpisode { get; init; }
+
+    /// <summary>
+    /// Also measure the constant protocol: per (ways, shots) one episode (the first of <see cref="Seed"/>, or of
+    /// <see cref="Replay"/>), its support set and query list scored by every method, with a Wilson interval over its
+    /// queries; reported next to the fresh-episode rows (see <see cref="EvaluationProtocol"/>).
+    /// </summary>
+    public bool FixedSupport { get; init; }
+
+    /// <summary>Episodes to replay instead of drawing them: they fix the grid's ways, shots, queries, mode, seed and count (<see cref="Replaying"/>).</summary>
+    public EpisodeList? Replay { get; init; }
+
+    /// <summary>The episode shape of one (ways, shots).</summary>
+    public EpisodeSpec Spec(int ways, int shots) => new(ways, shots, Queries, Mode, QueriesPerEpisode);
+
+    /// <summary>This grid set to replay <paramref name="list"/>: its one shape, its queries, mode and seed, all its episodes.</summary>
+    public EvaluationGrid Replaying(EpisodeList list) => this with
+    {
+        Ways = [list.Spec.Ways], Shots = [list.Spec.Shots], Queries = list.Spec.Queries, Mode = list.Spec.Mode,
+        QueriesPerEpisode = list.Spec.QueriesPerEpisode, Seed = list.Seed, Episodes = list.Episodes.Count, Replay = list,
+    };
 
     /// <summary>
     /// The short summary printed after training: cosine against Hamming LSH (Gaussian planes, centred) at 16, 32, 64
@@ -44,7 +74,9 @@ public sealed record EvaluationGrid(int[] Ways, int[] Shots, int[] Planes, IHash
         if (Episodes < 1) throw new SettingException("episodes", $"must be at least 1 (got {Episodes})");
         if (Queries < 1) throw new SettingException("queries", $"must be at least 1 (got {Queries})");
         if (Threads < 0) throw new SettingException("threads", $"must be 0 (one per core) or more (got {Threads})");
-        if (!float.IsFinite(Sharpness)) throw new Lshk.Core.InputException($"sigmoid sharpness must be finite (got {Sharpness})");
+        if (!float.IsFinite(Sharpness) || Sharpness <= 0)
+            throw new SettingException("sigmoid-k", $"must be a positive finite number (got {Sharpness})");
+        if (IntegerRange < 1) throw new SettingException("range", $"must be at least 1 (got {IntegerRange})");
         return this;
     }
 }

@@ -32,6 +32,8 @@ public static class EvaluationRunner
         foreach (int ways in grid.Ways)
             if (ways > data.ClassCount)
                 throw new SettingException("ways", $"{ways} is more than the {data.ClassCount} classes of {data.Source}");
+        if (grid.Replay is { } replay && (replay.Images != data.Count || replay.Classes != data.ClassCount))
+            throw new ArgumentException($"the episode list was drawn from {replay.Images} images of {replay.Classes} classes, not {data.Source}'s {data.Count} of {data.ClassCount} (load it with the dataset to check it)");
 
         var total = Stopwatch.StartNew();
         var methods = grid.Methods;
@@ -46,18 +48,20 @@ public static class EvaluationRunner
         foreach (int ways in grid.Ways)
             foreach (int shots in grid.Shots)
             {
-                var watch = Stopwatch.StartNew();
-                var sampler = new EpisodeSampler(data, new EpisodeSpec(ways, shots, grid.Queries, grid.Mode), grid.Seed);
-                var shape = new ShapeResults(methods.Count, configs.Count, grid.Episodes);
-                Parallel.For(0, grid.Episodes, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
-                    EvaluateEpisode(backend, sampler.Sample(i), i, embeddings, dim, grid, methods, configs, fixedHashers, shape));
-                AddRows(rows, ways, shots, grid, methods, configs, shape, dim);
-                log?.Invoke($"{ways}-way {shots}-shot: {grid.Episodes} episodes in {watch.Elapsed.TotalSeconds:F1} s");
+                foreach (var source in EpisodeSource.For(data, grid, ways, shots))
+                {
+                    var watch = Stopwatch.StartNew();
+                    var shape = new ShapeResults(methods.Count, configs.Count, source.Count);
+                    Parallel.For(0, source.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+                        EvaluateEpisode(backend, source.Episode(i), i, embeddings, dim, grid, methods, configs, fixedHashers, shape));
+                    AddRows(rows, ways, shots, grid, source, methods, configs, shape, dim);
+                    log?.Invoke($"{ways}-way {shots}-shot ({source.Protocol}): {source.Count} episodes in {watch.Elapsed.TotalSeconds:F1} s");
+                }
             }
         return new EvaluationResult(grid, dim, backend.Device.Name, rows, total.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Per-episode accuracies and summed times of one episode shape: [method][config][episode].</summary>
+    /// <summary>Per-episode accuracies and summed times of one episode shape and protocol: [method][config][episode].</summary>
     private sealed class ShapeResults(int methods, int configs, int episodes)
     {
         public readonly double[][][] Accuracy = Enumerable.Range(0, methods)
@@ -67,6 +71,8 @@ public static class EvaluationRunner
         public readonly long[] ProjectTicks = new long[Math.Max(1, configs)];
         /// <summary>The plane count each configuration made (a per-episode family may round the requested one).</summary>
         public readonly int[] Made = new int[Math.Max(1, configs)];
+        /// <summary>Queries of each episode (the same for all but trials).</summary>
+        public readonly int[] Queries = new int[episodes];
     }
 
     private static void EvaluateEpisode(IComputeBackend backend, Episode episode, int index, float[] embeddings, int dim,
@@ -75,6 +81,7 @@ public static class EvaluationRunner
     {
         var rows = EpisodeEmbeddings.Of(episode, embeddings, dim);
         int n = rows.Supports, q = rows.Queries, ways = episode.Ways;
+        results.Queries[index] = q;
         var x = rows.All;
         var supportLabels = rows.SupportLabels;
         var queryLabels = rows.QueryLabels;
@@ -151,19 +158,22 @@ public static class EvaluationRunner
         return truth.Length == 0 ? 0 : (double)correct / truth.Length;
     }
 
-    private static void AddRows(List<EvaluationRow> rows, int ways, int shots, EvaluationGrid grid,
+    private static void AddRows(List<EvaluationRow> rows, int ways, int shots, EvaluationGrid grid, EpisodeSource source,
         IReadOnlyList<MatchMethod> methods, List<HashConfig> configs, ShapeResults shape, int dim)
     {
-        double MsPerEpisode(long ticks) => ticks * 1000.0 / Stopwatch.Frequency / grid.Episodes;
-        int queries = ways * grid.Queries;
+        double MsPerEpisode(long ticks) => ticks * 1000.0 / Stopwatch.Frequency / source.Count;
+        int queries = grid.Spec(ways, shots).QueryCount;
+        AccuracyStats Stats(double[] perEpisode) => source.OverQueries
+            ? AccuracyStats.Wilson((int)Math.Round(perEpisode[0] * shape.Queries[0]), shape.Queries[0])
+            : AccuracyStats.Of(perEpisode);
+        EvaluationRow Row(string hash, int planes, MatchMethod method, AccuracyStats s, int bytes, double hashMs, double matchMs, string center) =>
+            new(ways, shots, hash, planes, method.Name(), s.Mean, s.Ci95, source.Count, queries, bytes, hashMs, matchMs, center,
+                source.Protocol, s.Low, s.High);
         if (configs.Count == 0)
         {
             for (int m = 0; m < methods.Count; m++)
-            {
-                var s = AccuracyStats.Of(shape.Accuracy[m][0]);
-                rows.Add(new EvaluationRow(ways, shots, "", 0, methods[m].Name(), s.Mean, s.Ci95, s.Episodes, queries,
-                    methods[m].BytesPerSupport(0, dim), 0, MsPerEpisode(shape.MatchTicks[m, 0]), OnOff(grid.Center)));
-            }
+                rows.Add(Row("", 0, methods[m], Stats(shape.Accuracy[m][0]), methods[m].BytesPerSupport(0, dim), 0,
+                    MsPerEpisode(shape.MatchTicks[m, 0]), OnOff(grid.Center)));
             return;
         }
         for (int c = 0; c < configs.Count; c++)
@@ -172,15 +182,13 @@ public static class EvaluationRunner
                 var method = methods[m];
                 bool hashed = method.UsesPlanes();
                 int slot = hashed ? c : 0;
-                var s = AccuracyStats.Of(shape.Accuracy[m][slot]);
                 long hashTicks = !hashed ? 0 : method == MatchMethod.Sigmoid ? shape.ProjectTicks[c]
                     : method == MatchMethod.Asymmetric ? shape.HashTicks[c] + shape.ProjectTicks[c] : shape.HashTicks[c];
                 // Random planes keep the on/off of the grid's centring (the column's original values); the others
                 // say the centre they carry.
                 string center = configs[c].Family.Kind == HashFamilyKind.Random ? OnOff(grid.Center) : configs[c].Center(grid.Center);
-                rows.Add(new EvaluationRow(ways, shots, configs[c].Family.Name, shape.Made[c], method.Name(), s.Mean,
-                    s.Ci95, s.Episodes, queries, method.BytesPerSupport(shape.Made[c], dim), MsPerEpisode(hashTicks),
-                    MsPerEpisode(shape.MatchTicks[m, slot]), center));
+                rows.Add(Row(configs[c].Family.Name, shape.Made[c], method, Stats(shape.Accuracy[m][slot]),
+                    method.BytesPerSupport(shape.Made[c], dim), MsPerEpisode(hashTicks), MsPerEpisode(shape.MatchTicks[m, slot]), center));
             }
     }
 

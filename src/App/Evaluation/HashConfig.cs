@@ -52,7 +52,7 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
             foreach (int p in grid.Planes)
                 configs.Add(family switch
                 {
-                    IRandomHashFamily random => new HashConfig(family, p, random.Draw(p, dim, grid.Seed, PlaneDrawOptions.Default)),
+                    IRandomHashFamily random => new HashConfig(family, p, random.Draw(p, dim, grid.Seed, PlaneDrawOptions.Default with { Range = grid.IntegerRange })),
                     IFittedHashFamily when Stores(stored, family, p) => new HashConfig(family, p, stored),
                     IFittedHashFamily fitted => new HashConfig(family, p, fitted.Fit(training
                         ?? throw new ArgumentException($"hash family '{family.Name}' is fitted to training-class embeddings, and none were given"),

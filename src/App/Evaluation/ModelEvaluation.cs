@@ -14,6 +14,20 @@ public static class ModelEvaluation
     public static string DefaultData(Embedder embedder) =>
         embedder.Metadata.TryGetValue(MetadataKeys.Data, out var data) ? data : DatasetRegistry.BuiltIn[0].Id;
 
+    /// <summary>The extension of model files, which a folder of models is searched for.</summary>
+    public const string ModelExtension = ".safetensors";
+
+    /// <summary>
+    /// The models a path names: a file is one model; a folder holds every <c>*.safetensors</c> file directly in it, in
+    /// ordinal order of their names (so a run is the same on every machine). A folder without one is bad input.
+    /// </summary>
+    public static IReadOnlyList<string> ModelFiles(string path)
+    {
+        if (!Directory.Exists(path)) return [path];
+        var files = Directory.GetFiles(path, "*" + ModelExtension).Order(StringComparer.Ordinal).ToArray();
+        return files.Length > 0 ? files : throw new Lshk.Core.InputException(path, $"the folder holds no {ModelExtension} model files");
+    }
+
     /// <summary>
     /// Embeds <paramref name="test"/> with the model and runs the grid on it; <paramref name="log"/> hears the progress.
     /// When the grid names a fitted family (pca, itq), <paramref name="training"/> is asked for the dataset's training

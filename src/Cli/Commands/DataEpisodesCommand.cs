@@ -15,6 +15,7 @@ internal static class DataEpisodesCommand
         var ways = new Option<int>("--ways") { Description = "N: classes per episode", DefaultValueFactory = _ => 5 };
         var shots = new Option<int>("--shots") { Description = "K: support images per class", DefaultValueFactory = _ => 1 };
         var queries = new Option<int>("--queries") { Description = "Q: query images per class", DefaultValueFactory = _ => 15 };
+        var trials = new Option<int?>("--trial-queries") { Description = "N query images per episode in all instead of --queries per class, each of a class drawn at random (the study's trials: 1)" };
         var count = new Option<int>("--episodes") { Description = "How many episodes", DefaultValueFactory = _ => 1000 };
         var mode = new Option<string>("--mode") { Description = "unstructured, or within-group (all N classes from one alphabet)", DefaultValueFactory = _ => "unstructured" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the episodes and of seeded splits", DefaultValueFactory = _ => 1UL };
@@ -23,7 +24,7 @@ internal static class DataEpisodesCommand
         var output = new Option<string>("--out") { Description = "Episode list to write (JSON)", Required = true };
         var command = new Command("episodes", "Draw N-way K-shot episodes (seeded) and save them for replay");
         options.AddTo(command);
-        foreach (var o in new Option[] { part, ways, shots, queries, count, mode, seed, split, validation, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { part, ways, shots, queries, trials, count, mode, seed, split, validation, output }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var spec = options.Spec(parse);
@@ -37,7 +38,11 @@ internal static class DataEpisodesCommand
                 "train" => data.Train ?? throw new UsageException("this split has no training classes"),
                 _ => throw new UsageException($"--from must be test, validation or train, not '{from}'"),
             };
-            var episodeSpec = new EpisodeSpec(parse.GetValue(ways), parse.GetValue(shots), parse.GetValue(queries), EpisodeSpec.ParseMode(parse.GetValue(mode)!));
+            int? perEpisode = parse.GetValue(trials);
+            if (perEpisode is not null && EvalOptions.Given(parse, queries))
+                throw new UsageException("--trial-queries and --queries both set the queries: --queries counts per class, --trial-queries per episode; give one");
+            var episodeSpec = new EpisodeSpec(parse.GetValue(ways), parse.GetValue(shots), perEpisode ?? parse.GetValue(queries),
+                EpisodeSpec.ParseMode(parse.GetValue(mode)!), perEpisode is not null);
             int n = parse.GetValue(count);
             if (n < 1) throw new UsageException($"--episodes must be at least 1, not {n}");
             var sampler = new EpisodeSampler(source, episodeSpec, parse.GetValue(seed));

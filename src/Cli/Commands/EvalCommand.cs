@@ -2,14 +2,18 @@ using System.CommandLine;
 using Lshk.App.Evaluation;
 using Lshk.App.Modeling;
 using Lshk.Cli.Evaluation;
+using Lshk.Data;
+using Lshk.Data.Episodes;
 using Lshk.Data.Sources;
+using Spectre.Console;
 
 namespace Lshk.Cli.Commands;
 
 /// <summary>
 /// <c>lshk eval</c>: a model's few-shot accuracy on a dataset's test classes with every matching method (dense
 /// cosine and Euclidean baselines, Hamming and sigmoid LSH at each plane count and hash family), all scored on the
-/// same episodes and the same embeddings (the work: <see cref="ModelEvaluation"/>).
+/// same episodes and the same embeddings (the work: <see cref="ModelEvaluation"/>). A folder of models is evaluated
+/// model by model on the same episodes (the dataset: --data, else the first model's), into one CSV/JSON/plot.
 /// </summary>
 internal static class EvalCommand
 {
@@ -22,28 +26,53 @@ internal static class EvalCommand
     private static int Run(EvalOptions options, ParseResult parse)
     {
         var grid = options.Grid(parse);
+        var axis = parse.GetValue(options.PlotX) switch
+        {
+            "planes" => PlotAxis.Planes,
+            "shots" => PlotAxis.Shots,
+            var other => throw new UsageException($"--plot-x must be planes or shots, not '{other}'"),
+        };
+        string? episodesFile = parse.GetValue(options.EpisodesFile);
+        if (episodesFile is null) grid = grid.Validated();
         var console = Output.Console(parse);
         var log = Output.Error(parse);
         string modelPath = parse.GetValue(options.Model)!;
+        var models = ModelEvaluation.ModelFiles(modelPath);
         using var backend = CommonOptions.OpenDevice(parse, options.Device);
-        using var embedder = Embedder.Load(modelPath, backend);
-        string dataText = parse.GetValue(options.Data) ?? ModelEvaluation.DefaultData(embedder);
-        var spec = DatasetSpec.Parse(dataText);
-        var loader = options.Source.Loader(parse, spec, console);
-        var settings = embedder.Preprocessing.ReadSettings();
+        string? dataText = parse.GetValue(options.Data);
         string? split = parse.GetValue(options.Split);
-        var test = loader.LoadTest(spec, settings, split);
-        // Fitted planes see the training classes as the model was trained on them, without the rotated copies.
-        var result = ModelEvaluation.Run(embedder, test, grid, backend, log.WriteLine, () =>
-            loader.LoadFewShot(spec, settings, new SplitOptions(split, Rotations: false)).Train
-            ?? throw new Lshk.Core.InputException($"{spec}: the split leaves no training classes to fit planes to"));
-        console.Write(EvaluationTable.Build(result));
+        DatasetLoader? loader = null;
+        var tests = new Dictionary<PreprocessSettings, Dataset>();
+        var runs = new List<EvaluationFiles.ModelRun>();
+        var series = new List<EvaluationPlot.Series>();
+        foreach (string path in models)
+        {
+            using var embedder = Embedder.Load(path, backend);
+            // The first model decides the dataset when --data does not, so every model sees the same classes.
+            dataText ??= ModelEvaluation.DefaultData(embedder);
+            var spec = DatasetSpec.Parse(dataText);
+            loader ??= options.Source.Loader(parse, spec, console);
+            var settings = embedder.Preprocessing.ReadSettings();
+            if (!tests.TryGetValue(settings, out var test)) tests[settings] = test = loader.LoadTest(spec, settings, split);
+            var modelGrid = episodesFile is null ? grid : options.Replaying(parse, grid, EpisodeFile.Load(episodesFile, test), episodesFile);
+            // Fitted planes see the training classes as the model was trained on them, without the rotated copies.
+            var result = ModelEvaluation.Run(embedder, test, modelGrid, backend, log.WriteLine, () =>
+                loader.LoadFewShot(spec, settings, new SplitOptions(split, Rotations: false)).Train
+                ?? throw new Lshk.Core.InputException($"{spec}: the split leaves no training classes to fit planes to"));
+            if (models.Count > 1) console.MarkupLineInterpolated($"[bold]{Path.GetFileName(path)}[/]");
+            console.Write(EvaluationTable.Build(result));
+            runs.Add(new EvaluationFiles.ModelRun(result, EvaluationFiles.ModelColumns(path, embedder, dataText)));
+            series.Add(new EvaluationPlot.Series(models.Count > 1 ? Path.GetFileNameWithoutExtension(path) : "", result));
+        }
 
-        var modelColumns = EvaluationFiles.ModelColumns(modelPath, embedder, dataText);
-        if (parse.GetValue(options.Csv) is { } csvPath) EvaluationFiles.WriteCsv(csvPath, result, modelColumns);
-        if (parse.GetValue(options.Json) is { } jsonPath) EvaluationFiles.WriteJson(jsonPath, result, modelColumns);
+        if (parse.GetValue(options.Csv) is { } csvPath) EvaluationFiles.WriteCsv(csvPath, runs);
+        if (parse.GetValue(options.Json) is { } jsonPath) EvaluationFiles.WriteJson(jsonPath, runs);
         if (parse.GetValue(options.Plot) is { } plotPath)
-            EvaluationPlot.Write(plotPath, result, $"{grid.Episodes} episodes ({Path.GetFileName(modelPath)})");
+        {
+            var first = runs[0].Result.Grid;
+            string what = first.Replay is not null ? $"{first.Episodes} episodes of {Path.GetFileName(episodesFile)}" : $"{first.Episodes} episodes";
+            EvaluationPlot.Write(plotPath, series, $"{what} ({Path.GetFileName(Path.TrimEndingDirectorySeparator(modelPath))})", axis);
+        }
         return 0;
     }
 }

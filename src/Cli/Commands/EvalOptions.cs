@@ -8,7 +8,7 @@ namespace Lshk.Cli.Commands;
 /// <summary>The options of <c>lshk eval</c>.</summary>
 internal sealed class EvalOptions
 {
-    public Option<string> Model { get; } = new("--model") { Description = "Model file (.safetensors) to evaluate", Required = true };
+    public Option<string> Model { get; } = new("--model") { Description = "Model file (.safetensors) to evaluate, or a folder: every *.safetensors in it, on the same episodes (a row per model × setting)", Required = true };
     public Option<string?> Data { get; } = new("--data") { Description = "Dataset NAME or NAME:PATH (default: the model's training dataset, else omniglot); its test classes are used" };
     public Option<int[]> Ways { get; } = CommonOptions.IntList("--ways", "N: classes per episode (comma-separated)", 5, 20);
     public Option<int[]> Shots { get; } = CommonOptions.IntList("--shots", "K: support images per class (comma-separated)", 1, 5);
@@ -17,32 +17,73 @@ internal sealed class EvalOptions
     public Option<string?> Methods { get; } = new("--methods") { Description = "Matching methods (default all but asymmetric): cosine, cosine-mean, euclidean-mean, hamming, hamming-proto, sigmoid, asymmetric" };
     public Option<int> Episodes { get; } = new("--episodes") { Description = "Episodes per (ways, shots)", DefaultValueFactory = _ => 1000 };
     public Option<int> Queries { get; } = new("--queries") { Description = "Query images per class", DefaultValueFactory = _ => 15 };
+    public Option<int?> TrialQueries { get; } = new("--trial-queries") { Description = "N query images per episode in all instead of --queries per class, each of a class drawn at random among the episode's (the study's trials: 1, so each episode scores 0 or 1)" };
+    public Option<bool> FixedSupport { get; } = new("--fixed-support") { Description = "Also score the study's constant protocol: per (ways, shots) one support set and query list (the first episode of the seed), with a 95% Wilson interval over its queries; rows say their protocol" };
+    public Option<string?> EpisodesFile { get; } = new("--episodes-file") { Description = "Replay the episodes of a list written by lshk data episodes (it fixes ways, shots, queries, mode, seed and the count); refused if drawn from other images or preprocessing" };
+    public Option<int> Range { get; } = new("--range") { Description = "R of the integer family: plane entries are integers in [-R, R)", DefaultValueFactory = _ => PlaneDrawOptions.DefaultRange };
+    public Option<float> SigmoidK { get; } = new("--sigmoid-k") { Description = "k of the sigmoid score Σ sigmoid(k·s·q) (the study: 1 for MNIST, 50 elsewhere)", DefaultValueFactory = _ => SigmoidScore.DefaultSharpness };
     public Option<bool> WithinGroup { get; } = new("--within-group") { Description = "Draw all N classes of an episode from one group (one Omniglot alphabet)" };
-    public Option<string> Center { get; } = new("--center") { Description = "on: subtract the episode's support mean before hashing; off: hash the embeddings as they are", DefaultValueFactory = _ => "on" };
+    public Option<string> Center { get; } = new("--center") { Description = "on: subtract the episode's support mean before hashing random planes; off: hash the embeddings as they are (the original study's setting)", DefaultValueFactory = _ => "on" };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the episodes and the planes", DefaultValueFactory = _ => 1UL };
     public Option<int> Threads { get; } = new("--threads") { Description = "Episodes evaluated at once on the CPU (0: one per core); results do not depend on it", DefaultValueFactory = _ => 0 };
-    public Option<string?> Csv { get; } = new("--csv") { Description = "Write one CSV row per (ways, shots, hash, planes, method)" };
+    public Option<string?> Csv { get; } = new("--csv") { Description = "Write one CSV row per (model, ways, shots, hash, planes, method, protocol)" };
     public Option<string?> Json { get; } = new("--json") { Description = "Write the results as JSON" };
-    public Option<string?> Plot { get; } = new("--plot") { Description = "Write a PNG plot: accuracy against planes per (ways, shots)" };
+    public Option<string?> Plot { get; } = new("--plot") { Description = "Write a PNG plot: accuracy per (ways, shots) against --plot-x, every model of a folder on it" };
+    public Option<string> PlotX { get; } = new("--plot-x") { Description = "planes: accuracy against the plane count (a panel per ways and shots); shots: against the supports per class (a panel per ways, a line per plane count)", DefaultValueFactory = _ => "planes" };
     public Option<string?> Split { get; } = new("--split") { Description = "Class split of datasets other than Omniglot (see lshk data episodes)" };
     public DataSourceOptions Source { get; } = new DataSourceOptions(download: false);
     public Option<string> Device { get; } = CommonOptions.Device();
 
     public IEnumerable<Option> All =>
     [
-        Model, Data, Ways, Shots, Planes, Hash, Methods, Episodes, Queries, WithinGroup, Center, Seed, Threads, Csv, Json, Plot, Split,
+        Model, Data, Ways, Shots, Planes, Hash, Methods, Episodes, Queries, TrialQueries, FixedSupport, EpisodesFile, WithinGroup,
+        Center, Range, SigmoidK, Seed, Threads, Csv, Json, Plot, PlotX, Split,
         .. Source.All, Device,
     ];
 
-    /// <summary>The episodes, planes and methods asked for.</summary>
-    public EvaluationGrid Grid(ParseResult parse) =>
-        new EvaluationGrid(parse.GetValue(Ways)!, parse.GetValue(Shots)!, parse.GetValue(Planes)!,
-            ParseList(parse.GetValue(Hash)!, name => HashFamilies.Get(name)), parse.GetValue(Episodes), parse.GetValue(Queries),
+    /// <summary>The episodes, planes and methods asked for (before an episode list, if any, replaces the episode settings).</summary>
+    public EvaluationGrid Grid(ParseResult parse)
+    {
+        int? trials = parse.GetValue(TrialQueries);
+        if (trials is not null && Given(parse, Queries))
+            throw new UsageException("--trial-queries and --queries both set the queries: --queries counts per class, --trial-queries per episode; give one");
+        return new EvaluationGrid(parse.GetValue(Ways)!, parse.GetValue(Shots)!, parse.GetValue(Planes)!,
+            ParseList(parse.GetValue(Hash)!, name => HashFamilies.Get(name)), parse.GetValue(Episodes), trials ?? parse.GetValue(Queries),
             parse.GetValue(WithinGroup) ? EpisodeMode.WithinGroup : EpisodeMode.Unstructured,
-            CommonOptions.ParseOnOff(parse.GetValue(Center)!, "--center"), parse.GetValue(Seed), Threads: parse.GetValue(Threads))
+            CommonOptions.ParseOnOff(parse.GetValue(Center)!, "--center"), parse.GetValue(Seed), parse.GetValue(SigmoidK),
+            Threads: parse.GetValue(Threads))
         {
             Methods = parse.GetValue(Methods) is { } m ? ParseList(m, MatchMethods.Parse) : MatchMethods.Default,
-        }.Validated();
+            IntegerRange = parse.GetValue(Range),
+            QueriesPerEpisode = trials is not null,
+            FixedSupport = parse.GetValue(FixedSupport),
+        };
+    }
+
+    /// <summary>
+    /// The grid set to replay <paramref name="list"/> (read from <paramref name="file"/>), refusing an episode option given
+    /// on the command line with another value than the file's.
+    /// </summary>
+    public EvaluationGrid Replaying(ParseResult parse, EvaluationGrid grid, EpisodeList list, string file)
+    {
+        var spec = list.Spec;
+        void Same(Option option, bool same, string fileValue)
+        {
+            if (Given(parse, option) && !same)
+                throw new UsageException($"{option.Name} conflicts with {file}, which fixes {fileValue}; leave it out");
+        }
+        Same(Ways, grid.Ways.SequenceEqual([spec.Ways]), $"{spec.Ways}-way episodes");
+        Same(Shots, grid.Shots.SequenceEqual([spec.Shots]), $"{spec.Shots}-shot episodes");
+        Same(Queries, !spec.QueriesPerEpisode && grid.Queries == spec.Queries, $"{spec.Queries} {(spec.QueriesPerEpisode ? "queries per episode" : "queries per class")}");
+        Same(TrialQueries, spec.QueriesPerEpisode && grid.Queries == spec.Queries, $"{spec.Queries} {(spec.QueriesPerEpisode ? "queries per episode" : "queries per class")}");
+        Same(WithinGroup, grid.Mode == spec.Mode, $"{EpisodeSpec.ModeName(spec.Mode)} episodes");
+        Same(Seed, grid.Seed == list.Seed, $"seed {list.Seed}");
+        Same(Episodes, grid.Episodes == list.Episodes.Count, $"{list.Episodes.Count} episodes");
+        return grid.Replaying(list).Validated();
+    }
+
+    /// <summary>Whether the option was written on the command line (not just its default).</summary>
+    public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     private static T[] ParseList<T>(string text, Func<string, T> parse)
     {

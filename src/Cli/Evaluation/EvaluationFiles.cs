@@ -11,44 +11,64 @@ using Lshk.Lsh;
 namespace Lshk.Cli.Evaluation;
 
 /// <summary>
-/// CSV and JSON forms of an evaluation. The CSV has one row per (ways, shots, hash family, planes, method) with the
-/// original study's columns (model settings, testing classes, testing supports, testing planes, accuracy) and then
-/// mean, ci95 (fractions), episodes, bytes per stored support and the times. Files are written atomically.
+/// CSV and JSON forms of an evaluation. The CSV has one row per (model, ways, shots, hash family, planes, method,
+/// protocol) with the original study's columns (model settings, testing classes, testing supports, testing planes,
+/// accuracy) and then mean, ci95 (fractions), episodes, bytes per stored support, the protocol (fresh-episodes,
+/// episodes-file or fixed-support), queries per episode, the interval's ends, the integer range and sigmoid k, and
+/// last the times. Files are written atomically.
 /// </summary>
 public static class EvaluationFiles
 {
-    /// <summary>The CSV columns before the per-row ones: the model's settings, given by the caller (name → value).</summary>
-    public static string Csv(EvaluationResult result, IReadOnlyList<KeyValuePair<string, string>> model)
+    /// <summary>One model's evaluation with the model's settings, the first CSV columns (name → value).</summary>
+    public sealed record ModelRun(EvaluationResult Result, IReadOnlyList<KeyValuePair<string, string>> Model);
+
+    /// <summary>The CSV of one model's evaluation.</summary>
+    public static string Csv(EvaluationResult result, IReadOnlyList<KeyValuePair<string, string>> model) => Csv([new ModelRun(result, model)]);
+
+    /// <summary>The CSV of several models' evaluations: one header (the first model's column names), their rows in order.</summary>
+    public static string Csv(IReadOnlyList<ModelRun> runs)
     {
         var sb = new StringBuilder();
-        var header = model.Select(kv => kv.Key).Concat([
+        var header = runs[0].Model.Select(kv => kv.Key).Concat([
             "testing_classes", "testing_supports", "testing_queries", "testing_planes", "hash", "method", "center",
-            "episode_mode", "seed", "accuracy", "mean", "ci95", "episodes", "bytes_per_support",
+            "episode_mode", "seed", "accuracy", "mean", "ci95", "episodes", "bytes_per_support", "protocol",
+            "queries_per_episode", "ci95_low", "ci95_high", "integer_range", "sigmoid_k",
             "hash_ms_per_episode", "match_ms_per_episode",
         ]);
         sb.AppendLine(string.Join(",", header.Select(Quote)));
-        var g = result.Grid;
-        foreach (var r in result.Rows)
+        foreach (var (result, model) in runs)
         {
-            var cells = model.Select(kv => kv.Value).Concat([
-                Int(r.Ways), Int(r.Shots), Int(g.Queries), Int(r.Planes), r.Hash, r.Method, r.Center,
-                EpisodeSpec.ModeName(g.Mode), g.Seed.ToString(CultureInfo.InvariantCulture),
-                (100 * r.Mean).ToString("F2", CultureInfo.InvariantCulture), Float(r.Mean), Float(r.Ci95), Int(r.Episodes),
-                Int(r.BytesPerSupport), r.HashMs.ToString("F4", CultureInfo.InvariantCulture),
-                r.MatchMs.ToString("F4", CultureInfo.InvariantCulture),
-            ]);
-            sb.AppendLine(string.Join(",", cells.Select(Quote)));
+            var g = result.Grid;
+            foreach (var r in result.Rows)
+            {
+                var cells = model.Select(kv => kv.Value).Concat([
+                    Int(r.Ways), Int(r.Shots), Int(g.Queries), Int(r.Planes), r.Hash, r.Method, r.Center,
+                    EpisodeSpec.ModeName(g.Mode), g.Seed.ToString(CultureInfo.InvariantCulture),
+                    (100 * r.Mean).ToString("F2", CultureInfo.InvariantCulture), Float(r.Mean), Float(r.Ci95), Int(r.Episodes),
+                    Int(r.BytesPerSupport), r.Protocol, Int(r.Queries), Float(r.Low), Float(r.High), Int(g.IntegerRange),
+                    Float(g.Sharpness), r.HashMs.ToString("F4", CultureInfo.InvariantCulture),
+                    r.MatchMs.ToString("F4", CultureInfo.InvariantCulture),
+                ]);
+                sb.AppendLine(string.Join(",", cells.Select(Quote)));
+            }
         }
         return sb.ToString();
     }
 
-    public static void WriteCsv(string path, EvaluationResult result, IReadOnlyList<KeyValuePair<string, string>> model) =>
-        AtomicFile.WriteAllText(path, Csv(result, model));
+    public static void WriteCsv(string path, IReadOnlyList<ModelRun> runs) => AtomicFile.WriteAllText(path, Csv(runs));
 
-    public static void WriteJson(string path, EvaluationResult result, IReadOnlyList<KeyValuePair<string, string>> model)
+    /// <summary>One model: the document of <see cref="Document"/>; several: <c>{"models": [document, …]}</c>.</summary>
+    public static void WriteJson(string path, IReadOnlyList<ModelRun> runs)
     {
+        object doc = runs.Count == 1 ? Document(runs[0]) : new { models = runs.Select(Document).ToArray() };
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, JsonOptions.Indented));
+    }
+
+    private static object Document(ModelRun run)
+    {
+        var (result, model) = run;
         var g = result.Grid;
-        var doc = new
+        return new
         {
             model = model.ToDictionary(kv => kv.Key, kv => kv.Value),
             device = result.Device,
@@ -56,13 +76,13 @@ public static class EvaluationFiles
             grid = new
             {
                 ways = g.Ways, shots = g.Shots, planes = g.Planes, hash = g.Families.Select(f => f.Name),
-                episodes = g.Episodes, queries = g.Queries, mode = EpisodeSpec.ModeName(g.Mode), center = g.Center,
-                seed = g.Seed, sharpness = g.Sharpness, methods = g.Methods.Select(m => m.Name()),
+                episodes = g.Episodes, queries = g.Queries, query_draw = g.Spec(g.Ways[0], g.Shots[0]).QueryDrawName,
+                mode = EpisodeSpec.ModeName(g.Mode), center = g.Center, seed = g.Seed, sharpness = g.Sharpness,
+                integer_range = g.IntegerRange, fixed_support = g.FixedSupport, methods = g.Methods.Select(m => m.Name()),
             },
             seconds = result.Seconds,
             rows = result.Rows,
         };
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, JsonOptions.Indented));
     }
 
     private static string Int(int v) => v.ToString(CultureInfo.InvariantCulture);

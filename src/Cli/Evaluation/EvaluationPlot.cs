@@ -1,15 +1,24 @@
 using ScottPlot;
 using Lshk.Data;
-
 using Lshk.App.Evaluation;
 using Lshk.Lsh;
 
 namespace Lshk.Cli.Evaluation;
 
+/// <summary>What the plot's horizontal axis shows.</summary>
+public enum PlotAxis
+{
+    /// <summary>The plane count (log scale), a panel per (ways, shots); dense methods are horizontal lines.</summary>
+    Planes,
+    /// <summary>The supports per class, a panel per ways; a line per dense method and per (hashed method, family, planes).</summary>
+    Shots,
+}
+
 /// <summary>
-/// The evaluation as a PNG (ScottPlot 5): one panel per (ways, shots), accuracy against the number of planes
-/// (log scale) for each hashed method and hash family, with 95% CI bands; the dense cosine baseline as a
-/// horizontal line (the Euclidean class-mean rule dashed).
+/// The evaluation as a PNG (ScottPlot 5): one panel per task, accuracy with 95% interval bands for each hashed method
+/// and hash family, the dense baselines (cosine solid, the Euclidean class-mean rule dashed), for every model given
+/// (a folder of models: the legend names the model). The rows of the fresh or replayed episodes are drawn; the
+/// fixed-support rows stay in the CSV.
 /// </summary>
 public static class EvaluationPlot
 {
@@ -18,63 +27,128 @@ public static class EvaluationPlot
         ["hamming"] = ScottPlot.Colors.RoyalBlue,
         ["hamming-proto"] = ScottPlot.Colors.DarkOrange,
         ["sigmoid"] = ScottPlot.Colors.SeaGreen,
+        ["asymmetric"] = ScottPlot.Colors.Purple,
+        ["cosine"] = ScottPlot.Colors.Black,
+        ["cosine-mean"] = ScottPlot.Colors.Brown,
+        ["euclidean-mean"] = ScottPlot.Colors.Gray,
     };
 
-    private static readonly ScottPlot.LinePattern[] FamilyPatterns =
-        [ScottPlot.LinePattern.Solid, ScottPlot.LinePattern.Dashed, ScottPlot.LinePattern.Dotted];
+    private static readonly ScottPlot.LinePattern[] Patterns =
+        [ScottPlot.LinePattern.Solid, ScottPlot.LinePattern.Dashed, ScottPlot.LinePattern.Dotted, ScottPlot.LinePattern.DenselyDashed];
 
-    public static void Write(string path, EvaluationResult result, string title)
+    /// <summary>The dense methods drawn as baselines.</summary>
+    private static readonly string[] Baselines = ["cosine", "euclidean-mean"];
+
+    /// <summary>One model's evaluation and the name the legend gives it (empty for a single model).</summary>
+    public sealed record Series(string Model, EvaluationResult Result);
+
+    /// <summary>One model's evaluation, accuracy against planes.</summary>
+    public static void Write(string path, EvaluationResult result, string title) => Write(path, [new Series("", result)], title, PlotAxis.Planes);
+
+    public static void Write(string path, IReadOnlyList<Series> models, string title, PlotAxis axis)
     {
-        var shapes = result.Rows.Select(r => (r.Ways, r.Shots)).Distinct().ToList();
-        var families = result.Rows.Where(r => r.Planes > 0).Select(r => r.Hash).Distinct().ToList();
-        int columns = Math.Min(2, shapes.Count), rowsOfPanels = (shapes.Count + columns - 1) / columns;
+        var rows = models.SelectMany(m => m.Result.Rows).Where(r => r.Protocol != EvaluationProtocol.FixedSupport).ToList();
+        var panels = axis == PlotAxis.Planes
+            ? rows.Select(r => (r.Ways, Shots: r.Shots)).Distinct().ToList()
+            : rows.Select(r => (r.Ways, Shots: 0)).Distinct().ToList();
+        int columns = Math.Min(2, panels.Count), rowsOfPanels = (panels.Count + columns - 1) / columns;
         var multiplot = new ScottPlot.Multiplot();
-        multiplot.AddPlots(shapes.Count);
+        multiplot.AddPlots(panels.Count);
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rowsOfPanels, columns);
-        for (int i = 0; i < shapes.Count; i++)
-            DrawPanel(multiplot.GetPlot(i), result, shapes[i].Ways, shapes[i].Shots, families, title);
+        for (int i = 0; i < panels.Count; i++)
+        {
+            var plot = multiplot.GetPlot(i);
+            var (ways, shots) = panels[i];
+            if (axis == PlotAxis.Planes) DrawAgainstPlanes(plot, models, ways, shots);
+            else DrawAgainstShots(plot, models, ways);
+            plot.Axes.Left.Label.Text = "accuracy (%)";
+            plot.Axes.Title.Label.Text = axis == PlotAxis.Planes ? $"{ways}-way {shots}-shot, {title}" : $"{ways}-way, {title}";
+            plot.Axes.Title.Label.FontSize = 15;
+            plot.ShowLegend(ScottPlot.Edge.Right);
+        }
         byte[] png = multiplot.Render(880 * columns, 520 * rowsOfPanels).GetImageBytes(ScottPlot.ImageFormat.Png);
         AtomicFile.Write(path, s => s.Write(png));
     }
 
-    private static void DrawPanel(ScottPlot.Plot plot, EvaluationResult result, int ways, int shots, List<string> families,
-        string title)
+    private static IEnumerable<EvaluationRow> Task(Series model, int ways, int shots) =>
+        model.Result.Rows.Where(r => r.Protocol != EvaluationProtocol.FixedSupport && r.Ways == ways && (shots == 0 || r.Shots == shots));
+
+    private static bool Hashed(string method) => MatchMethods.Parse(method).UsesPlanes();
+
+    private static string Legend(Series model, string what) => model.Model.Length == 0 ? what : $"{model.Model}: {what}";
+
+    /// <summary>A colour per method, shaded per model so that several models' lines of one method stay apart.</summary>
+    private static ScottPlot.Color ColorOf(string method, int model) =>
+        (MethodColors.TryGetValue(method, out var c) ? c : ScottPlot.Colors.Teal).Darken(Math.Min(0.8, 0.2 * model));
+
+    private static void DrawAgainstPlanes(ScottPlot.Plot plot, IReadOnlyList<Series> models, int ways, int shots)
     {
-        var rows = result.Rows.Where(r => r.Ways == ways && r.Shots == shots).ToList();
-        var planes = rows.Where(r => r.Planes > 0).Select(r => r.Planes).Distinct().Order().ToArray();
+        var planes = models.SelectMany(m => Task(m, ways, shots)).Where(r => r.Planes > 0).Select(r => r.Planes).Distinct().Order().ToArray();
         double[] xs = planes.Select(p => Math.Log2(p)).ToArray();
-        for (int f = 0; f < families.Count; f++)
-            foreach (var (method, color) in MethodColors)
-            {
-                var line = planes.Select(p => rows.FirstOrDefault(r => r.Hash == families[f] && r.Planes == p && r.Method == method)).ToArray();
-                if (line.Any(r => r is null)) continue;
-                double[] mean = line.Select(r => 100 * r!.Mean).ToArray();
-                double[] ci = line.Select(r => 100 * r!.Ci95).ToArray();
-                var band = plot.Add.FillY(xs, mean.Zip(ci, (m, c) => m - c).ToArray(), mean.Zip(ci, (m, c) => m + c).ToArray());
-                band.FillStyle.Color = color.WithAlpha(0.15);
-                band.LineStyle.Width = 0;
-                var scatter = plot.Add.Scatter(xs, mean, color);
-                scatter.LinePattern = FamilyPatterns[f % FamilyPatterns.Length];
-                scatter.LineWidth = 2;
-                scatter.MarkerSize = 6;
-                scatter.LegendText = $"{method}, {families[f]}";
-            }
-        AddBaseline(plot, rows, "cosine", ScottPlot.Colors.Black, ScottPlot.LinePattern.Solid);
-        AddBaseline(plot, rows, "euclidean-mean", ScottPlot.Colors.Gray, ScottPlot.LinePattern.Dashed);
+        for (int m = 0; m < models.Count; m++)
+        {
+            var rows = Task(models[m], ways, shots).ToList();
+            var families = rows.Where(r => r.Planes > 0).Select(r => r.Hash).Distinct().ToList();
+            foreach (var method in rows.Where(r => Hashed(r.Method)).Select(r => r.Method).Distinct())
+                for (int f = 0; f < families.Count; f++)
+                {
+                    var line = planes.Select(p => rows.FirstOrDefault(r => r.Hash == families[f] && r.Planes == p && r.Method == method)).ToArray();
+                    if (line.Any(r => r is null)) continue;
+                    AddLine(plot, xs, line!, ColorOf(method, m), Patterns[f % Patterns.Length], Legend(models[m], $"{method}, {families[f]}"));
+                }
+            for (int b = 0; b < Baselines.Length; b++)
+                if (rows.FirstOrDefault(r => r.Method == Baselines[b]) is { } row)
+                {
+                    var hline = plot.Add.HorizontalLine(100 * row.Mean, 1.5f, ColorOf(Baselines[b], m), Patterns[b]);
+                    hline.LegendText = Legend(models[m], $"{Baselines[b]} {100 * row.Mean:F1} ± {100 * row.Ci95:F1}%");
+                }
+        }
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(xs, planes.Select(p => p.ToString()).ToArray());
         plot.Axes.Bottom.Label.Text = "planes (bits per code)";
-        plot.Axes.Left.Label.Text = "accuracy (%)";
-        plot.Axes.Title.Label.Text = $"{ways}-way {shots}-shot, {title}";
-        plot.Axes.Title.Label.FontSize = 15;
-        plot.ShowLegend(ScottPlot.Edge.Right);
     }
 
-    private static void AddBaseline(ScottPlot.Plot plot, List<EvaluationRow> rows, string method, ScottPlot.Color color,
-        ScottPlot.LinePattern pattern)
+    private static void DrawAgainstShots(ScottPlot.Plot plot, IReadOnlyList<Series> models, int ways)
     {
-        var row = rows.FirstOrDefault(r => r.Method == method);
-        if (row is null) return;
-        var line = plot.Add.HorizontalLine(100 * row.Mean, 1.5f, color, pattern);
-        line.LegendText = $"{method} {100 * row.Mean:F1} ± {100 * row.Ci95:F1}%";
+        var shots = models.SelectMany(m => Task(m, ways, 0)).Select(r => r.Shots).Distinct().Order().ToArray();
+        double[] xs = shots.Select(s => (double)s).ToArray();
+        for (int m = 0; m < models.Count; m++)
+        {
+            var rows = Task(models[m], ways, 0).ToList();
+            // A dense method's figures repeat in every hashing configuration: one line each, from its first rows.
+            foreach (var method in rows.Where(r => Baselines.Contains(r.Method)).Select(r => r.Method).Distinct())
+            {
+                var line = shots.Select(s => rows.FirstOrDefault(r => r.Method == method && r.Shots == s)).ToArray();
+                if (line.Any(r => r is null)) continue;
+                AddLine(plot, xs, line!, ColorOf(method, m), Patterns[Array.IndexOf(Baselines, method)], Legend(models[m], method));
+            }
+            var configs = rows.Where(r => Hashed(r.Method)).Select(r => (r.Method, r.Hash, r.Planes)).Distinct().ToList();
+            var families = configs.Select(c => c.Hash).Distinct().ToList();
+            var planeCounts = configs.Select(c => c.Planes).Distinct().Order().ToList();
+            // The line pattern tells plane counts apart; a lighter shade of the method's colour, hash families.
+            foreach (var (method, hash, planes) in configs)
+            {
+                var line = shots.Select(s => rows.FirstOrDefault(r => r.Method == method && r.Hash == hash && r.Planes == planes && r.Shots == s)).ToArray();
+                if (line.Any(r => r is null)) continue;
+                AddLine(plot, xs, line!, ColorOf(method, m).Lighten(0.3 * families.IndexOf(hash)),
+                    Patterns[planeCounts.IndexOf(planes) % Patterns.Length], Legend(models[m], $"{method}, {hash}, {planes} planes"));
+            }
+        }
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(xs, shots.Select(s => s.ToString()).ToArray());
+        plot.Axes.Bottom.Label.Text = "supports per class (shots)";
+    }
+
+    /// <summary>A line of mean accuracies with its 95% interval as a band.</summary>
+    private static void AddLine(ScottPlot.Plot plot, double[] xs, EvaluationRow[] line, ScottPlot.Color color,
+        ScottPlot.LinePattern pattern, string legend)
+    {
+        double[] mean = line.Select(r => 100 * r.Mean).ToArray();
+        var band = plot.Add.FillY(xs, line.Select(r => 100 * r.Low).ToArray(), line.Select(r => 100 * r.High).ToArray());
+        band.FillStyle.Color = color.WithAlpha(0.15);
+        band.LineStyle.Width = 0;
+        var scatter = plot.Add.Scatter(xs, mean, color);
+        scatter.LinePattern = pattern;
+        scatter.LineWidth = 2;
+        scatter.MarkerSize = 6;
+        scatter.LegendText = legend;
     }
 }

@@ -5,7 +5,10 @@ using Lshk.Lsh;
 
 namespace Lshk.Cli.Evaluation;
 
-/// <summary>The evaluation as a terminal table: one line per (shape, method, hash family), a column per plane count.</summary>
+/// <summary>
+/// The evaluation as a terminal table: one line per (shape, protocol, method, hash family), a column per plane count.
+/// Fixed-support rows say so in the task column; their ± is the half-width of the Wilson interval over the queries.
+/// </summary>
 public static class EvaluationTable
 {
     public static Table Build(EvaluationResult result)
@@ -14,9 +17,10 @@ public static class EvaluationTable
         var table = new Table().AddColumns("task", "method", "hash");
         if (planes.Length == 0) table.AddColumn(new TableColumn("accuracy %").RightAligned());
         foreach (int p in planes) table.AddColumn(new TableColumn($"{p} planes").RightAligned());
-        foreach (var shape in result.Rows.GroupBy(r => (r.Ways, r.Shots)))
+        foreach (var shape in result.Rows.GroupBy(r => (r.Ways, r.Shots, r.Protocol)))
         {
-            string name = $"{shape.Key.Ways}-way {shape.Key.Shots}-shot";
+            string name = $"{shape.Key.Ways}-way {shape.Key.Shots}-shot" +
+                          (shape.Key.Protocol == EvaluationProtocol.FixedSupport ? $", fixed support ({shape.First().Queries} queries)" : "");
             foreach (var method in shape.GroupBy(r => r.Method))
             {
                 bool dense = method.All(r => r.Method is "cosine" or "cosine-mean" or "euclidean-mean");

@@ -6,7 +6,9 @@ namespace Lshk.Data.Episodes;
 /// order, from any number of threads. Within an episode the classes are distinct and, per class, K + Q distinct
 /// images are drawn, the first K as support and the rest as queries, so supports and queries never overlap.
 /// Unstructured episodes draw N classes from all classes; within-group episodes first draw a group uniformly
-/// among the groups with at least N classes, then N of its classes.
+/// among the groups with at least N classes, then N of its classes. Trial episodes (<see cref="EpisodeSpec.QueriesPerEpisode"/>)
+/// first draw the class of each of their Q queries uniformly among the N, then per class K supports and that class's
+/// queries as above; queries are listed class by class.
 /// </summary>
 public sealed class EpisodeSampler
 {
@@ -26,6 +28,7 @@ public sealed class EpisodeSampler
         if (spec.Ways > data.ClassCount)
             throw new Lshk.Core.InputException($"cannot draw {spec.Ways}-way episodes from {data.Source}: it has only {data.ClassCount} classes");
         _byClass = data.IndicesByClass();
+        // A trial's queries may all fall on one class, so every class must hold K + Q images.
         int need = spec.Shots + spec.Queries;
         for (int c = 0; c < data.ClassCount; c++)
             if (_byClass[c].Length < need)
@@ -60,6 +63,7 @@ public sealed class EpisodeSampler
             pool = Enumerable.Range(0, _data.ClassCount).ToArray();
         rng.PartialShuffle(pool, ways, ref counter);
         var classes = pool[..ways];
+        if (Spec.QueriesPerEpisode) return SampleTrial(rng, counter, classes);
         var support = new int[ways * shots];
         var query = new int[ways * queries];
         for (int j = 0; j < ways; j++)
@@ -70,6 +74,26 @@ public sealed class EpisodeSampler
             Array.Copy(images, shots, query, j * queries, queries);
         }
         return new Episode(classes, support, query);
+    }
+
+    /// <summary>The rest of a trial episode once its classes are drawn: each query's class, then the images.</summary>
+    private Episode SampleTrial(CounterRandom rng, ulong counter, int[] classes)
+    {
+        int ways = Spec.Ways, shots = Spec.Shots, queries = Spec.Queries;
+        var perClass = new int[ways];
+        for (int q = 0; q < queries; q++) perClass[rng.Below(counter++, ways)]++;
+        var support = new int[ways * shots];
+        var query = new List<int>(queries);
+        var labels = new List<int>(queries);
+        for (int j = 0; j < ways; j++)
+        {
+            var images = (int[])_byClass[classes[j]].Clone();
+            rng.PartialShuffle(images, shots + perClass[j], ref counter);
+            Array.Copy(images, 0, support, j * shots, shots);
+            query.AddRange(images.AsSpan(shots, perClass[j]));
+            for (int q = 0; q < perClass[j]; q++) labels.Add(j);
+        }
+        return new Episode(classes, support, query.ToArray(), labels.ToArray());
     }
 
     /// <summary>Episodes <paramref name="first"/> … first + count − 1.</summary>
