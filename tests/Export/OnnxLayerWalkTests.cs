@@ -43,4 +43,25 @@ public class OnnxLayerWalkTests
         OnnxAssert.Varied(expected, "no batch norm");
         OnnxAssert.Close(expected, outputs.Floats[OnnxGraphNames.Embedding], "no batch norm");
     }
+
+    [Fact]
+    public void ALayerWithoutAnOnnxFormIsNamed()
+    {
+        using var backend = new CpuBackend();
+        var ops = NnOps.For(backend);
+        using var network = new Sequential(ops, [new Conv2d(ops, 1, 2, kernel: 3, stride: 1, padding: 1), new Unexported(ops), new Flatten(ops)]);
+        var model = new ExportedModel("a network with a new layer", network, new ConvNetConfig(Blocks: 1, Filters: 2), InputPreparation.None,
+            Planes: null, new Dictionary<string, string>(), Checksum: "");
+        var e = Assert.Throws<NotSupportedException>(() => OnnxExporter.Write(model, new OnnxExportOptions(), Stream.Null));
+        Assert.Equal("layer 1 (Unexported) has no ONNX form yet: add a case for it to LayerNodes", e.Message);
+    }
+
+    /// <summary>A layer type the exporter has never heard of (it passes its input through).</summary>
+    private sealed class Unexported(INnOps ops) : Layer(ops)
+    {
+        public override string Kind => "Unexported";
+        public override Nchw OutputShape(Nchw input) => input;
+        public override NnBuffer Forward(NnBuffer x, Nchw shape, bool training) => x;
+        public override NnBuffer? Backward(NnBuffer dy, bool inputGradient) => dy;
+    }
 }
