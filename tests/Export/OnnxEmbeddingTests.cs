@@ -12,6 +12,7 @@ namespace Lshk.Tests.Export;
 /// embedding of the [0, 1] images equals the Embedder's embedding of the same images prepared as lshk prepares them
 /// (inverted and normalised when the model says so), within <see cref="OnnxAssert.Tolerance"/>.
 /// </summary>
+[Collection(OnnxRuntimeCollection.Name)]
 public class OnnxEmbeddingTests
 {
     private const int Images = 5;

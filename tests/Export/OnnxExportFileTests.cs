@@ -8,6 +8,7 @@ using Onnx;
 namespace Lshk.Tests.Export;
 
 /// <summary>The file itself (read back with the official schema), the opsets it can target, and the command's one-line errors.</summary>
+[Collection(OnnxRuntimeCollection.Name)]
 public class OnnxExportFileTests
 {
     [Theory]

@@ -12,6 +12,7 @@ namespace Lshk.Tests.Export;
 /// bits and packed codes equal what lshk's hasher makes of the same images with those planes (as enroll and
 /// classify hash with stored planes: no further centring).
 /// </summary>
+[Collection(OnnxRuntimeCollection.Name)]
 public class OnnxHashTests
 {
     private const int Images = 24;

@@ -11,6 +11,7 @@ namespace Lshk.Tests.Export;
 /// The exporter walks a network's layers by type rather than assuming Conv-4's block shape: a network with blocks
 /// without batch norm (and one conv without bias) exports and runs in ONNX Runtime like lshk's own forward pass.
 /// </summary>
+[Collection(OnnxRuntimeCollection.Name)]
 public class OnnxLayerWalkTests
 {
     [Fact]

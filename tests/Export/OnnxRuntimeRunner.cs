@@ -10,7 +10,9 @@ internal static class OnnxRuntimeRunner
 
     public static Outputs Run(string onnxPath, float[] images, int count, int channels, int size)
     {
-        using var session = new InferenceSession(onnxPath);
+        // One thread: the images are few, and the tests share the machine with the rest of the suite.
+        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        using var session = new InferenceSession(onnxPath, options);
         using var input = OrtValue.CreateTensorValueFromMemory(images, [count, channels, size, size]);
         var names = session.OutputNames.ToArray();
         using var runOptions = new RunOptions();
