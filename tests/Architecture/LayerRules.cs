@@ -17,11 +17,13 @@ internal static class LayerRules
         ["Lsh"] = ["Core", "Kernels"],
         ["Data"] = ["Core"],
         ["App"] = ["Core", "Kernels", "Nn", "Lsh", "Data"],
-        ["Cli"] = ["Core", "App", "Kernels", "Nn", "Lsh", "Data"],
+        // Export writes a loaded network as ONNX: it reads layers and stored planes, nothing else of ours.
+        ["Export"] = ["Core", "Nn"],
+        ["Cli"] = ["Core", "App", "Kernels", "Nn", "Lsh", "Data", "Export"],
     };
 
     /// <summary>The libraries and the application layer: what they say must not assume a command line.</summary>
-    public static readonly IReadOnlySet<string> NoCommandLine = new HashSet<string> { "Core", "Kernels", "Nn", "Lsh", "Data", "App" };
+    public static readonly IReadOnlySet<string> NoCommandLine = new HashSet<string> { "Core", "Kernels", "Nn", "Lsh", "Data", "App", "Export" };
 
     /// <summary>Package → the projects that may reference it (or use its namespaces).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Packages = new Dictionary<string, string[]>
@@ -39,6 +41,9 @@ internal static class LayerRules
         ["System.CommandLine"] = ["Cli"],
         ["Spectre.Console"] = ["Cli"],
         ["ScottPlot"] = ["Cli"],
+        // The ONNX schema's generated types and their serialiser (protoc from Grpc.Tools, at build time) are Export's.
+        ["Google.Protobuf"] = ["Export"],
+        ["Grpc.Tools"] = ["Export"],
     };
 
     /// <summary>Namespace prefix → the project (plain name) or package ("package:" + id) it belongs to.</summary>
@@ -50,6 +55,7 @@ internal static class LayerRules
         ("Lshk.Lsh", "Lsh"),
         ("Lshk.Data", "Data"),
         ("Lshk.App", "App"),
+        ("Lshk.Export", "Export"),
         ("Lshk.Cli", "Cli"),
         ("ILGPU.Algorithms", "package:ILGPU.Algorithms"),
         ("ILGPU", "package:ILGPU"),
@@ -58,6 +64,7 @@ internal static class LayerRules
         ("System.CommandLine", "package:System.CommandLine"),
         ("Spectre.Console", "package:Spectre.Console"),
         ("ScottPlot", "package:ScottPlot"),
+        ("Google.Protobuf", "package:Google.Protobuf"),
     ];
 
     /// <summary>The owner of a namespace, or null for one outside the tables (System.*, Microsoft.*).</summary>
