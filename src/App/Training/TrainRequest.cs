@@ -43,6 +43,7 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     public string HashCodeLoss { get; init; } = HashTrainingSettings.DefaultCodeLoss;
     public float HashQuantisation { get; init; } = HashTrainingSettings.DefaultQuantisationWeight;
     public float HashBalance { get; init; } = HashTrainingSettings.DefaultBalanceWeight;
+    public int HashBetaEpisodes { get; init; } = HashTrainingSettings.DefaultBetaEpisodes;
 
     /// <summary>A fitted family (pca, itq) whose planes are fitted to the training classes at the end and stored with the model; null: none.</summary>
     public string? FitHash { get; init; }

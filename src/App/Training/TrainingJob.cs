@@ -108,7 +108,7 @@ public static class TrainingJob
             r.ValidationClasses ?? d.ValidationClasses, r.ValidateEvery, r.ValidationEpisodes)
         {
             Hash = r.HashBits is { } bits
-                ? new HashTrainingSettings(bits, r.HashCodeLoss.Trim().ToLowerInvariant(), r.HashQuantisation, r.HashBalance)
+                ? new HashTrainingSettings(bits, r.HashCodeLoss.Trim().ToLowerInvariant(), r.HashQuantisation, r.HashBalance, r.HashBetaEpisodes)
                 : null,
             LshSigmoid = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName ? r.LshSigmoid : null,
         };

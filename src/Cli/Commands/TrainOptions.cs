@@ -77,6 +77,11 @@ internal sealed class TrainOptions
         Description = "Weight of the quantisation term mean (|h| − 1)²",
         DefaultValueFactory = _ => HashTrainingSettings.DefaultQuantisationWeight,
     };
+    public Option<int> HashBetaEpisodes { get; } = new("--hash-beta-episodes")
+    {
+        Description = "How fast tanh(β·z) sharpens towards sign: β = √(1 + episode / N)",
+        DefaultValueFactory = _ => HashTrainingSettings.DefaultBetaEpisodes,
+    };
     public Option<int> LshPlanes { get; } = new("--lsh-planes")
     {
         Description = "--loss lsh-sigmoid: random planes of the study's similarity (1/P)·Σ σ(k·(q·w)(s·w + o))",
@@ -107,7 +112,7 @@ internal sealed class TrainOptions
     [
         Data, Split, Ways, Shots, Queries, ImageSize, Loss, Layers, Filters, Dropout, Lr, Schedule, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
-        HashBits, HashCodeLoss, HashQuantisation, HashBalance, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
+        HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
         .. Source.All, CheckpointPause, EpisodePause, Device,
     ];
 
@@ -143,6 +148,7 @@ internal sealed class TrainOptions
         HashCodeLoss = parse.GetValue(HashCodeLoss)!,
         HashQuantisation = parse.GetValue(HashQuantisation),
         HashBalance = parse.GetValue(HashBalance),
+        HashBetaEpisodes = parse.GetValue(HashBetaEpisodes),
         FitHash = parse.GetValue(FitHash),
         FitPlanes = parse.GetValue(FitPlanes),
         LshSigmoid = new LshSigmoidLossSettings(parse.GetValue(LshPlanes), parse.GetValue(LshSharpness), parse.GetValue(LshTrainable)),
