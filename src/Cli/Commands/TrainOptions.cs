@@ -13,11 +13,19 @@ internal sealed class TrainOptions
         Description = $"NAME or NAME:PATH ({DatasetRegistry.Names()}); without a path $LSHK_DATA/NAME, then data/NAME",
         DefaultValueFactory = _ => DatasetRegistry.BuiltIn[0].Id,
     };
-    public Option<string?> Split { get; } = new("--split") { Description = "Class split for datasets other than Omniglot (as lshk data info)" };
+    public Option<string?> Split { get; } = new("--split")
+    {
+        Description = "Class split for datasets other than Omniglot (as lshk data info; default: mnist and fashion-mnist classes 0-4 train, " +
+                      "5-9 test, as the 2018 study split MNIST; cifar10 5/0/5 and cifar100 64/16/20, seeded; folders 60% train)",
+    };
     public Option<int?> Ways { get; } = new("--ways") { Description = $"Classes per training episode (default {DatasetRegistry.DescribeDefault(d => d.Ways)})" };
     public Option<int?> Shots { get; } = new("--shots") { Description = $"Support images per class (default {DatasetRegistry.DescribeDefault(d => d.Shots)})" };
     public Option<int?> Queries { get; } = new("--queries") { Description = $"Query images per class (default {DatasetRegistry.DescribeDefault(d => d.Queries)})" };
-    public Option<int?> ImageSize { get; } = new("--image-size") { Description = $"Image side the network takes, in pixels (default {DatasetRegistry.DescribeDefault(d => d.ImageSize)})" };
+    public Option<int?> ImageSize { get; } = new("--size", "--image-size")
+    {
+        Description = $"Image side the network takes, in pixels; images are resized to it (default: the dataset's, {DatasetRegistry.DescribeDefault(d => d.ImageSize)}); " +
+                      "the embedding has filters × (size halved per block)² values",
+    };
     public Option<string> Loss { get; } = new("--loss")
     {
         Description = $"Training loss: {string.Join(", ", TrainSettings.Losses)} (proto: squared Euclidean distance to class means; " +
