@@ -34,7 +34,7 @@ public sealed class EpisodeTraining : IDisposable
         _sampler = new EpisodeSampler(train, new EpisodeSpec(settings.Ways, settings.Shots, settings.Queries), settings.Seed);
         Network = ConvNet.Create(ops, config, settings.Seed);
         Optimiser = new Adam(ops, Network.Parameters, settings.CreateSchedule());
-        _loss = EpisodeLosses.Create(settings.Loss, ops);
+        _loss = EpisodeLosses.Create(settings.Loss, ops, settings.Scale);
         _trainer = new Trainer(Network, Optimiser, _loss);
         _episode = new EpisodeShape(settings.Ways, settings.Shots, settings.Queries, config.EmbeddingDim);
         _inputShape = ConvNet.InputShape(config, _episode.Batch);

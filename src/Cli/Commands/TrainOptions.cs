@@ -30,12 +30,29 @@ internal sealed class TrainOptions
     {
         Description = $"Training loss: {string.Join(", ", TrainSettings.Losses)} (proto: squared Euclidean distance to class means; " +
                       $"matching: softmax over the supports' cosines, a class's probability summed over its supports; cosine-mean: softmax over " +
-                      $"each class's mean cosine; both cosine losses multiply cosines by a fixed scale of {Lshk.Kernels.Nn.CosineLoss.DefaultScale:0}, not learned)",
+                      $"each class's mean cosine; both cosine losses multiply cosines by --scale)",
         DefaultValueFactory = _ => TrainRequest.DefaultLoss,
     };
     public Option<int> Layers { get; } = new("--layers") { Description = "Conv blocks of the network", DefaultValueFactory = _ => TrainRequest.DefaultLayers };
     public Option<int> Filters { get; } = new("--filters") { Description = "Filters per conv", DefaultValueFactory = _ => TrainRequest.DefaultFilters };
-    public Option<float> Dropout { get; } = new("--dropout") { Description = "Dropout after each block (0: none)", DefaultValueFactory = _ => 0f };
+    public Option<float?> Scale { get; } = new("--scale")
+    {
+        Description = $"Scale of the cosine losses' logits (default {Lshk.Kernels.Nn.CosineLoss.DefaultScale:0}; the 2018 study's unscaled mean-cosine loss: --loss cosine-mean --scale 1)",
+    };
+    public Option<float?> Dropout { get; } = new("--dropout")
+    {
+        Description = $"Dropout probability (default 0: none after the blocks; {TrainRequest.StudyEmbeddingDropout} on the embedding, the study's keep probability 0.8)",
+    };
+    public Option<string> DropoutAt { get; } = new("--dropout-at")
+    {
+        Description = "Where dropout goes: blocks (after each block) or embedding (once, on the final features, as the 2018 study)",
+        DefaultValueFactory = _ => "blocks",
+    };
+    public Option<string> BatchNorm { get; } = new("--batch-norm")
+    {
+        Description = "on: batch norm after each conv; off: none, the conv bias alone (the 2018 study's network)",
+        DefaultValueFactory = _ => "on",
+    };
     public Option<float> Lr { get; } = new("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => TrainRequest.DefaultLearningRate };
     public Option<string> Schedule { get; } = new("--lr-schedule")
     {
@@ -71,10 +88,18 @@ internal sealed class TrainOptions
 
     public IEnumerable<Option> All =>
     [
-        Data, Split, Ways, Shots, Queries, ImageSize, Loss, Layers, Filters, Dropout, Lr, Schedule, Episodes, Minutes, Seed, Output,
+        Data, Split, Ways, Shots, Queries, ImageSize, Loss, Scale, Layers, Filters, Dropout, DropoutAt, BatchNorm, Lr, Schedule, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
         .. Source.All, CheckpointPause, EpisodePause, Device,
     ];
+
+    /// <summary>--dropout-at's value: blocks or embedding.</summary>
+    public static Lshk.Nn.DropoutPlacement ParsePlacement(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "blocks" => Lshk.Nn.DropoutPlacement.Blocks,
+        "embedding" => Lshk.Nn.DropoutPlacement.Embedding,
+        _ => throw new UsageException($"--dropout-at must be blocks or embedding (got '{text}')"),
+    };
 
     public TrainRequest Read(ParseResult parse) => new(DatasetSpec.Parse(parse.GetValue(Data)!), parse.GetValue(Output)!)
     {
@@ -87,6 +112,9 @@ internal sealed class TrainOptions
         Layers = parse.GetValue(Layers),
         Filters = parse.GetValue(Filters),
         Dropout = parse.GetValue(Dropout),
+        DropoutAt = ParsePlacement(parse.GetValue(DropoutAt)!),
+        BatchNorm = CommonOptions.ParseOnOff(parse.GetValue(BatchNorm)!, "--batch-norm"),
+        Scale = parse.GetValue(Scale),
         Loss = parse.GetValue(Loss)!,
         LearningRate = parse.GetValue(Lr),
         Schedule = parse.GetValue(Schedule)!,
