@@ -120,7 +120,7 @@ internal static class BenchTrainCommand
             console.Write(table);
 
             if (parse.GetValue(export) is { } folder)
-                BenchTrainExport.Write(folder, network, config, ops, pixels, shape, seedValue, console);
+                BenchTrainExport.Write(folder, network, config, ops, pixels, shape, warm + timed, seedValue, console);
             if (parse.GetValue(json) is { } path)
                 AtomicFile.WriteAllText(path, JsonSerializer.Serialize(result, JsonOptions.Indented));
             return 0;
