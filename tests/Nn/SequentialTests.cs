@@ -59,6 +59,71 @@ public class SequentialTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         }
     }
 
+    /// <summary>The 2018 study's network: no batch norm (fused as conv → pool → ReLU under ConvBlock), dropout on the embedding.</summary>
+    [Theory]
+    [InlineData(Fusion.ConvBlock, DropoutPlacement.Embedding)]
+    [InlineData(Fusion.ConvBlock, DropoutPlacement.Blocks)]
+    [InlineData(Fusion.None, DropoutPlacement.Embedding)]
+    public void StudyNetworkMatchesTheFloat64ReferenceWhoseGradientsMatchCentralDifferences(Fusion fusion, DropoutPlacement placement)
+    {
+        var ops = fx.Ops;
+        var config = Small with { BatchNorm = false, DropoutAt = placement };
+        using var net = ConvNet.Create(ops, config, seed: 3, fusion);
+        const int batch = 3;
+        var shape = ConvNet.InputShape(config, batch);
+        double[] x = TestData.Uniform(1, shape.Length);
+        double[] r = TestData.Uniform(2, net.OutputShape(shape).Length);
+        var theta = net.Parameters.Select(p => p.Value.ToDoubles()).ToArray();
+        var reference = new ReferenceConvNet(config, dropoutSeed: 3);
+
+        using var bx = ops.Upload(x);
+        float[] y = net.Forward(bx, shape, training: true).ToArray();
+        using var br = ops.Upload(r);
+        net.ZeroGrad();
+        float[] dx = net.Backward(br, inputGradient: true)!.ToArray();
+        var (refY, refDx, refDp) = reference.Run(theta, x, batch, r);
+        AssertClose(refY, y, 1e-4, "output");
+        AssertClose(refDx, dx, 1e-4, "dx");
+        foreach (var ((name, p), i) in net.NamedParameters().Select((np, i) => (np, i)))
+            AssertClose(refDp[i], p.Grad.ToArray(), 1e-4, name);
+
+        const double h = 1e-6;
+        AssertClose(CentralDifferences(v => Weighted(reference.Forward(theta, v, batch), r), x.ToArray(), h), refDx, 1e-6, "reference dx");
+        for (int i = 0; i < theta.Length; i++)
+        {
+            int k = i;
+            double[] saved = theta[k];
+            double Loss(double[] v)
+            {
+                theta[k] = v;
+                return Weighted(reference.Forward(theta, x, batch), r);
+            }
+            AssertClose(CentralDifferences(Loss, saved.ToArray(), h), refDp[k], 1e-6, $"reference dθ{k}");
+            theta[k] = saved;
+        }
+    }
+
+    /// <summary>Without batch norm the fused step pools before rectifying; max and ReLU commute, so it equals the layers bit for bit.</summary>
+    [Fact]
+    public void ConvReluPoolStepEqualsTheLayersExactly()
+    {
+        var ops = fx.Ops;
+        var config = Small with { BatchNorm = false, Dropout = 0f };
+        using var fused = ConvNet.Create(ops, config, seed: 5, Fusion.ConvBlock);
+        using var plain = ConvNet.Create(ops, config, seed: 5, Fusion.None);
+        var shape = Input(6);
+        using var x = ops.Upload(Images(6, 4));
+        Assert.Equal(plain.Forward(x, shape, training: true).ToArray(), fused.Forward(x, shape, training: true).ToArray());
+        using var dy = ops.Upload(TestData.Uniform(7, fused.OutputShape(shape).Length));
+        fused.ZeroGrad();
+        plain.ZeroGrad();
+        float[] dxFused = fused.Backward(dy, inputGradient: true)!.ToArray();
+        float[] dxPlain = plain.Backward(dy, inputGradient: true)!.ToArray();
+        Assert.Equal(dxPlain, dxFused);
+        foreach (var ((name, p), (_, q)) in fused.NamedParameters().Zip(plain.NamedParameters()))
+            Assert.True(q.Grad.ToArray().SequenceEqual(p.Grad.ToArray()), name);
+    }
+
     [Theory]
     [InlineData(Fusion.ConvBlock)]
     [InlineData(Fusion.NormReluPool)]
