@@ -19,12 +19,17 @@ public class SequentialTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
     [InlineData(Fusion.ConvBlock, 0f)]
     [InlineData(Fusion.NormReluPool, 0.25f)]
     [InlineData(Fusion.None, 0.25f)]
-    public void WholeNetworkMatchesTheFloat64ReferenceWhoseGradientsMatchCentralDifferences(Fusion fusion, float dropout)
+    public void WholeNetworkMatchesTheFloat64ReferenceWhoseGradientsMatchCentralDifferences(Fusion fusion, float dropout) =>
+        AssertMatchesReference(Small with { Dropout = dropout }, fusion, batch: 4);
+
+    /// <summary>
+    /// The network's output, input gradient and parameter gradients against <see cref="ReferenceConvNet"/> in float64, and
+    /// the reference's own backward against central differences of its forward (h small: no ReLU/pool kink is crossed).
+    /// </summary>
+    private void AssertMatchesReference(ConvNetConfig config, Fusion fusion, int batch)
     {
         var ops = fx.Ops;
-        var config = Small with { Dropout = dropout };
         using var net = ConvNet.Create(ops, config, seed: 3, fusion);
-        const int batch = 4;
         var shape = ConvNet.InputShape(config, batch);
         double[] x = TestData.Uniform(1, shape.Length);
         double[] r = TestData.Uniform(2, net.OutputShape(shape).Length);
@@ -42,7 +47,6 @@ public class SequentialTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         foreach (var ((name, p), i) in net.NamedParameters().Select((np, i) => (np, i)))
             AssertClose(refDp[i], p.Grad.ToArray(), 1e-4, name);
 
-        // the reference's own backward against central differences of its forward (h small: no ReLU/pool kink is crossed)
         const double h = 1e-6;
         AssertClose(CentralDifferences(v => Weighted(reference.Forward(theta, v, batch), r), x.ToArray(), h), refDx, 1e-6, "reference dx");
         for (int i = 0; i < theta.Length; i++)
@@ -64,44 +68,8 @@ public class SequentialTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
     [InlineData(Fusion.ConvBlock, DropoutPlacement.Embedding)]
     [InlineData(Fusion.ConvBlock, DropoutPlacement.Blocks)]
     [InlineData(Fusion.None, DropoutPlacement.Embedding)]
-    public void StudyNetworkMatchesTheFloat64ReferenceWhoseGradientsMatchCentralDifferences(Fusion fusion, DropoutPlacement placement)
-    {
-        var ops = fx.Ops;
-        var config = Small with { BatchNorm = false, DropoutAt = placement };
-        using var net = ConvNet.Create(ops, config, seed: 3, fusion);
-        const int batch = 3;
-        var shape = ConvNet.InputShape(config, batch);
-        double[] x = TestData.Uniform(1, shape.Length);
-        double[] r = TestData.Uniform(2, net.OutputShape(shape).Length);
-        var theta = net.Parameters.Select(p => p.Value.ToDoubles()).ToArray();
-        var reference = new ReferenceConvNet(config, dropoutSeed: 3);
-
-        using var bx = ops.Upload(x);
-        float[] y = net.Forward(bx, shape, training: true).ToArray();
-        using var br = ops.Upload(r);
-        net.ZeroGrad();
-        float[] dx = net.Backward(br, inputGradient: true)!.ToArray();
-        var (refY, refDx, refDp) = reference.Run(theta, x, batch, r);
-        AssertClose(refY, y, 1e-4, "output");
-        AssertClose(refDx, dx, 1e-4, "dx");
-        foreach (var ((name, p), i) in net.NamedParameters().Select((np, i) => (np, i)))
-            AssertClose(refDp[i], p.Grad.ToArray(), 1e-4, name);
-
-        const double h = 1e-6;
-        AssertClose(CentralDifferences(v => Weighted(reference.Forward(theta, v, batch), r), x.ToArray(), h), refDx, 1e-6, "reference dx");
-        for (int i = 0; i < theta.Length; i++)
-        {
-            int k = i;
-            double[] saved = theta[k];
-            double Loss(double[] v)
-            {
-                theta[k] = v;
-                return Weighted(reference.Forward(theta, x, batch), r);
-            }
-            AssertClose(CentralDifferences(Loss, saved.ToArray(), h), refDp[k], 1e-6, $"reference dθ{k}");
-            theta[k] = saved;
-        }
-    }
+    public void StudyNetworkMatchesTheFloat64ReferenceWhoseGradientsMatchCentralDifferences(Fusion fusion, DropoutPlacement placement) =>
+        AssertMatchesReference(Small with { BatchNorm = false, DropoutAt = placement }, fusion, batch: 3);
 
     /// <summary>Without batch norm the fused step pools before rectifying; max and ReLU commute, so it equals the layers bit for bit.</summary>
     [Fact]
