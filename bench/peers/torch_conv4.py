@@ -10,16 +10,22 @@ import torch
 from torch import nn
 
 
-def conv_net(blocks=4, filters=64, in_channels=1, kernel=3, bias=True, dropout=0.0):
+def conv_net(blocks=4, filters=64, in_channels=1, kernel=3, bias=True, dropout=0.0, batch_norm=True, dropout_at="blocks"):
+    """batch_norm=False drops each block's BatchNorm2d (the 2018 study's network); dropout_at="embedding" puts one
+    Dropout after the Flatten instead of one per block."""
     layers = []
     channels = in_channels
     for _ in range(blocks):
-        layers += [nn.Conv2d(channels, filters, kernel, padding=kernel // 2, bias=bias), nn.BatchNorm2d(filters),
-                   nn.ReLU(), nn.MaxPool2d(2)]
-        if dropout > 0:
+        layers.append(nn.Conv2d(channels, filters, kernel, padding=kernel // 2, bias=bias))
+        if batch_norm:
+            layers.append(nn.BatchNorm2d(filters))
+        layers += [nn.ReLU(), nn.MaxPool2d(2)]
+        if dropout > 0 and dropout_at == "blocks":
             layers.append(nn.Dropout(dropout))
         channels = filters
     layers.append(nn.Flatten())
+    if dropout > 0 and dropout_at == "embedding":
+        layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
 
 
@@ -60,4 +66,6 @@ def read_safetensors(path):
 def net_from_metadata(metadata):
     return conv_net(blocks=int(metadata["lshk.blocks"]), filters=int(metadata["lshk.filters"]),
                     in_channels=int(metadata["lshk.input_channels"]), kernel=int(metadata["lshk.kernel"]),
-                    bias=metadata["lshk.conv_bias"] == "true", dropout=float(metadata["lshk.dropout"]))
+                    bias=metadata["lshk.conv_bias"] == "true", dropout=float(metadata["lshk.dropout"]),
+                    batch_norm=metadata.get("lshk.batch_norm", "true") == "true",
+                    dropout_at=metadata.get("lshk.dropout_at", "blocks"))

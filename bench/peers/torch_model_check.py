@@ -5,7 +5,9 @@ By default it first runs `lshk bench train --batch 60 --steps 3 --export DIR` (a
 running statistics are not the defaults), then builds the matching nn.Sequential from the file's metadata, loads
 the tensors with load_state_dict(strict=True) through an independent safetensors reader, computes evaluation-mode
 embeddings of DIR/images.npy and compares them with DIR/embeddings.npy. Exit code 1 when they differ.
-Run:  /usr/bin/python3 bench/peers/torch_model_check.py [--dir DIR]   (needs python3-torch and numpy)
+Network variants: `--variant "--batch-norm off --dropout 0.2 --dropout-at embedding"` passes those options to
+`lshk bench train` (the study's network), `--variant all` checks the default and each variant in turn.
+Run:  /usr/bin/python3 bench/peers/torch_model_check.py [--dir DIR] [--variant OPTIONS|all]   (needs python3-torch and numpy)
 """
 import argparse
 import os
@@ -44,19 +46,37 @@ def main():
     ap.add_argument("--dir", help="an existing `lshk bench train --export` folder (default: make one)")
     ap.add_argument("--lshk", default=peerlib.default_lshk_command())
     ap.add_argument("--tolerance", type=float, default=1e-4)
+    ap.add_argument("--variant", default="", help='extra `lshk bench train` options, or "all" for every variant below')
     args = ap.parse_args()
     if args.dir:
         ok = check(args.dir, args.tolerance)
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            argv = shlex.split(args.lshk) + ["bench", "train", "--device", "cpu", "--batch", "60", "--steps", "3",
-                                             "--warmup", "0", "--export", tmp]
-            r = subprocess.run(argv, capture_output=True, text=True)
-            if r.returncode != 0:
-                sys.exit(f"lshk failed (exit {r.returncode}): {r.stderr.strip() or r.stdout.strip()}")
-            ok = check(tmp, args.tolerance)
+        variants = VARIANTS if args.variant == "all" else [args.variant]
+        ok = all([export_and_check(args.lshk, v, args.tolerance) for v in variants])
     print("OK" if ok else "MISMATCH")
     sys.exit(0 if ok else 1)
+
+
+# The default network and the 2018 study's switches, alone and together (see `lshk train --help`).
+VARIANTS = [
+    "",
+    "--batch-norm off",
+    "--dropout 0.2 --dropout-at blocks",
+    "--dropout 0.2 --dropout-at embedding",
+    "--batch-norm off --dropout 0.2 --dropout-at embedding",
+    "--size 32",
+]
+
+
+def export_and_check(lshk, variant, tolerance):
+    with tempfile.TemporaryDirectory() as tmp:
+        argv = shlex.split(lshk) + ["bench", "train", "--device", "cpu", "--batch", "60", "--steps", "3",
+                                    "--warmup", "0", "--export", tmp] + shlex.split(variant)
+        r = subprocess.run(argv, capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"lshk failed (exit {r.returncode}): {r.stderr.strip() or r.stdout.strip()}")
+        print(f"variant [{variant or 'default'}]")
+        return check(tmp, tolerance)
 
 
 if __name__ == "__main__":

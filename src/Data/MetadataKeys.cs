@@ -32,6 +32,8 @@ public static class MetadataKeys
     public static class Train
     {
         public const string Loss = "lshk.train.loss";
+        /// <summary>The cosine losses' scale, written only when not the default 10.</summary>
+        public const string Scale = "lshk.train.scale";
         public const string Ways = "lshk.train.ways";
         public const string Shots = "lshk.train.shots";
         public const string Queries = "lshk.train.queries";

@@ -3,13 +3,25 @@ using Lshk.Nn.Layers;
 
 namespace Lshk.Nn;
 
+/// <summary>Where the network's dropout goes.</summary>
+public enum DropoutPlacement
+{
+    /// <summary>After each block (the default).</summary>
+    Blocks,
+
+    /// <summary>Once, on the flattened embedding (the 2018 study: one dropout, keep probability 0.8, on the final features).</summary>
+    Embedding,
+}
+
 /// <summary>
 /// Settings of the embedding network: <see cref="Blocks"/> blocks of [K×K conv with <see cref="Filters"/> filters,
-/// padding K/2 → batch norm → ReLU → 2×2 max-pool (→ dropout when <see cref="Dropout"/> &gt; 0)], then flatten.
-/// The default is "Conv-4": 4 blocks of 64 3×3 filters on 1×28×28 images, a 64-d embedding.
+/// padding K/2 → batch norm (unless <see cref="BatchNorm"/> is off: then the conv bias alone shifts the features) →
+/// ReLU → 2×2 max-pool (→ dropout when <see cref="Dropout"/> &gt; 0 and placed after the blocks)], then flatten
+/// (→ dropout when placed on the embedding). The default is "Conv-4": 4 blocks of 64 3×3 filters on 1×28×28 images,
+/// a 64-d embedding.
 /// </summary>
 public sealed record ConvNetConfig(int Blocks = 4, int Filters = 64, float Dropout = 0f, int InputChannels = 1,
-    int InputSize = 28, int Kernel = 3, bool ConvBias = true)
+    int InputSize = 28, int Kernel = 3, bool ConvBias = true, bool BatchNorm = true, DropoutPlacement DropoutAt = DropoutPlacement.Blocks)
 {
     public void Validate()
     {
@@ -20,6 +32,7 @@ public sealed record ConvNetConfig(int Blocks = 4, int Filters = 64, float Dropo
         Kernels.Check.Positive(Kernel, "kernel size");
         if (Kernel % 2 == 0) throw new Lshk.Core.InputException($"kernel size must be odd (got {Kernel})");
         if (!(Dropout >= 0f && Dropout < 1f)) throw new Lshk.Core.InputException($"dropout must be in [0, 1) (got {Dropout})");
+        if (!Enum.IsDefined(DropoutAt)) throw new ArgumentException($"unknown dropout placement {(int)DropoutAt}");
         int size = InputSize;
         for (int b = 0; b < Blocks; b++)
         {
@@ -43,8 +56,9 @@ public sealed record ConvNetConfig(int Blocks = 4, int Filters = 64, float Dropo
 
     /// <summary>A one-line description, e.g. "conv4: 4×[conv3x3(64)+bn+relu+maxpool2], input 1×28×28, embedding 64".</summary>
     public string Describe() =>
-        $"conv{Blocks}: {Blocks}×[conv{Kernel}x{Kernel}({Filters}{(ConvBias ? "" : ", no bias")})+bn+relu+maxpool2" +
-        $"{(Dropout > 0 ? $"+dropout({Dropout})" : "")}], input {InputChannels}×{InputSize}×{InputSize}, embedding {EmbeddingDim}";
+        $"conv{Blocks}: {Blocks}×[conv{Kernel}x{Kernel}({Filters}{(ConvBias ? "" : ", no bias")}){(BatchNorm ? "+bn" : "")}+relu+maxpool2" +
+        $"{(Dropout > 0 && DropoutAt == DropoutPlacement.Blocks ? $"+dropout({Dropout})" : "")}]" +
+        $"{(Dropout > 0 && DropoutAt == DropoutPlacement.Embedding ? $"+dropout({Dropout})" : "")}, input {InputChannels}×{InputSize}×{InputSize}, embedding {EmbeddingDim}";
 }
 
 /// <summary>Builds the embedding network as a <see cref="Sequential"/> with PyTorch's layer order and names.</summary>
@@ -61,13 +75,14 @@ public static class ConvNet
         for (int b = 0; b < config.Blocks; b++)
         {
             layers.Add(new Conv2d(ops, channels, config.Filters, config.Kernel, 1, config.Kernel / 2, config.ConvBias));
-            layers.Add(new BatchNorm2d(ops, config.Filters));
+            if (config.BatchNorm) layers.Add(new BatchNorm2d(ops, config.Filters));
             layers.Add(new ReLU(ops));
             layers.Add(new MaxPool2d(ops));
-            if (config.Dropout > 0) layers.Add(new Dropout(ops, config.Dropout, seed, (ulong)layers.Count));
+            if (config is { Dropout: > 0, DropoutAt: DropoutPlacement.Blocks }) layers.Add(new Dropout(ops, config.Dropout, seed, (ulong)layers.Count));
             channels = config.Filters;
         }
         layers.Add(new Flatten(ops));
+        if (config is { Dropout: > 0, DropoutAt: DropoutPlacement.Embedding }) layers.Add(new Dropout(ops, config.Dropout, seed, (ulong)layers.Count));
         var network = new Sequential(ops, layers, fusion);
         network.Initialise(seed);
         return network;

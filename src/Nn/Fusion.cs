@@ -15,6 +15,9 @@ public enum Fusion
     /// <summary>BatchNorm2d → ReLU → MaxPool2d as one operation (the normalised and rectified tensors are never stored).</summary>
     NormReluPool,
 
-    /// <summary>Conv2d → BatchNorm2d → ReLU → MaxPool2d as one operation (also no full-size gradient of the conv output).</summary>
+    /// <summary>
+    /// Conv2d → BatchNorm2d → ReLU → MaxPool2d as one operation (also no full-size gradient of the conv output), and
+    /// Conv2d → ReLU → MaxPool2d without batch norm as one step that rectifies after pooling (<see cref="Fused.ConvReluPool"/>).
+    /// </summary>
     ConvBlock,
 }

@@ -124,6 +124,7 @@ public sealed class Sequential : IDisposable
 
     /// <summary>
     /// The steps that run: each Conv2d → BatchNorm2d → ReLU → MaxPool2d run as one <see cref="ConvBatchNormReluPool"/>
+    /// (<see cref="Fusion.ConvBlock"/>), each Conv2d → ReLU → MaxPool2d (no batch norm) as one <see cref="ConvReluPool"/>
     /// (<see cref="Fusion.ConvBlock"/>), each remaining BatchNorm2d → ReLU → MaxPool2d run as one
     /// <see cref="BatchNormReluPool"/> (any fusion but <see cref="Fusion.None"/>), every other layer on its own.
     /// </summary>
@@ -137,6 +138,12 @@ public sealed class Sequential : IDisposable
             {
                 steps.Add(new ConvBatchNormReluPool(conv, cbn));
                 i += 3;
+            }
+            else if (fusion == Fusion.ConvBlock && i + 2 < layers.Length && layers[i] is Conv2d plainConv && layers[i + 1] is ReLU
+                     && layers[i + 2] is MaxPool2d)
+            {
+                steps.Add(new ConvReluPool(plainConv));
+                i += 2;
             }
             else if (fusion != Fusion.None && i + 2 < layers.Length && layers[i] is BatchNorm2d bn && layers[i + 1] is ReLU
                      && layers[i + 2] is MaxPool2d)

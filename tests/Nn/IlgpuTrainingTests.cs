@@ -50,6 +50,32 @@ public class IlgpuTrainingTests(SimulatorFixture fx)
         AssertClose(cpu.Embeddings.ToDouble(), gpu.Embeddings, 1e-3, "embeddings after the step");
     }
 
+    /// <summary>The 2018 study's network (no batch norm: the fused conv → pool → ReLU step; dropout on the embedding) on both backends.</summary>
+    [Fact]
+    public void TheStudyNetworkTrainingStepMatchesTheCpuBackend()
+    {
+        var config = Config with { BatchNorm = false, Dropout = 0.2f, DropoutAt = DropoutPlacement.Embedding };
+        var episode = new EpisodeShape(2, 2, 1, config.EmbeddingDim);
+        var shape = ConvNet.InputShape(config, episode.Batch);
+        double[] images = TestData.Uniform(3, shape.Length);
+        var results = new List<(float Loss, float[][] Gradients, float[] Embeddings)>();
+        foreach (INnOps ops in new INnOps[] { IlgpuNnOpsTests.Cpu(fx), IlgpuNnOpsTests.Gpu(fx) })
+        {
+            using var net = ConvNet.Create(ops, config, seed: 9);
+            using var loss = new CosineMeanLoss(ops, scale: 1f);
+            using var x = ops.Upload(images);
+            var (l, _) = loss.Compute(net.Forward(x, shape, training: true), episode);
+            net.ZeroGrad();
+            net.Backward(loss.Gradient);
+            results.Add((l, net.Parameters.Select(p => p.Grad.ToArray()).ToArray(), net.Forward(x, shape, training: false).ToArray()));
+        }
+        var (cpu, gpu) = (results[0], results[1]);
+        Assert.Equal(cpu.Loss, gpu.Loss, 1e-4);
+        for (int i = 0; i < cpu.Gradients.Length; i++)
+            AssertClose(cpu.Gradients[i].ToDouble(), gpu.Gradients[i], 1e-3, $"gradient {i}");
+        AssertClose(cpu.Embeddings.ToDouble(), gpu.Embeddings, 1e-3, "embeddings");
+    }
+
     [Fact]
     public void Conv4OverfitsATinyBatchOnTheSimulator()
     {

@@ -19,12 +19,17 @@ public class SequentialTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
     [InlineData(Fusion.ConvBlock, 0f)]
     [InlineData(Fusion.NormReluPool, 0.25f)]
     [InlineData(Fusion.None, 0.25f)]
-    public void WholeNetworkMatchesTheFloat64ReferenceWhoseGradientsMatchCentralDifferences(Fusion fusion, float dropout)
+    public void WholeNetworkMatchesTheFloat64ReferenceWhoseGradientsMatchCentralDifferences(Fusion fusion, float dropout) =>
+        AssertMatchesReference(Small with { Dropout = dropout }, fusion, batch: 4);
+
+    /// <summary>
+    /// The network's output, input gradient and parameter gradients against <see cref="ReferenceConvNet"/> in float64, and
+    /// the reference's own backward against central differences of its forward (h small: no ReLU/pool kink is crossed).
+    /// </summary>
+    private void AssertMatchesReference(ConvNetConfig config, Fusion fusion, int batch)
     {
         var ops = fx.Ops;
-        var config = Small with { Dropout = dropout };
         using var net = ConvNet.Create(ops, config, seed: 3, fusion);
-        const int batch = 4;
         var shape = ConvNet.InputShape(config, batch);
         double[] x = TestData.Uniform(1, shape.Length);
         double[] r = TestData.Uniform(2, net.OutputShape(shape).Length);
@@ -42,7 +47,6 @@ public class SequentialTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         foreach (var ((name, p), i) in net.NamedParameters().Select((np, i) => (np, i)))
             AssertClose(refDp[i], p.Grad.ToArray(), 1e-4, name);
 
-        // the reference's own backward against central differences of its forward (h small: no ReLU/pool kink is crossed)
         const double h = 1e-6;
         AssertClose(CentralDifferences(v => Weighted(reference.Forward(theta, v, batch), r), x.ToArray(), h), refDx, 1e-6, "reference dx");
         for (int i = 0; i < theta.Length; i++)
@@ -57,6 +61,35 @@ public class SequentialTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
             AssertClose(CentralDifferences(Loss, saved.ToArray(), h), refDp[k], 1e-6, $"reference dθ{k}");
             theta[k] = saved;
         }
+    }
+
+    /// <summary>The 2018 study's network: no batch norm (fused as conv → pool → ReLU under ConvBlock), dropout on the embedding.</summary>
+    [Theory]
+    [InlineData(Fusion.ConvBlock, DropoutPlacement.Embedding)]
+    [InlineData(Fusion.ConvBlock, DropoutPlacement.Blocks)]
+    [InlineData(Fusion.None, DropoutPlacement.Embedding)]
+    public void StudyNetworkMatchesTheFloat64ReferenceWhoseGradientsMatchCentralDifferences(Fusion fusion, DropoutPlacement placement) =>
+        AssertMatchesReference(Small with { BatchNorm = false, DropoutAt = placement }, fusion, batch: 3);
+
+    /// <summary>Without batch norm the fused step pools before rectifying; max and ReLU commute, so it equals the layers bit for bit.</summary>
+    [Fact]
+    public void ConvReluPoolStepEqualsTheLayersExactly()
+    {
+        var ops = fx.Ops;
+        var config = Small with { BatchNorm = false, Dropout = 0f };
+        using var fused = ConvNet.Create(ops, config, seed: 5, Fusion.ConvBlock);
+        using var plain = ConvNet.Create(ops, config, seed: 5, Fusion.None);
+        var shape = Input(6);
+        using var x = ops.Upload(Images(6, 4));
+        Assert.Equal(plain.Forward(x, shape, training: true).ToArray(), fused.Forward(x, shape, training: true).ToArray());
+        using var dy = ops.Upload(TestData.Uniform(7, fused.OutputShape(shape).Length));
+        fused.ZeroGrad();
+        plain.ZeroGrad();
+        float[] dxFused = fused.Backward(dy, inputGradient: true)!.ToArray();
+        float[] dxPlain = plain.Backward(dy, inputGradient: true)!.ToArray();
+        Assert.Equal(dxPlain, dxFused);
+        foreach (var ((name, p), (_, q)) in fused.NamedParameters().Zip(plain.NamedParameters()))
+            Assert.True(q.Grad.ToArray().SequenceEqual(p.Grad.ToArray()), name);
     }
 
     [Theory]

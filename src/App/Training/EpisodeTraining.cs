@@ -40,8 +40,8 @@ public sealed class EpisodeTraining : IDisposable
         _sampler = new EpisodeSampler(train, new EpisodeSpec(settings.Ways, settings.Shots, settings.Queries), settings.Seed);
         Network = ConvNet.Create(ops, config, settings.Seed);
         _loss = settings.Loss == LshSigmoidLoss.LossName
-            ? _lshLoss = new LshSigmoidLoss(ops, config.EmbeddingDim, settings.LshSigmoid ?? new LshSigmoidLossSettings(), settings.Seed)
-            : EpisodeLosses.Create(settings.Loss, ops);
+            ? _lshLoss = new LshSigmoidLoss(ops, config.EmbeddingDim, (settings.LshSigmoid ?? new LshSigmoidLossSettings()) with { Scale = settings.Scale }, settings.Seed)
+            : EpisodeLosses.Create(settings.Loss, ops, settings.Scale);
         if (settings.Hash is { } hash)
         {
             Hash = new HashLayer(ops, config.EmbeddingDim, hash.Bits);

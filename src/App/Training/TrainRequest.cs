@@ -32,7 +32,15 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
 
     public int Layers { get; init; } = DefaultLayers;
     public int Filters { get; init; } = DefaultFilters;
-    public float Dropout { get; init; }
+    /// <summary>Dropout probability; null: 0 after the blocks, <see cref="StudyEmbeddingDropout"/> on the embedding.</summary>
+    public float? Dropout { get; init; }
+    public Lshk.Nn.DropoutPlacement DropoutAt { get; init; } = Lshk.Nn.DropoutPlacement.Blocks;
+    /// <summary>The 2018 study's one dropout on the final features: keep probability 0.8.</summary>
+    public const float StudyEmbeddingDropout = 0.2f;
+    /// <summary>Batch norm after each conv (off: the conv bias alone, as the study's network).</summary>
+    public bool BatchNorm { get; init; } = true;
+    /// <summary>The cosine losses' scale (null: <see cref="Lshk.Kernels.Nn.CosineLoss.DefaultScale"/>).</summary>
+    public float? Scale { get; init; }
     public string Loss { get; init; } = DefaultLoss;
     public float LearningRate { get; init; } = DefaultLearningRate;
     public string Schedule { get; init; } = DefaultSchedule;

@@ -103,7 +103,9 @@ public static class TrainingJob
         if (schedule == "cosine")
             schedule = r.Episodes is { } n ? $"cosine:{n}" : throw new SettingException("lr-schedule", "cosine needs an episode budget (or give cosine:N)");
         var d = r.Data.Kind.Defaults;
-        var settings = new TrainSettings(r.Data.Id, new ConvNetConfig(r.Layers, r.Filters, r.Dropout, InputSize: r.ImageSize ?? d.ImageSize),
+        float dropout = r.Dropout ?? (r.DropoutAt == DropoutPlacement.Embedding ? TrainRequest.StudyEmbeddingDropout : 0f);
+        var network = new ConvNetConfig(r.Layers, r.Filters, dropout, InputSize: r.ImageSize ?? d.ImageSize, BatchNorm: r.BatchNorm, DropoutAt: r.DropoutAt);
+        var settings = new TrainSettings(r.Data.Id, network,
             r.Ways ?? d.Ways, r.Shots ?? d.Shots, r.Queries ?? d.Queries, r.Loss.Trim().ToLowerInvariant(), r.LearningRate, schedule, r.Seed,
             r.ValidationClasses ?? d.ValidationClasses, r.ValidateEvery, r.ValidationEpisodes)
         {
@@ -111,6 +113,7 @@ public static class TrainingJob
                 ? new HashTrainingSettings(bits, r.HashCodeLoss.Trim().ToLowerInvariant(), r.HashQuantisation, r.HashBalance, r.HashBetaEpisodes)
                 : null,
             LshSigmoid = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName ? r.LshSigmoid : null,
+            Scale = r.Scale ?? Lshk.Kernels.Nn.CosineLoss.DefaultScale,
         };
         settings.Validate();
         return (settings, r.Episodes, minutes);

@@ -36,6 +36,9 @@ internal static class BenchTrainCommand
         var filters = new Option<int>("--filters") { Description = "Filters per conv", DefaultValueFactory = _ => 64 };
         var size = new Option<int>("--size") { Description = "Image side in pixels", DefaultValueFactory = _ => 28 };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3f };
+        var batchNorm = new Option<string>("--batch-norm") { Description = "on, or off (conv bias only, the 2018 study's network)", DefaultValueFactory = _ => "on" };
+        var dropout = new Option<float>("--dropout") { Description = "Dropout probability (0: none)", DefaultValueFactory = _ => 0f };
+        var dropoutAt = new Option<string>("--dropout-at") { Description = "blocks or embedding", DefaultValueFactory = _ => "blocks" };
         var noFuse = new Option<bool>("--no-fuse") { Description = "Run batch norm, ReLU and max-pool as separate layers" };
         var seed = new Option<ulong>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1UL };
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file" };
@@ -47,7 +50,7 @@ internal static class BenchTrainCommand
 
         var command = new Command("train", "Training throughput (forward + backward + Adam) of the embedding network, images/s")
         {
-            batch, shots, queries, steps, warmup, threads, blocks, filters, size, lr, noFuse, seed, json, export, device,
+            batch, shots, queries, steps, warmup, threads, blocks, filters, size, batchNorm, dropout, dropoutAt, lr, noFuse, seed, json, export, device,
         };
         command.SetAction(parse =>
         {
@@ -61,7 +64,9 @@ internal static class BenchTrainCommand
             UsageException.RequireNonNegative(parse.GetValue(threads), "--threads");
             if (b % (s + q) != 0 || b / (s + q) < 2)
                 throw new UsageException($"--batch {b} must be a multiple of --shots + --queries = {s + q} giving at least 2 classes");
-            var config = new ConvNetConfig(parse.GetValue(blocks), parse.GetValue(filters), InputSize: parse.GetValue(size));
+            var config = new ConvNetConfig(parse.GetValue(blocks), parse.GetValue(filters), parse.GetValue(dropout), InputSize: parse.GetValue(size),
+                BatchNorm: CommonOptions.ParseOnOff(parse.GetValue(batchNorm)!, "--batch-norm"),
+                DropoutAt: TrainOptions.ParsePlacement(parse.GetValue(dropoutAt)!));
             config.Validate();
             var episode = new EpisodeShape(b / (s + q), s, q, config.EmbeddingDim);
             ulong seedValue = parse.GetValue(seed);
@@ -115,7 +120,7 @@ internal static class BenchTrainCommand
             console.Write(table);
 
             if (parse.GetValue(export) is { } folder)
-                BenchTrainExport.Write(folder, network, config, ops, pixels, shape, seedValue, console);
+                BenchTrainExport.Write(folder, network, config, ops, pixels, shape, warm + timed, seedValue, console);
             if (parse.GetValue(json) is { } path)
                 AtomicFile.WriteAllText(path, JsonSerializer.Serialize(result, JsonOptions.Indented));
             return 0;

@@ -15,8 +15,9 @@ internal static class BenchTrainExport
 {
     public const int SampleImages = 64;
 
+    /// <summary>Writes the export of a network trained <paramref name="steps"/> Adam steps.</summary>
     public static void Write(string folder, Sequential network, ConvNetConfig config, INnOps ops, float[] pixels, Nchw shape,
-        ulong seed, IAnsiConsole console)
+        int steps, ulong seed, IAnsiConsole console)
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: folder does not exist");
         int n = Math.Min(SampleImages, shape.Batch);
@@ -30,7 +31,7 @@ internal static class BenchTrainExport
         {
             [MetadataKeys.BenchExport.Normalisation] = "none (random pixels in [0, 1))",
             [MetadataKeys.BenchExport.Dataset] = "random images (lshk bench train)",
-            [MetadataKeys.BenchExport.Training] = $"Adam, {network.Layers.OfType<Lshk.Nn.Layers.BatchNorm2d>().First().NumBatchesTracked} steps, seed {seed}",
+            [MetadataKeys.BenchExport.Training] = $"Adam, {steps} steps, seed {seed}",
         };
         string model = Path.Combine(folder, "model.safetensors");
         AtomicFile.Write(model, s => ModelFile.Save(s, network, config, metadata));

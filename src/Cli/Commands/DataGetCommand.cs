@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lshk.Data.Sources;
+using Spectre.Console;
 
 namespace Lshk.Cli.Commands;
 
@@ -16,6 +17,11 @@ internal static class DataGetCommand
         {
             var spec = DatasetSpec.Parse(parse.GetValue(name)!);
             if (spec.Path is not null) throw new UsageException("give the destination with --dir, not NAME:PATH");
+            if (parse.GetValue(dir) is null && spec.Kind.InstalledFolders.FirstOrDefault(Directory.Exists) is { } installed)
+            {
+                Output.Console(parse).WriteLine($"{spec.Id}: installed by a system package at {installed}, used from there; nothing to download (--dir FOLDER downloads a copy)");
+                return 0;
+            }
             string folder = parse.GetValue(dir) ?? DataLocations.FromEnvironment().DownloadFolder(spec.Id);
             DatasetDownload.Fetch(spec, folder, parse.GetValue(mirror), Output.Console(parse));
             return 0;

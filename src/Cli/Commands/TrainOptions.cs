@@ -14,22 +14,47 @@ internal sealed class TrainOptions
         Description = $"NAME or NAME:PATH ({DatasetRegistry.Names()}); without a path $LSHK_DATA/NAME, then data/NAME",
         DefaultValueFactory = _ => DatasetRegistry.BuiltIn[0].Id,
     };
-    public Option<string?> Split { get; } = new("--split") { Description = "Class split for datasets other than Omniglot (as lshk data info)" };
+    public Option<string?> Split { get; } = new("--split")
+    {
+        Description = "Class split for datasets other than Omniglot (as lshk data info; default: mnist and fashion-mnist classes 0-4 train, " +
+                      "5-9 test, as the 2018 study split MNIST; cifar10 5/0/5 and cifar100 64/16/20, seeded; folders 60% train)",
+    };
     public Option<int?> Ways { get; } = new("--ways") { Description = $"Classes per training episode (default {DatasetRegistry.DescribeDefault(d => d.Ways)})" };
     public Option<int?> Shots { get; } = new("--shots") { Description = $"Support images per class (default {DatasetRegistry.DescribeDefault(d => d.Shots)})" };
     public Option<int?> Queries { get; } = new("--queries") { Description = $"Query images per class (default {DatasetRegistry.DescribeDefault(d => d.Queries)})" };
-    public Option<int?> ImageSize { get; } = new("--image-size") { Description = $"Image side the network takes, in pixels (default {DatasetRegistry.DescribeDefault(d => d.ImageSize)})" };
+    public Option<int?> ImageSize { get; } = new("--size", "--image-size")
+    {
+        Description = $"Image side the network takes, in pixels; images are resized to it (default: the dataset's, {DatasetRegistry.DescribeDefault(d => d.ImageSize)}); " +
+                      "the embedding has filters × (size halved per block)² values",
+    };
     public Option<string> Loss { get; } = new("--loss")
     {
         Description = $"Training loss: {string.Join(", ", TrainSettings.Losses)} (proto: squared Euclidean distance to class means; " +
                       $"matching: softmax over the supports' cosines, a class's probability summed over its supports; cosine-mean: softmax over " +
-                      $"each class's mean cosine; both cosine losses multiply cosines by a fixed scale of {Lshk.Kernels.Nn.CosineLoss.DefaultScale:0}, not learned; " +
+                      $"each class's mean cosine; both cosine losses multiply cosines by --scale; " +
                       "lsh-sigmoid: the original study's LSH-in-the-loop matching loss over --lsh-planes random planes)",
         DefaultValueFactory = _ => TrainRequest.DefaultLoss,
     };
     public Option<int> Layers { get; } = new("--layers") { Description = "Conv blocks of the network", DefaultValueFactory = _ => TrainRequest.DefaultLayers };
     public Option<int> Filters { get; } = new("--filters") { Description = "Filters per conv", DefaultValueFactory = _ => TrainRequest.DefaultFilters };
-    public Option<float> Dropout { get; } = new("--dropout") { Description = "Dropout after each block (0: none)", DefaultValueFactory = _ => 0f };
+    public Option<float?> Scale { get; } = new("--scale")
+    {
+        Description = $"Scale of the cosine losses' logits (default {Lshk.Kernels.Nn.CosineLoss.DefaultScale:0}; the 2018 study's unscaled mean-cosine loss: --loss cosine-mean --scale 1)",
+    };
+    public Option<float?> Dropout { get; } = new("--dropout")
+    {
+        Description = $"Dropout probability (default 0: none after the blocks; {TrainRequest.StudyEmbeddingDropout} on the embedding, the study's keep probability 0.8)",
+    };
+    public Option<string> DropoutAt { get; } = new("--dropout-at")
+    {
+        Description = "Where dropout goes: blocks (after each block) or embedding (once, on the final features, as the 2018 study)",
+        DefaultValueFactory = _ => "blocks",
+    };
+    public Option<string> BatchNorm { get; } = new("--batch-norm")
+    {
+        Description = "on: batch norm after each conv; off: none, the conv bias alone (the 2018 study's network)",
+        DefaultValueFactory = _ => "on",
+    };
     public Option<float> Lr { get; } = new("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => TrainRequest.DefaultLearningRate };
     public Option<string> Schedule { get; } = new("--lr-schedule")
     {
@@ -110,11 +135,19 @@ internal sealed class TrainOptions
 
     public IEnumerable<Option> All =>
     [
-        Data, Split, Ways, Shots, Queries, ImageSize, Loss, Layers, Filters, Dropout, Lr, Schedule, Episodes, Minutes, Seed, Output,
+        Data, Split, Ways, Shots, Queries, ImageSize, Loss, Scale, Layers, Filters, Dropout, DropoutAt, BatchNorm, Lr, Schedule, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
         HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
         .. Source.All, CheckpointPause, EpisodePause, Device,
     ];
+
+    /// <summary>--dropout-at's value: blocks or embedding.</summary>
+    public static Lshk.Nn.DropoutPlacement ParsePlacement(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "blocks" => Lshk.Nn.DropoutPlacement.Blocks,
+        "embedding" => Lshk.Nn.DropoutPlacement.Embedding,
+        _ => throw new UsageException($"--dropout-at must be blocks or embedding (got '{text}')"),
+    };
 
     public TrainRequest Read(ParseResult parse) => new(DatasetSpec.Parse(parse.GetValue(Data)!), parse.GetValue(Output)!)
     {
@@ -127,6 +160,9 @@ internal sealed class TrainOptions
         Layers = parse.GetValue(Layers),
         Filters = parse.GetValue(Filters),
         Dropout = parse.GetValue(Dropout),
+        DropoutAt = ParsePlacement(parse.GetValue(DropoutAt)!),
+        BatchNorm = CommonOptions.ParseOnOff(parse.GetValue(BatchNorm)!, "--batch-norm"),
+        Scale = parse.GetValue(Scale),
         Loss = parse.GetValue(Loss)!,
         LearningRate = parse.GetValue(Lr),
         Schedule = parse.GetValue(Schedule)!,

@@ -12,6 +12,13 @@ public sealed record TrainingDefaults(int Ways, int Shots, int Queries, int Imag
 {
     /// <summary>60-way 5-shot 5-query episodes on 28×28 images (the prototypical-networks setting for Omniglot).</summary>
     public static TrainingDefaults Standard { get; } = new(Ways: 60, Shots: 5, Queries: 5, ImageSize: 28, ValidationClasses: 0);
+
+    /// <summary>
+    /// For 10-class datasets split 5/5 (MNIST, Fashion-MNIST, CIFAR-10): five training classes make 5-way episodes
+    /// at most (60-way would fail), with 15 queries per class as in evaluation; no validation classes, since every
+    /// training class is needed for a 5-way episode.
+    /// </summary>
+    public static TrainingDefaults FiveTrainingClasses { get; } = new(Ways: 5, Shots: 5, Queries: 15, ImageSize: 28, ValidationClasses: 0);
 }
 
 /// <summary>The classes a dataset trains, validates and tests on, and how the split was made.</summary>
@@ -40,6 +47,12 @@ public abstract class DatasetKind
 
     /// <summary>Whether the training classes are augmented with their 90°/180°/270° rotations as new classes.</summary>
     public virtual bool RotatesTrainingClasses => false;
+
+    /// <summary>
+    /// Folders where a system package installs the dataset (Debian's dataset-fashion-mnist: /usr/share/datasets/…),
+    /// searched after $LSHK_DATA/NAME and data/NAME (see <see cref="Sources.DataLocations.SearchFolders"/>).
+    /// </summary>
+    public virtual IReadOnlyList<string> InstalledFolders => [];
 
     /// <summary>The official files to download (empty: not downloadable).</summary>
     public virtual IReadOnlyList<RemoteFile> Downloads => [];

@@ -10,6 +10,7 @@ public static class DatasetRegistry
     [
         new OmniglotDataset(),
         new MnistDataset(),
+        new FashionMnistDataset(),
         CifarDataset.Cifar10,
         CifarDataset.Cifar100,
         new ImageFolderDataset(),
@@ -41,12 +42,17 @@ public static class DatasetRegistry
         }
     }
 
-    /// <summary>The kind named <paramref name="name"/> (case and dashes ignored: "CIFAR-10" is cifar10), or null.</summary>
+    /// <summary>
+    /// The kind named <paramref name="name"/> (case and dashes ignored: "CIFAR-10" is cifar10, "fashionmnist" is
+    /// fashion-mnist), or null.
+    /// </summary>
     public static DatasetKind? Find(string name)
     {
-        string key = name.Trim().ToLowerInvariant().Replace("-", "");
-        lock (Guard) return Kinds.FirstOrDefault(k => k.Id == key);
+        string key = Key(name);
+        lock (Guard) return Kinds.FirstOrDefault(k => Key(k.Id) == key);
     }
+
+    private static string Key(string name) => name.Trim().ToLowerInvariant().Replace("-", "");
 
     /// <summary>The kind of the name, or an error listing the known names.</summary>
     public static DatasetKind Get(string name) =>

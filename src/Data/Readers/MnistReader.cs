@@ -13,9 +13,11 @@ public static class MnistReader
     public static readonly string[] Halves = ["train", "t10k"];
     private static readonly string[] Digits = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
-    /// <summary>Reads one pair of image and label files.</summary>
-    public static Dataset Read(string imagesPath, string labelsPath, PreprocessSettings settings)
+    /// <summary>Reads one pair of image and label files (classes named as MNIST's digits unless <paramref name="classNames"/> says otherwise).</summary>
+    public static Dataset Read(string imagesPath, string labelsPath, PreprocessSettings settings, IReadOnlyList<string>? classNames = null)
     {
+        string[] names = (classNames ?? Digits).ToArray();
+        if (names.Length != Digits.Length) throw new ArgumentException($"an IDX dataset has {Digits.Length} classes, not {names.Length}");
         settings.Validated();
         var (dims, pixels) = IdxFile.ReadBytes(imagesPath, 3);
         var (labelDims, labelBytes) = IdxFile.ReadBytes(labelsPath, 1);
@@ -39,7 +41,7 @@ public static class MnistReader
             for (int p = 0; p < plane; p++) gray[p] = pixels[(long)i * plane + p] / 255f;
             pipeline.Write(ImagePipeline.ConvertChannels(gray, 1, plane, channels), h, w, images.AsSpan(i * pipeline.ImageLength, pipeline.ImageLength));
         });
-        return new Dataset(images, n, channels, outH, outW, labels, Digits, null, imagesPath);
+        return new Dataset(images, n, channels, outH, outW, labels, names, null, imagesPath);
     }
 
     /// <summary>The image and label files of one half ("train" or "t10k") in a folder, gzipped or not; null when absent.</summary>

@@ -3,7 +3,8 @@ namespace Lshk.Data.Sources;
 /// <summary>
 /// Where datasets and caches live. A dataset NAME is looked for at an explicit path, then in
 /// <c>$LSHK_DATA/NAME</c>, then in <c>data/NAME</c> of the repository (the folder holding Kernels.sln, found by
-/// walking up from the working directory or from the program). Caches go to <c>$LSHK_DATA/cache</c>, else
+/// walking up from the working directory or from the program), then where a system package installs it
+/// (<see cref="Datasets.DatasetKind.InstalledFolders"/>). Caches go to <c>$LSHK_DATA/cache</c>, else
 /// <c>data/cache</c> in the repository, else the user's local application data folder.
 /// </summary>
 public sealed class DataLocations
@@ -37,6 +38,7 @@ public sealed class DataLocations
         var folders = new List<string>();
         if (DataRoot is not null) folders.Add(Path.Combine(DataRoot, name));
         if (RepoRoot is not null) folders.Add(Path.Combine(RepoRoot, "data", name));
+        if (Datasets.DatasetRegistry.Find(name) is { } kind) folders.AddRange(kind.InstalledFolders);
         return folders;
     }
 

@@ -49,8 +49,26 @@ public static class ModelFile
         SafeTensors.Write(stream, [.. StateDict(network), .. planes?.Tensors() ?? []], metadata);
     }
 
-    /// <summary>The architecture as metadata strings (plus "format": "pt", the safetensors convention for PyTorch).</summary>
-    public static IReadOnlyDictionary<string, string> Metadata(ConvNetConfig c) => new Dictionary<string, string>
+    /// <summary>Metadata key of a network without batch norm ("false"); absent (files before it, and the default) means on.</summary>
+    public const string BatchNormKey = "lshk.batch_norm";
+    /// <summary>Metadata key of the dropout placement ("embedding"); absent (files before it, and the default) means after each block.</summary>
+    public const string DropoutAtKey = "lshk.dropout_at";
+    private const string EmbeddingPlacement = "embedding";
+
+    /// <summary>
+    /// The architecture as metadata strings (plus "format": "pt", the safetensors convention for PyTorch). The keys of
+    /// the study's variants are written only when they differ from the default, so default models stay byte-identical
+    /// to those of earlier versions.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Metadata(ConvNetConfig c)
+    {
+        var m = BaseMetadata(c);
+        if (!c.BatchNorm) m[BatchNormKey] = "false";
+        if (c.DropoutAt == DropoutPlacement.Embedding) m[DropoutAtKey] = EmbeddingPlacement;
+        return m;
+    }
+
+    private static Dictionary<string, string> BaseMetadata(ConvNetConfig c) => new()
     {
         ["format"] = "pt",
         ["lshk.format_version"] = FormatVersion,
@@ -85,8 +103,20 @@ public static class ModelFile
         };
         if (!float.TryParse(Get("lshk.dropout"), NumberStyles.Float, CultureInfo.InvariantCulture, out float dropout))
             throw new InvalidDataException($"{source}: metadata 'lshk.dropout' = '{Get("lshk.dropout")}' is not a number");
+        bool batchNorm = metadata.TryGetValue(BatchNormKey, out var bn) ? bn switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => throw new InvalidDataException($"{source}: metadata '{BatchNormKey}' = '{bn}' is not true or false"),
+        } : true;
+        var placement = metadata.TryGetValue(DropoutAtKey, out var at) ? at switch
+        {
+            "blocks" => DropoutPlacement.Blocks,
+            EmbeddingPlacement => DropoutPlacement.Embedding,
+            _ => throw new InvalidDataException($"{source}: metadata '{DropoutAtKey}' = '{at}' is not blocks or embedding"),
+        } : DropoutPlacement.Blocks;
         var config = new ConvNetConfig(Int("lshk.blocks"), Int("lshk.filters"), dropout, Int("lshk.input_channels"),
-            Int("lshk.input_size"), Int("lshk.kernel"), bias);
+            Int("lshk.input_size"), Int("lshk.kernel"), bias, batchNorm, placement);
         try
         {
             config.Validate();

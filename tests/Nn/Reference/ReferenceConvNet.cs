@@ -5,7 +5,8 @@ namespace Lshk.Tests.Nn.Reference;
 
 /// <summary>
 /// The embedding network composed from <see cref="NnReference"/> in float64 (training mode: batch statistics), with
-/// its backward chained by hand. Parameters are in <see cref="Sequential.NamedParameters"/> order.
+/// its backward chained by hand. Parameters are in <see cref="Sequential.NamedParameters"/> order. Covers the 2018
+/// study's switches too: no batch norm (conv → ReLU → pool) and one dropout on the flattened embedding.
 /// </summary>
 public sealed class ReferenceConvNet(ConvNetConfig config, ulong dropoutSeed)
 {
@@ -14,14 +15,21 @@ public sealed class ReferenceConvNet(ConvNetConfig config, ulong dropoutSeed)
     private Conv2dShape ConvShape(int block, int batch, int size) =>
         new(batch, block == 0 ? config.InputChannels : config.Filters, size, size, config.Filters, config.Kernel, 1, config.Kernel / 2);
 
-    /// <summary>The dropout mask of block b's first training forward, as the Dropout layer draws it.</summary>
+    /// <summary>Layers per block before any dropout: conv, (batch norm,) ReLU, pool.</summary>
+    private int LayersPerBlock => config.BatchNorm ? 4 : 3;
+
+    /// <summary>
+    /// The dropout mask of block b's first training forward (b = Blocks: the embedding's dropout, after Flatten), as the
+    /// Dropout layer draws it from its index in the network.
+    /// </summary>
     private DropoutMask Mask(int block)
     {
-        int layerIndex = block * 5 + 4;
+        int layerIndex = config.DropoutAt == DropoutPlacement.Blocks ? block * (LayersPerBlock + 1) + LayersPerBlock
+            : config.Blocks * LayersPerBlock + 1;
         return new DropoutMask(1f - config.Dropout, dropoutSeed, ((ulong)layerIndex << 32) + 0);
     }
 
-    private int ParametersPerBlock => config.ConvBias ? 4 : 3;
+    private int ParametersPerBlock => (config.ConvBias ? 2 : 1) + (config.BatchNorm ? 2 : 0);
 
     public double[] Forward(double[][] p, double[] x, int batch) => Run(p, x, batch, null).Output;
 
@@ -36,11 +44,11 @@ public sealed class ReferenceConvNet(ConvNetConfig config, ulong dropoutSeed)
         {
             var cs = ConvShape(b, batch, size);
             double[] w = p[b * per], bias = config.ConvBias ? p[b * per + 1] : new double[config.Filters];
-            double[] gamma = p[b * per + per - 2], beta = p[b * per + per - 1];
+            double[] gamma = config.BatchNorm ? p[b * per + per - 2] : [], beta = config.BatchNorm ? p[b * per + per - 1] : [];
             double[] input = x;
             double[] conv = NnReference.Conv2dForward(cs, input, w, bias);
             var bs = new Nchw(batch, config.Filters, cs.OutHeight, cs.OutWidth);
-            double[] bn = NnReference.BatchNormTraining(bs, conv, gamma, beta, Eps).Y;
+            double[] bn = config.BatchNorm ? NnReference.BatchNormTraining(bs, conv, gamma, beta, Eps).Y : conv;
             double[] relu = NnReference.Relu(bn);
             double[] pooled = NnReference.MaxPool(bs, relu);
             int block = b;
@@ -48,22 +56,32 @@ public sealed class ReferenceConvNet(ConvNetConfig config, ulong dropoutSeed)
             {
                 double[] dRelu = NnReference.MaxPoolBackward(bs, relu, dPooled);
                 double[] dBn = NnReference.ReluBackward(bn, dRelu);
-                var (dConv, dGamma, dBeta) = NnReference.BatchNormBackward(bs, conv, gamma, dBn, Eps);
+                double[] dConv = dBn;
+                if (config.BatchNorm)
+                {
+                    (dConv, var dGamma, var dBeta) = NnReference.BatchNormBackward(bs, conv, gamma, dBn, Eps);
+                    Add(dp[block * per + per - 2], dGamma);
+                    Add(dp[block * per + per - 1], dBeta);
+                }
                 var (dIn, dW, dBias) = NnReference.Conv2dBackward(cs, input, w, dConv);
                 Add(dp[block * per], dW);
                 if (config.ConvBias) Add(dp[block * per + 1], dBias);
-                Add(dp[block * per + per - 2], dGamma);
-                Add(dp[block * per + per - 1], dBeta);
                 return dIn;
             });
             x = pooled;
-            if (config.Dropout > 0)
+            if (config is { Dropout: > 0, DropoutAt: DropoutPlacement.Blocks })
             {
                 var mask = Mask(b);
                 x = NnReference.Dropout(pooled, mask);
                 backward.Push(d => NnReference.Dropout(d, mask));
             }
             size /= 2;
+        }
+        if (config is { Dropout: > 0, DropoutAt: DropoutPlacement.Embedding })
+        {
+            var mask = Mask(config.Blocks);
+            x = NnReference.Dropout(x, mask);
+            backward.Push(d => NnReference.Dropout(d, mask));
         }
         if (dOutput is null) return (x, [], dp);
         double[] g = dOutput;

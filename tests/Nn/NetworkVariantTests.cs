@@ -1,0 +1,107 @@
+using Lshk.Kernels.Nn;
+using Lshk.Nn;
+using Lshk.Nn.Layers;
+using Lshk.Nn.ModelFiles;
+using Lshk.Nn.Optimisers;
+using Lshk.Tests.Nn.Reference;
+
+namespace Lshk.Tests.Nn;
+
+/// <summary>
+/// The 2018 study's network switches: no batch norm (the conv bias alone), one dropout on the embedding. Their layer
+/// order and PyTorch names, their metadata (written only when not the default, read back, refused when malformed),
+/// and identical embeddings after saving and loading a trained network.
+/// </summary>
+public class NetworkVariantTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
+{
+    private static readonly ConvNetConfig Study = new(Blocks: 3, Filters: 8, Dropout: 0.2f, InputSize: 14, BatchNorm: false,
+        DropoutAt: DropoutPlacement.Embedding);
+
+    [Fact]
+    public void WithoutBatchNormEachBlockIsConvReluPoolWithTheConvBias()
+    {
+        using var net = ConvNet.Create(fx.Ops, new ConvNetConfig(BatchNorm: false), seed: 1);
+        Assert.Equal(4 * 3 + 1, net.Layers.Count);
+        Assert.Equal(new[] { "Conv2d", "ReLU", "MaxPool2d", "Conv2d" }, net.Layers.Take(4).Select(l => l.Kind));
+        Assert.DoesNotContain(net.Layers, l => l is BatchNorm2d);
+        var names = net.NamedParameters().Select(p => p.Name).ToArray();
+        Assert.Equal(new[] { "0.weight", "0.bias", "3.weight", "3.bias" }, names.Take(4));
+        // 64·9+64 + 3·(64·64·9+64): the batch norm's 2·64 per block are gone, the biases stay.
+        Assert.Equal(640 + 3 * 36928, net.Parameters.Sum(p => p.Length));
+        Assert.Equal("conv4: 4×[conv3x3(64)+relu+maxpool2], input 1×28×28, embedding 64", new ConvNetConfig(BatchNorm: false).Describe());
+    }
+
+    [Fact]
+    public void EmbeddingDropoutIsOneLayerAfterFlatten()
+    {
+        using var net = ConvNet.Create(fx.Ops, Study, seed: 1);
+        Assert.Equal(3 * 3 + 2, net.Layers.Count);
+        Assert.Equal(new[] { "Flatten", "Dropout" }, net.Layers.TakeLast(2).Select(l => l.Kind));
+        Assert.Single(net.Layers.OfType<Dropout>());
+        Assert.Equal(0.2f, ((Dropout)net.Layers[^1]).Probability);
+        Assert.Equal("conv3: 3×[conv3x3(8)+relu+maxpool2]+dropout(0.2), input 1×14×14, embedding 8", Study.Describe());
+
+        // In training, each embedding value is 0 or its evaluation-mode value / 0.8 (inverted dropout, keep 0.8).
+        var shape = ConvNet.InputShape(Study, 6);
+        using var x = fx.Ops.Upload(TestData.Uniform(3, shape.Length));
+        float[] plain = net.Forward(x, shape, training: false).ToArray();
+        float[] dropped = net.Forward(x, shape, training: true).ToArray();
+        int zeroed = 0;
+        for (int i = 0; i < plain.Length; i++)
+        {
+            if (dropped[i] == 0f && plain[i] != 0f) zeroed++;
+            else Assert.Equal(plain[i] / 0.8f, dropped[i], 5);
+        }
+        Assert.InRange(zeroed, 1, plain.Length / 2); // 48 values, 20% expected dropped
+    }
+
+    [Fact]
+    public void DefaultMetadataHasNoVariantKeysSoOldFilesStayByteIdentical()
+    {
+        var m = ModelFile.Metadata(new ConvNetConfig());
+        Assert.False(m.ContainsKey(ModelFile.BatchNormKey));
+        Assert.False(m.ContainsKey(ModelFile.DropoutAtKey));
+        var study = ModelFile.Metadata(Study);
+        Assert.Equal("false", study[ModelFile.BatchNormKey]);
+        Assert.Equal("embedding", study[ModelFile.DropoutAtKey]);
+        Assert.Equal(Study, ModelFile.ConfigFrom(study, "m.safetensors"));
+        // A file without the keys (every file before them) is the default network.
+        Assert.Equal(new ConvNetConfig(), ModelFile.ConfigFrom(m, "m.safetensors"));
+    }
+
+    [Fact]
+    public void MalformedVariantKeysAreOneLineErrors()
+    {
+        var m = new Dictionary<string, string>(ModelFile.Metadata(Study)) { [ModelFile.BatchNormKey] = "maybe" };
+        var e = Assert.Throws<InvalidDataException>(() => ModelFile.ConfigFrom(m, "m.safetensors"));
+        Assert.Equal("m.safetensors: metadata 'lshk.batch_norm' = 'maybe' is not true or false", e.Message);
+        m = new Dictionary<string, string>(ModelFile.Metadata(Study)) { [ModelFile.DropoutAtKey] = "input" };
+        e = Assert.Throws<InvalidDataException>(() => ModelFile.ConfigFrom(m, "m.safetensors"));
+        Assert.Equal("m.safetensors: metadata 'lshk.dropout_at' = 'input' is not blocks or embedding", e.Message);
+    }
+
+    [Fact]
+    public void TrainedStudyNetworkReloadsWithIdenticalEmbeddings()
+    {
+        var ops = fx.Ops;
+        using var net = ConvNet.Create(ops, Study, seed: 5);
+        using (var adam = new Adam(ops, net.Parameters, new ConstantRate(1e-2f)))
+        using (var loss = new CosineMeanLoss(ops, scale: 1f))
+        {
+            var episode = new EpisodeShape(3, 2, 2, Study.EmbeddingDim);
+            using var batch = ops.Upload(TestData.Uniform(12, episode.Batch * 14 * 14));
+            var trainer = new Trainer(net, adam, loss);
+            float first = trainer.Step(batch, ConvNet.InputShape(Study, episode.Batch), episode).Loss;
+            Assert.True(float.IsFinite(first));
+            for (int i = 0; i < 3; i++) trainer.Step(batch, ConvNet.InputShape(Study, episode.Batch), episode);
+        }
+        var stream = new MemoryStream();
+        ModelFile.Save(stream, net, Study);
+        var (loaded, config, _) = ModelFile.Load(stream.ToArray(), "study.safetensors", ops);
+        using var _ = loaded;
+        Assert.Equal(Study, config);
+        var shape = ConvNet.InputShape(Study, 5);
+        using var x = ops.Upload(TestData.Uniform(13, shape.Length));
+        Assert.Equal(net.Forward(x, shape, training: false).ToArray(), loaded.Forward(x, shape, training: false).ToArray());
+    }
+}
