@@ -43,7 +43,10 @@ public sealed class AtomicWrite : IDisposable
 
     public Stream Stream { get; }
 
-    /// <summary>Flushes to disk and renames the temporary file into place.</summary>
+    /// <summary>
+    /// Flushes to disk, renames the temporary file into place and flushes the folder, so that the rename itself
+    /// survives a power cut or a kill (a service answers "saved" only after this returns).
+    /// </summary>
     public void Commit()
     {
         Stream.Flush();
@@ -51,6 +54,7 @@ public sealed class AtomicWrite : IDisposable
         Stream.Dispose();
         File.Move(_temp, _final, overwrite: true);
         _done = true;
+        FolderSync.Flush(Path.GetDirectoryName(_final) ?? ".");
     }
 
     public void Dispose()

@@ -17,11 +17,13 @@ internal static class LayerRules
         ["Lsh"] = ["Core", "Kernels"],
         ["Data"] = ["Core"],
         ["App"] = ["Core", "Kernels", "Nn", "Lsh", "Data"],
-        ["Cli"] = ["Core", "App", "Kernels", "Nn", "Lsh", "Data"],
+        // The HTTP service: only the command line uses it, so nothing else loads the web framework.
+        ["Serve"] = ["Core", "App", "Kernels", "Lsh", "Data"],
+        ["Cli"] = ["Core", "App", "Kernels", "Nn", "Lsh", "Data", "Serve"],
     };
 
     /// <summary>The libraries and the application layer: what they say must not assume a command line.</summary>
-    public static readonly IReadOnlySet<string> NoCommandLine = new HashSet<string> { "Core", "Kernels", "Nn", "Lsh", "Data", "App" };
+    public static readonly IReadOnlySet<string> NoCommandLine = new HashSet<string> { "Core", "Kernels", "Nn", "Lsh", "Data", "App", "Serve" };
 
     /// <summary>Package → the projects that may reference it (or use its namespaces).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Packages = new Dictionary<string, string[]>
@@ -39,6 +41,10 @@ internal static class LayerRules
         ["System.CommandLine"] = ["Cli"],
         ["Spectre.Console"] = ["Cli"],
         ["ScottPlot"] = ["Cli"],
+        // Prometheus metrics are the service's.
+        ["prometheus-net.AspNetCore"] = ["Serve"],
+        // The web framework (a FrameworkReference): only the service knows it.
+        ["Microsoft.AspNetCore.App"] = ["Serve"],
     };
 
     /// <summary>Namespace prefix → the project (plain name) or package ("package:" + id) it belongs to.</summary>
@@ -51,6 +57,7 @@ internal static class LayerRules
         ("Lshk.Data", "Data"),
         ("Lshk.App", "App"),
         ("Lshk.Cli", "Cli"),
+        ("Lshk.Serve", "Serve"),
         ("ILGPU.Algorithms", "package:ILGPU.Algorithms"),
         ("ILGPU", "package:ILGPU"),
         ("SixLabors.ImageSharp", "package:SixLabors.ImageSharp"),
@@ -58,6 +65,9 @@ internal static class LayerRules
         ("System.CommandLine", "package:System.CommandLine"),
         ("Spectre.Console", "package:Spectre.Console"),
         ("ScottPlot", "package:ScottPlot"),
+        ("Prometheus", "package:prometheus-net.AspNetCore"),
+        ("Microsoft.AspNetCore", "package:Microsoft.AspNetCore.App"),
+        ("Microsoft.Extensions.Hosting", "package:Microsoft.AspNetCore.App"),
     ];
 
     /// <summary>The owner of a namespace, or null for one outside the tables (System.*, Microsoft.*).</summary>
