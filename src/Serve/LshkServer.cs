@@ -94,8 +94,15 @@ public sealed class LshkServer : IAsyncDisposable
         return created;
     }
 
-    private static (double?, string?) RejectThreshold(ServeSettings settings, IComputeBackend backend, Embedder embedder, Action<string>? status) =>
-        settings.Reject is { } given ? (given, "given at start") : (null, null);
+    private static (double?, string?) RejectThreshold(ServeSettings settings, IComputeBackend backend, Embedder embedder, Action<string>? status)
+    {
+        if (settings.Reject is { } given) return (given, "given at start");
+        if (settings.CalibrationData is null) return (null, null);
+        var data = settings.CalibrationData(embedder);
+        status?.Invoke($"calibrating the reject threshold on {data.Source}");
+        var calibration = RejectCalibration.Calibrate(backend, embedder, data);
+        return (calibration.Threshold, calibration.Describe());
+    }
 
     private static WebApplication Build(ServeSettings settings, ServeContext context)
     {

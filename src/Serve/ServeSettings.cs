@@ -21,6 +21,12 @@ public sealed record ServeSettings(string ModelPath, string IndexPath)
     /// <summary>Open-set threshold for the hamming method, in bits: an image whose best score is below it gets no class.</summary>
     public double? Reject { get; init; }
 
+    /// <summary>
+    /// When <see cref="Reject"/> is unset: the model's training classes to calibrate a default threshold on
+    /// (<see cref="Lshk.App.Modeling.RejectCalibration"/>); null for no threshold.
+    /// </summary>
+    public Func<Lshk.App.Modeling.Embedder, Lshk.Data.Dataset>? CalibrationData { get; init; }
+
     public ServeLimits Limits { get; init; } = new();
 }
 
