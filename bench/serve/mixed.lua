@@ -7,10 +7,13 @@ local every = 20
 local images = 200
 
 local classify, enrol = nil, {}
-local counter, thread_id = 0, 0
+local counter, threads = 0, 0
+thread_id = 0  -- a global: setup's thread:set writes the thread's globals, which a local would hide
 
+-- Runs in the main state once per thread: each thread gets its own number, so class names never collide.
 function setup(thread)
-   thread:set("thread_id", math.random(1, 1000000))
+   threads = threads + 1
+   thread:set("thread_id", threads)
 end
 
 function init(args)
