@@ -74,6 +74,9 @@ public sealed class LshkServer : IAsyncDisposable
 
     private static SupportIndex? InitialIndex(ServeSettings settings, IComputeBackend backend, Embedder embedder, Action<string>? status)
     {
+        // A server killed while writing leaves its temporary file beside the index (never a half-written index).
+        if (Lshk.Data.AtomicFile.RemoveLeftovers(settings.IndexPath) is > 0 and int removed)
+            status?.Invoke($"removed {removed} unfinished write(s) of {settings.IndexPath} left by a stopped server");
         if (File.Exists(settings.IndexPath))
         {
             if (settings.SupportFolder is not null)

@@ -78,6 +78,8 @@ public sealed class ServeKillTests
             using var client = new HttpClient { BaseAddress = again.Address };
             var listed = await ServeFixture.Json(await client.GetAsync("/v1/classes", TestContext.Current.CancellationToken));
             Assert.Equal(stored.Count, listed.GetProperty("examples").GetInt32());
+            // Only the index is left beside the model and the images: no unfinished temporary file.
+            Assert.Equal(["index.lshi", "model.safetensors"], Directory.GetFiles(folder.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         }
         finally
         {
