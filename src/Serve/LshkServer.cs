@@ -58,7 +58,18 @@ public sealed class LshkServer : IAsyncDisposable
             store.Changed += _ => metrics.IndexWrites.Inc();
             var batcher = new EmbeddingBatcher(embedder, backend, store, gate, metrics);
             var app = Build(settings, new ServeContext(settings, embedder, store, batcher, metrics, reject));
-            await app.StartAsync();
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (IOException e)
+            {
+                // Most often the port is taken: the user's to fix, so an input error rather than a crash.
+                await app.DisposeAsync();
+                await batcher.DisposeAsync();
+                await store.DisposeAsync();
+                throw new Lshk.Core.InputException($"{settings.Host}:{settings.Port}", $"cannot listen ({e.Message})");
+            }
             var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             return new LshkServer(app, embedder, store, batcher, address, reject, rejectSource);
         }

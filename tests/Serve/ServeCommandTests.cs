@@ -37,4 +37,17 @@ public sealed class ServeCommandTests
         Assert.Equal(1, code);
         Assert.Contains("i.lshi: exists already; a support folder is enrolled only into a new index", err);
     }
+
+    [Fact]
+    public async Task APortInUseIsAnInputError()
+    {
+        await using var serve = await ServeFixture.StartAsync();
+        int port = serve.Server.Address.Port;
+        var (code, _, err) = CliRunner.Run("serve", "--model", serve.ModelPath, "--index", serve.Folder.File("other.lshi"), "--port", $"{port}", "--device", "cpu");
+        Assert.Equal(1, code);
+        // Start-up status lines come first; the error is the one last line.
+        string last = err.TrimEnd().Split('\n')[^1];
+        Assert.StartsWith($"lshk: error: 127.0.0.1:{port}: cannot listen (", last);
+        Assert.Single(err.Split('\n'), line => line.StartsWith("lshk: error", StringComparison.Ordinal));
+    }
 }
