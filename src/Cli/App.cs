@@ -41,6 +41,7 @@ public static class App
         root.Subcommands.Add(ClassifyCommand.Create());
         root.Subcommands.Add(FitHashCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         var bench = new Command("bench", "Benchmarks");
         bench.Subcommands.Add(BenchMatchCommand.Create());
         bench.Subcommands.Add(BenchTrainCommand.Create());

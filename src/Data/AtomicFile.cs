@@ -16,6 +16,25 @@ public static class AtomicFile
         file.Commit();
     }
 
+    /// <summary>
+    /// Deletes the temporary files that writes of <paramref name="path"/> left behind when their process was killed
+    /// mid-write (the file itself is never half-written: it is replaced only by a complete one). Call it only while no
+    /// other process writes that file. Returns how many were removed.
+    /// </summary>
+    public static int RemoveLeftovers(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full) ?? ".";
+        if (!Directory.Exists(folder)) return 0;
+        int removed = 0;
+        foreach (string temp in Directory.EnumerateFiles(folder, AtomicWrite.TempPattern(full)))
+        {
+            File.Delete(temp);
+            removed++;
+        }
+        return removed;
+    }
+
     public static void WriteAllText(string path, string text) =>
         Write(path, s =>
         {
@@ -37,13 +56,21 @@ public sealed class AtomicWrite : IDisposable
         string folder = Path.GetDirectoryName(_final) ?? ".";
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"{path}: cannot write: the folder {folder} does not exist");
-        _temp = Path.Combine(folder, $".{Path.GetFileName(_final)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        _temp = Path.Combine(folder, $".{Path.GetFileName(_final)}.{Environment.ProcessId}.{Guid.NewGuid():N}{TempSuffix}");
         Stream = new FileStream(_temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
     }
 
+    private const string TempSuffix = ".tmp";
+
+    /// <summary>The file-name pattern of this file's temporary names (".NAME.PID.GUID.tmp").</summary>
+    internal static string TempPattern(string path) => $".{Path.GetFileName(path)}.*{TempSuffix}";
+
     public Stream Stream { get; }
 
-    /// <summary>Flushes to disk and renames the temporary file into place.</summary>
+    /// <summary>
+    /// Flushes to disk, renames the temporary file into place and flushes the folder, so that the rename itself
+    /// survives a power cut or a kill (a service answers "saved" only after this returns).
+    /// </summary>
     public void Commit()
     {
         Stream.Flush();
@@ -51,6 +78,7 @@ public sealed class AtomicWrite : IDisposable
         Stream.Dispose();
         File.Move(_temp, _final, overwrite: true);
         _done = true;
+        FolderSync.Flush(Path.GetDirectoryName(_final) ?? ".");
     }
 
     public void Dispose()

@@ -19,11 +19,13 @@ internal static class LayerRules
         ["App"] = ["Core", "Kernels", "Nn", "Lsh", "Data"],
         // Export writes a loaded network as ONNX: it reads layers and stored planes, nothing else of ours.
         ["Export"] = ["Core", "Nn"],
-        ["Cli"] = ["Core", "App", "Kernels", "Nn", "Lsh", "Data", "Export"],
+        // The HTTP service: only the command line uses it, so nothing else loads the web framework.
+        ["Serve"] = ["Core", "App", "Kernels", "Lsh", "Data"],
+        ["Cli"] = ["Core", "App", "Kernels", "Nn", "Lsh", "Data", "Export", "Serve"],
     };
 
     /// <summary>The libraries and the application layer: what they say must not assume a command line.</summary>
-    public static readonly IReadOnlySet<string> NoCommandLine = new HashSet<string> { "Core", "Kernels", "Nn", "Lsh", "Data", "App", "Export" };
+    public static readonly IReadOnlySet<string> NoCommandLine = new HashSet<string> { "Core", "Kernels", "Nn", "Lsh", "Data", "App", "Export", "Serve" };
 
     /// <summary>Package → the projects that may reference it (or use its namespaces).</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Packages = new Dictionary<string, string[]>
@@ -44,6 +46,10 @@ internal static class LayerRules
         // The ONNX schema's generated types and their serialiser (protoc from Grpc.Tools, at build time) are Export's.
         ["Google.Protobuf"] = ["Export"],
         ["Grpc.Tools"] = ["Export"],
+        // Prometheus metrics are the service's.
+        ["prometheus-net.AspNetCore"] = ["Serve"],
+        // The web framework (a FrameworkReference): only the service knows it.
+        ["Microsoft.AspNetCore.App"] = ["Serve"],
     };
 
     /// <summary>Namespace prefix → the project (plain name) or package ("package:" + id) it belongs to.</summary>
@@ -57,6 +63,7 @@ internal static class LayerRules
         ("Lshk.App", "App"),
         ("Lshk.Export", "Export"),
         ("Lshk.Cli", "Cli"),
+        ("Lshk.Serve", "Serve"),
         ("ILGPU.Algorithms", "package:ILGPU.Algorithms"),
         ("ILGPU", "package:ILGPU"),
         ("SixLabors.ImageSharp", "package:SixLabors.ImageSharp"),
@@ -65,6 +72,9 @@ internal static class LayerRules
         ("Spectre.Console", "package:Spectre.Console"),
         ("ScottPlot", "package:ScottPlot"),
         ("Google.Protobuf", "package:Google.Protobuf"),
+        ("Prometheus", "package:prometheus-net.AspNetCore"),
+        ("Microsoft.AspNetCore", "package:Microsoft.AspNetCore.App"),
+        ("Microsoft.Extensions.Hosting", "package:Microsoft.AspNetCore.App"),
     ];
 
     /// <summary>The owner of a namespace, or null for one outside the tables (System.*, Microsoft.*).</summary>

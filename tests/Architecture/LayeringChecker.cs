@@ -8,7 +8,7 @@ internal sealed record ProjectSource(string Name, string ProjectFile, string Pro
 
 /// <summary>
 /// Checks projects against <see cref="LayerRules"/> and returns every violation as one line naming the file (and
-/// line), the arrow, and what the rule allows. Looks at ProjectReference and PackageReference items, using
+/// line), the arrow, and what the rule allows. Looks at ProjectReference, PackageReference and FrameworkReference items, using
 /// directives (plain, static, alias, global), fully-qualified <c>Lshk.X.</c> names in code, and, in the layers
 /// below the command line, string literals that mention a command-line option.
 /// </summary>
@@ -41,10 +41,11 @@ internal static partial class LayeringChecker
             if (!allowed.Contains(target))
                 problems.Add($"{project.ProjectFile}: ProjectReference {project.Name} → {target} is not allowed ({Allows(project.Name, allowed)})");
         }
-        foreach (var reference in items.Where(e => e.Name.LocalName == "PackageReference"))
+        // A shared framework beyond the base one (ASP.NET Core) is held to the package table like a package.
+        foreach (var reference in items.Where(e => e.Name.LocalName is "PackageReference" or "FrameworkReference"))
         {
             string id = (string?)reference.Attribute("Include") ?? (string?)reference.Attribute("Update") ?? "";
-            CheckPackage(project.Name, id, $"{project.ProjectFile}: PackageReference", problems);
+            CheckPackage(project.Name, id, $"{project.ProjectFile}: {reference.Name.LocalName}", problems);
         }
     }
 

@@ -101,6 +101,22 @@ public class LayeringTests
             Project("Cli", References("App", "Lsh") + Package("Spectre.Console"), ("src/Cli/X.cs", "using Lshk.App;\nusing Spectre.Console;\n"))));
     }
 
+    [Fact]
+    public void OnlyTheServiceMayUseTheWebFramework()
+    {
+        var problems = Check(
+            Project("Serve", References("App") + "<FrameworkReference Include=\"Microsoft.AspNetCore.App\" />",
+                ("src/Serve/S.cs", "using Microsoft.AspNetCore.Builder;\nusing Prometheus;\n")),
+            Project("App", "<FrameworkReference Include=\"Microsoft.AspNetCore.App\" />",
+                ("src/App/A.cs", "using Microsoft.AspNetCore.Http;\n")),
+            Project("Cli", References("Serve")));
+        Assert.Equal(
+        [
+            "src/App/Lshk.App.csproj: FrameworkReference App → package Microsoft.AspNetCore.App is not allowed (only Serve may use it)",
+            "src/App/A.cs:1: using Microsoft.AspNetCore.Http: App → package Microsoft.AspNetCore.App is not allowed (only Serve may use it)",
+        ], problems);
+    }
+
     // ---- reading the repository ----
 
     private static List<ProjectSource> ReadSrc()

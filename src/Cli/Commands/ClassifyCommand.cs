@@ -12,10 +12,13 @@ namespace Lshk.Cli.Commands;
 /// <c>lshk classify</c>: the predicted class and the top class scores of each image, against an index made by
 /// <c>enroll</c> (same model, checked by checksum) or a support folder enrolled on the fly. Scores: XNOR counts
 /// for the Hamming methods, cosine similarities for cosine. Plain text, or with <c>--json</c> one JSON array with
-/// an object per image: {"image", "class", "top": [{"class", "score"}, …]}.
+/// an object per image: {"image", "class", "top": [{"class", "score"}, …]} (<see cref="ClassificationJson"/>, shared
+/// with <c>lshk serve</c>). <c>--reject X</c>: an image whose best score is below X gets no class.
 /// </summary>
 internal static class ClassifyCommand
 {
+    private const string Rejected = "-";
+
     public static Command Create()
     {
         var hashing = new HashingOptions();
@@ -25,10 +28,11 @@ internal static class ClassifyCommand
         var top = new Option<int>("--top") { Description = "Classes listed per image", DefaultValueFactory = _ => 5 };
         var method = new Option<string>("--method") { Description = "hamming (nearest support code), hamming-proto (nearest class majority code) cosine (nearest support embedding) or asymmetric (supports as bits, the query's real projections)", DefaultValueFactory = _ => "hamming" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per image" };
+        var reject = new Option<double?>("--reject") { Description = "Open set: an image whose best score is below this (in the method's score units: bits for hamming) gets no class (\"-\" in text, null in JSON), with its top list" };
         var device = CommonOptions.Device();
         var command = new Command("classify", "Classify images against an enrolled index or a support folder")
         {
-            hashing.Model, indexOption, support, images, top, method, json, hashing.Planes, hashing.Hash, hashing.Seed, hashing.Center, device,
+            hashing.Model, indexOption, support, images, top, method, json, reject, hashing.Planes, hashing.Hash, hashing.Seed, hashing.Center, device,
         };
         command.SetAction(parse =>
         {
@@ -51,8 +55,9 @@ internal static class ClassifyCommand
                 using var classifier = new IndexClassifier(backend, index, matching);
                 var results = classifier.Classify(embeddings, batch.Count, topK);
                 var output = parse.InvocationConfiguration.Output;
-                if (parse.GetValue(json)) WriteJson(output, batch.Paths, results, index, matching);
-                else WriteText(output, batch.Paths, results, index, matching);
+                double? threshold = parse.GetValue(reject);
+                if (parse.GetValue(json)) WriteJson(output, batch.Paths, results, index, matching, threshold);
+                else WriteText(output, batch.Paths, results, index, matching, threshold);
                 Output.Error(parse).WriteLine($"classified {batch.Count} images against {index.Count} supports of {index.ClassCount} classes " +
                                               $"({matching.Name()}, {index.Bits} planes) on {backend.Device.Name}");
             }
@@ -64,41 +69,24 @@ internal static class ClassifyCommand
     private static string Score(double score, MatchMethod method) =>
         method.CountsBits() ? ((long)score).ToString(CultureInfo.InvariantCulture) : score.ToString("F4", CultureInfo.InvariantCulture);
 
-    private static void WriteText(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, MatchMethod method)
+    private static void WriteText(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, MatchMethod method, double? reject)
     {
         for (int i = 0; i < paths.Count; i++)
         {
             var r = results[i];
             string rest = string.Join(", ", r.Select(s => $"{index.ClassNames[s.Class]} {Score(s.Score, method)}"));
-            output.WriteLine($"{paths[i]}\t{index.ClassNames[r[0].Class]}\t{Score(r[0].Score, method)}\t[{rest}]");
+            // A rejected image (best score below --reject) or an empty index: "-" for the class, "none of these".
+            string predicted = ClassificationJson.Prediction(r, reject) is { } c ? index.ClassNames[c] : Rejected;
+            string best = r.Length > 0 ? Score(r[0].Score, method) : Rejected;
+            output.WriteLine($"{paths[i]}\t{predicted}\t{best}\t[{rest}]");
         }
     }
 
-    private static void WriteJson(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, MatchMethod method)
+    private static void WriteJson(TextWriter output, IReadOnlyList<string> paths, ClassScore[][] results, SupportIndex index, MatchMethod method, double? reject)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            writer.WriteStartArray();
-            for (int i = 0; i < paths.Count; i++)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("image", paths[i]);
-                writer.WriteString("class", index.ClassNames[results[i][0].Class]);
-                writer.WriteStartArray("top");
-                foreach (var s in results[i])
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("class", index.ClassNames[s.Class]);
-                    if (method.CountsBits()) writer.WriteNumber("score", (long)s.Score);
-                    else writer.WriteNumber("score", (float)s.Score);
-                    writer.WriteEndObject();
-                }
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
-        }
+            ClassificationJson.Write(writer, paths, results, index, method, reject);
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
     }
 }

@@ -47,6 +47,26 @@ public static class ImageDecoder
 
     private static readonly Configuration PngOnly = new(new PngConfigurationModule()) { MaxDegreeOfParallelism = 1 };
 
+    /// <summary>
+    /// An image's width and height read from its header alone (nothing is decoded), so that a service can refuse an
+    /// image that declares a huge size before spending memory on it.
+    /// </summary>
+    public static (int Width, int Height) Measure(byte[] bytes, string name)
+    {
+        try
+        {
+            var info = Image.Identify(Formats, new MemoryStream(bytes, writable: false))
+                       ?? throw new DatasetFormatException(name, "not a PNG, JPEG or BMP image");
+            return (info.Width, info.Height);
+        }
+        catch (DatasetFormatException) { throw; }
+        catch (UnknownImageFormatException) { throw new DatasetFormatException(name, "not a PNG, JPEG or BMP image"); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new DatasetFormatException(name, $"corrupt image ({DatasetFormatException.OneLine(e.Message)})", e);
+        }
+    }
+
     /// <summary>Decodes to one gray plane (0 = black, 1 = white); colour images are converted to luminance.</summary>
     public static DecodedImage DecodeGray(byte[] bytes, string name, bool pngOnly = false) =>
         Decode(bytes, name, pngOnly, gray: true);

@@ -11,7 +11,8 @@ public readonly record struct ClassScore(int Class, double Score);
 /// <see cref="MatchMethod.Asymmetric"/> (Σ query projection × ±1 support bit) a
 /// class's score is that of its best support, and classes are ranked by the supports' order in the search
 /// (score, then lower support index); with <see cref="MatchMethod.HammingMajority"/> classes are ranked by their
-/// majority code's XNOR count (ties to the lower class id). The first class is the prediction.
+/// majority code's XNOR count (ties to the lower class id). The first class is the prediction; an empty index
+/// gives every query an empty list.
 /// </summary>
 public sealed class IndexClassifier : IDisposable
 {
@@ -29,6 +30,8 @@ public sealed class IndexClassifier : IDisposable
         _backend = backend;
         _index = index;
         Method = method;
+        // An empty index answers every query with no classes; the backends' indexes need at least one item.
+        if (index.Count == 0) return;
         switch (method)
         {
             case MatchMethod.HammingNearest:
@@ -61,6 +64,11 @@ public sealed class IndexClassifier : IDisposable
             throw new Lshk.Core.InputException($"queries have {(q == 0 ? queries.Length : queries.Length / q)} values each, the index expects {_index.Dim}");
         var result = new ClassScore[q][];
         if (q == 0) return result;
+        if (_index.Count == 0)
+        {
+            Array.Fill(result, []);
+            return result;
+        }
         int classes = Math.Min(top, _index.ClassCount);
         if (Method == MatchMethod.HammingMajority)
         {

@@ -94,6 +94,46 @@ public sealed class SupportIndex
     }
 
     /// <summary>
+    /// An index with no items yet, hashing with <paramref name="hasher"/> (its centre, if any, is frozen as given):
+    /// what a server starts from without an index, and what deleting the last class leaves.
+    /// </summary>
+    public static SupportIndex Empty(string modelChecksum, LshHasher hasher)
+    {
+        CheckChecksum(modelChecksum);
+        HashFamilyKinds.RequireStorableInIndex(hasher.Planes.Family);
+        return new SupportIndex(modelChecksum, hasher, [], [], [], [], []);
+    }
+
+    /// <summary>The id of the named class, or -1 when no class has that name.</summary>
+    public int ClassId(string className) => Array.IndexOf(_classNames, className);
+
+    /// <summary>How many items the class holds.</summary>
+    public int CountOf(int classId) => _labels.Count(l => l == classId);
+
+    /// <summary>
+    /// A new index without the class and its items. The other items keep their order and codes (the planes and the
+    /// centre stay as they are); classes after it move down one id. Removing the last class leaves an empty index.
+    /// </summary>
+    public SupportIndex WithoutClass(int classId)
+    {
+        if ((uint)classId >= (uint)ClassCount) throw new ArgumentOutOfRangeException(nameof(classId));
+        var keep = Enumerable.Range(0, Count).Where(i => _labels[i] != classId).ToArray();
+        var labels = keep.Select(i => _labels[i] > classId ? _labels[i] - 1 : _labels[i]).ToArray();
+        var hashes = new byte[(long)keep.Length * SupportItems.HashBytes];
+        var codes = new uint[(long)keep.Length * Words];
+        var embeddings = new float[(long)keep.Length * Dim];
+        for (int j = 0; j < keep.Length; j++)
+        {
+            int i = keep[j];
+            _contentHashes.AsSpan(i * SupportItems.HashBytes, SupportItems.HashBytes).CopyTo(hashes.AsSpan(j * SupportItems.HashBytes));
+            _codes.AsSpan(i * Words, Words).CopyTo(codes.AsSpan(j * Words));
+            _embeddings.AsSpan(i * Dim, Dim).CopyTo(embeddings.AsSpan(j * Dim));
+        }
+        string[] names = [.. _classNames.Take(classId), .. _classNames.Skip(classId + 1)];
+        return new SupportIndex(ModelChecksum, Hasher, names, labels, hashes, codes, embeddings);
+    }
+
+    /// <summary>
     /// A new index with <paramref name="items"/> appended (new classes after the existing ones), hashed with this
     /// index's planes and frozen centre. Existing items, codes and class ids are unchanged.
     /// </summary>

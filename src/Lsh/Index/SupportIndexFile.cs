@@ -38,7 +38,7 @@ namespace Lshk.Lsh.Index;
 /// Reading checks, in order: magic, version, header values, that the file length is exactly what the header
 /// describes, the trailing SHA-256, then the content (class ids in range, every class used, names unique,
 /// finite floats, unused code bits zero), then that the family is registered (else an
-/// <see cref="UnknownHashFamilyException"/>) and can serve an index. Any other failure is an
+/// <see cref="UnknownHashFamilyException"/>) and can serve an index. An index may hold no items (then no classes). Any other failure is an
 /// <see cref="IndexFormatException"/>. The file is written by the caller to a temporary name and renamed (the CLI
 /// uses AtomicFile); it is read whole into memory, so an index is limited to 2 GiB (about 7 million 64-d items with
 /// 256-bit codes).
@@ -147,8 +147,9 @@ public static class SupportIndexFile
         byte family = bytes[28], flags = bytes[29];
         if (dim < 1 || dim > MaxDim) throw Bad(source, $"embedding dimension {dim} is out of range (1 to {MaxDim})");
         if (bits < 1 || bits > MaxPlanes) throw Bad(source, $"plane count {bits} is out of range (1 to {MaxPlanes})");
-        if (count < 1 || count > int.MaxValue) throw Bad(source, $"item count {count} is out of range");
-        if (classes < 1 || classes > count) throw Bad(source, $"class count {classes} is out of range (1 to the {count} items)");
+        if (count > int.MaxValue) throw Bad(source, $"item count {count} is out of range");
+        // An empty index (no items, no classes) is valid: a server's before its first enrolment or after its last deletion.
+        if ((classes < 1 && count > 0) || classes > count) throw Bad(source, $"class count {classes} is out of range (1 to the {count} items)");
         if (version == Version1 ? family >= Version1Families.Length : family != 0)
             throw Bad(source, $"plane family code {family} is not valid in a version {version} index");
         if ((flags & ~3) != 0 || bytes[30] != 0 || bytes[31] != 0 || BinaryPrimitives.ReadInt32LittleEndian(bytes[44..]) != 0)
