@@ -46,7 +46,7 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
             {
                 // Trained planes exist at one length, the one the model was trained with, whatever the grid's counts.
                 configs.Add(stored is not null && stored.Family == family ? new HashConfig(family, stored.Count, stored)
-                    : throw new SettingException("hash", $"'{family.Name}' planes are {HashFamilies.Describe(family.Kind)} (lshk train --hash-bits P), and this model has none"));
+                    : throw new SettingException("hash", $"'{family.Name}' planes are {HashFamilies.Describe(family.Kind)}, and this model has none (it was trained without a hash layer)"));
                 continue;
             }
             foreach (int p in grid.Planes)

@@ -57,7 +57,7 @@ public sealed record TrainSettings(
         if (ValidationEpisodes < 1) throw new SettingException("validation-episodes", $"must be positive (got {ValidationEpisodes})");
         if (Loss == LshSigmoidLoss.LossName)
         {
-            if (Hash is not null) throw new SettingException("hash-bits", "trains a hash layer, and --loss lsh-sigmoid trains with planes of its own; use one of the two");
+            if (Hash is not null) throw new SettingException("hash-bits", "trains a hash layer, and the lsh-sigmoid loss trains with planes of its own; use one of the two");
             (LshSigmoid ?? new LshSigmoidLossSettings()).Validate();
         }
         if (Hash is { } hash)

@@ -128,7 +128,7 @@ public static class TrainingJob
             throw new SettingException("fit-hash", $"'{family.Name}' planes are {Lshk.Lsh.HashFamilies.Describe(family.Kind)}; only fitted families (pca, itq) are fitted at the end of training");
         if (request.FitPlanes < 1) throw new SettingException("fit-planes", $"must be at least 1 (got {request.FitPlanes})");
         if (settings.Hash is not null)
-            throw new SettingException("fit-hash", "a model stores one set of planes, and --hash-bits already trains them; fit planes to it afterwards with lshk fit-hash --out OTHER");
+            throw new SettingException("fit-hash", "a model stores one set of planes, and hash-aware training already trains them; fit other planes afterwards into another model file");
         return family;
     }
 

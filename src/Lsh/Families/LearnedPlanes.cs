@@ -17,6 +17,6 @@ public sealed class LearnedPlanes : IHashFamily
     public string Name => FamilyName;
     public IReadOnlyList<string> Aliases => ["trained"];
     public HashFamilyKind Kind => HashFamilyKind.Trained;
-    public string Summary => "planes trained with the network (lshk train --hash-bits P) and stored in the model";
+    public string Summary => "planes trained with the network (hash-aware training) and stored in the model";
 
 }
