@@ -26,12 +26,15 @@ internal static class ClassifyCommand
         var method = new Option<string>("--method") { Description = "hamming (nearest support code), hamming-proto (nearest class majority code) cosine (nearest support embedding) or asymmetric (supports as bits, the query's real projections)", DefaultValueFactory = _ => "hamming" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per image" };
         var device = CommonOptions.Device();
+        var tracing = new TraceOptions();
         var command = new Command("classify", "Classify images against an enrolled index or a support folder")
         {
             hashing.Model, indexOption, support, images, top, method, json, hashing.Planes, hashing.Hash, hashing.Seed, hashing.Center, device,
         };
+        foreach (var option in tracing.All) command.Options.Add(option);
         command.SetAction(parse =>
         {
+            var trace = CommandTrace.Start(parse, tracing, "classify");
             string? indexPath = parse.GetValue(indexOption), supportDir = parse.GetValue(support);
             if ((indexPath is null) == (supportDir is null)) throw new UsageException("give either --index FILE or --support DIR");
             int topK = parse.GetValue(top);
@@ -39,7 +42,7 @@ internal static class ClassifyCommand
             var matching = MatchMethods.ParseForIndex(parse.GetValue(method)!);
             string modelPath = parse.GetValue(hashing.Model)!;
             var files = ImageFiles.Find(parse.GetValue(images)!);
-            using var backend = CommonOptions.OpenDevice(parse, device);
+            using var backend = trace.Wrap(CommonOptions.OpenDevice(parse, device));
 
             var stored = hashing.ReadIndex(parse, indexPath);
             var choice = hashing.Resolve(parse);
@@ -56,6 +59,7 @@ internal static class ClassifyCommand
                 Output.Error(parse).WriteLine($"classified {batch.Count} images against {index.Count} supports of {index.ClassCount} classes " +
                                               $"({matching.Name()}, {index.Bits} planes) on {backend.Device.Name}");
             }
+            trace.Finish();
             return 0;
         });
         return command;
