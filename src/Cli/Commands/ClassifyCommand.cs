@@ -30,12 +30,15 @@ internal static class ClassifyCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per image" };
         var reject = new Option<double?>("--reject") { Description = "Open set: an image whose best score is below this (in the method's score units: bits for hamming) gets no class (\"-\" in text, null in JSON), with its top list" };
         var device = CommonOptions.Device();
+        var tracing = new TraceOptions();
         var command = new Command("classify", "Classify images against an enrolled index or a support folder")
         {
             hashing.Model, indexOption, support, images, top, method, json, reject, hashing.Planes, hashing.Hash, hashing.Seed, hashing.Center, device,
         };
+        foreach (var option in tracing.All) command.Options.Add(option);
         command.SetAction(parse =>
         {
+            var trace = CommandTrace.Start(parse, tracing, "classify");
             string? indexPath = parse.GetValue(indexOption), supportDir = parse.GetValue(support);
             if ((indexPath is null) == (supportDir is null)) throw new UsageException("give either --index FILE or --support DIR");
             int topK = parse.GetValue(top);
@@ -43,7 +46,7 @@ internal static class ClassifyCommand
             var matching = MatchMethods.ParseForIndex(parse.GetValue(method)!);
             string modelPath = parse.GetValue(hashing.Model)!;
             var files = ImageFiles.Find(parse.GetValue(images)!);
-            using var backend = CommonOptions.OpenDevice(parse, device);
+            using var backend = trace.Wrap(CommonOptions.OpenDevice(parse, device));
 
             var stored = hashing.ReadIndex(parse, indexPath);
             var choice = hashing.Resolve(parse);
@@ -61,6 +64,7 @@ internal static class ClassifyCommand
                 Output.Error(parse).WriteLine($"classified {batch.Count} images against {index.Count} supports of {index.ClassCount} classes " +
                                               $"({matching.Name()}, {index.Bits} planes) on {backend.Device.Name}");
             }
+            trace.Finish();
             return 0;
         });
         return command;

@@ -25,6 +25,7 @@ internal static class EvalCommand
 
     private static int Run(EvalOptions options, ParseResult parse)
     {
+        var trace = CommandTrace.Start(parse, options.Tracing, "eval");
         var grid = options.Grid(parse);
         var axis = parse.GetValue(options.PlotX) switch
         {
@@ -38,7 +39,7 @@ internal static class EvalCommand
         var log = Output.Error(parse);
         string modelPath = parse.GetValue(options.Model)!;
         var models = ModelEvaluation.ModelFiles(modelPath);
-        using var backend = CommonOptions.OpenDevice(parse, options.Device);
+        using var backend = trace.Wrap(CommonOptions.OpenDevice(parse, options.Device));
         string? dataText = parse.GetValue(options.Data);
         string? split = parse.GetValue(options.Split);
         DatasetLoader? loader = null;
@@ -61,6 +62,8 @@ internal static class EvalCommand
                 ?? throw new Lshk.Core.InputException($"{spec}: the split leaves no training classes to fit planes to"));
             if (models.Count > 1) console.MarkupLineInterpolated($"[bold]{Path.GetFileName(path)}[/]");
             console.Write(EvaluationTable.Build(result));
+            // With a trace, the time and memory per support of each method, as the evaluation measured them.
+            if (trace.On) console.Write(EvaluationCostTable.Build(result));
             runs.Add(new EvaluationFiles.ModelRun(result, EvaluationFiles.ModelColumns(path, embedder, dataText)));
             series.Add(new EvaluationPlot.Series(models.Count > 1 ? Path.GetFileNameWithoutExtension(path) : "", result));
         }
@@ -73,6 +76,7 @@ internal static class EvalCommand
             string what = first.Replay is not null ? $"{first.Episodes} episodes of {Path.GetFileName(episodesFile)}" : $"{first.Episodes} episodes";
             EvaluationPlot.Write(plotPath, series, $"{what} ({Path.GetFileName(Path.TrimEndingDirectorySeparator(modelPath))})", axis);
         }
+        trace.Finish();
         return 0;
     }
 }

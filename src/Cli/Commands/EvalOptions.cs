@@ -33,12 +33,13 @@ internal sealed class EvalOptions
     public Option<string?> Split { get; } = new("--split") { Description = "Class split of datasets other than Omniglot (see lshk data episodes)" };
     public DataSourceOptions Source { get; } = new DataSourceOptions(download: false);
     public Option<string> Device { get; } = CommonOptions.Device();
+    public TraceOptions Tracing { get; } = new();
 
     public IEnumerable<Option> All =>
     [
         Model, Data, Ways, Shots, Planes, Hash, Methods, Episodes, Queries, TrialQueries, FixedSupport, EpisodesFile, WithinGroup,
         Center, Range, SigmoidK, Seed, Threads, Csv, Json, Plot, PlotX, Split,
-        .. Source.All, Device,
+        .. Source.All, Device, .. Tracing.All,
     ];
 
     /// <summary>The episodes, planes and methods asked for (before an episode list, if any, replaces the episode settings).</summary>

@@ -21,15 +21,17 @@ internal static class TrainCommand
 
     private static int Run(TrainOptions options, ParseResult parse)
     {
+        var trace = CommandTrace.Start(parse, options.Tracing, "train");
         var console = Output.Console(parse);
         var request = options.Read(parse);
         TrainingJob.Settings(request); // bad settings fail before any data is read
         var loader = options.Source.Loader(parse, request.Data, console);
-        using var backend = CommonOptions.OpenDevice(parse, options.Device);
+        using var backend = trace.Wrap(CommonOptions.OpenDevice(parse, options.Device));
         ITrainReporter reporter = console.Profile.Capabilities.Interactive ? new LiveReporter(console) : new LineReporter(console);
         var outcome = TrainingJob.Run(request, backend, loader, reporter);
         if (outcome.SummaryNote.Length > 0) console.WriteLine(outcome.SummaryNote);
         if (outcome.Summary is { } summary) console.Write(EvaluationTable.Build(summary));
+        trace.Finish();
         return 0;
     }
 }

@@ -87,6 +87,7 @@ internal sealed class TrainOptions
     public Option<int> CheckpointPause { get; } = new("--debug-checkpoint-pause-ms") { Hidden = true, Description = "Test hook: pause half-way through writing each checkpoint" };
     public Option<int> EpisodePause { get; } = new("--debug-episode-pause-ms") { Hidden = true, Description = "Test hook: pause after each episode" };
     public Option<string> Device { get; } = CommonOptions.Device();
+    public TraceOptions Tracing { get; } = new();
     public Option<int?> HashBits { get; } = new("--hash-bits")
     {
         Description = "Hash-aware training: a trainable P-bit hash layer after the embedding (tanh relaxation, quantisation and bit-balance terms); " +
@@ -138,7 +139,7 @@ internal sealed class TrainOptions
         Data, Split, Ways, Shots, Queries, ImageSize, Loss, Scale, Layers, Filters, Dropout, DropoutAt, BatchNorm, Lr, Schedule, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
         HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
-        .. Source.All, CheckpointPause, EpisodePause, Device,
+        .. Source.All, CheckpointPause, EpisodePause, Device, .. Tracing.All,
     ];
 
     /// <summary>--dropout-at's value: blocks or embedding.</summary>

@@ -47,6 +47,8 @@ public static class NnOpRegistry
         {
             CpuNnOps cpu => (TOp)forms.Cpu(cpu),
             IlgpuNnOps gpu => (TOp)forms.Gpu(gpu),
+            // Traced ops trace the Conv-4 operations; registered ones run untraced on the ops underneath.
+            Tracing.TracingNnOps traced => Create<TOp>(traced.Inner),
             _ => throw new ArgumentException($"no form of {typeof(TOp).Name} for {ops.GetType().Name}"),
         };
     }

@@ -11,6 +11,9 @@ public static class NnOps
     /// </summary>
     public static INnOps For(IComputeBackend backend, int cpuThreads = 0) => backend switch
     {
+        // A traced backend gets traced ops on its inner backend; on a GPU each traced call waits for its kernels.
+        Tracing.TracingComputeBackend traced => new Tracing.TracingNnOps(For(traced.Inner, cpuThreads), traced.Recorder,
+            traced.Inner is global::Lshk.Kernels.Gpu.IlgpuBackend gpu ? gpu.Synchronize : null),
         global::Lshk.Kernels.Cpu.CpuBackend => new CpuNnOps(cpuThreads),
         global::Lshk.Kernels.Gpu.IlgpuBackend ilgpu => new Gpu.IlgpuNnOps(ilgpu),
         _ => throw new ArgumentException($"no neural-net operations for the {backend.Device.Backend} backend"),
