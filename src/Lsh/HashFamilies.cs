@@ -23,8 +23,8 @@ public static partial class HashFamilies
         IntegerPlanes.Instance,
         PcaPlanes.Instance,
         ItqPlanes.Instance,
-        LearnedPlanes.Instance,
         OneVsRestFamily.Instance,
+        LearnedPlanes.Instance,
     ];
 
     private static readonly Lock Gate = new();

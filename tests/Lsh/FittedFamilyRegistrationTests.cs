@@ -14,7 +14,11 @@ public class FittedFamilyRegistrationTests
     [Fact]
     public void PcaItqAndOneRestAreRegisteredWithTheirKinds()
     {
-        Assert.Equal(["gaussian", "uniform", "integer", "pca", "itq", "one-rest"], HashFamilies.All.Take(6).Select(f => f.Name));
+        Assert.Equal(["gaussian", "uniform", "integer", "pca", "itq", "one-rest", "learned"], HashFamilies.All.Take(7).Select(f => f.Name));
+        // Learned planes are neither drawn nor fitted: only a hash-trained model file holds them.
+        Assert.Equal(HashFamilyKind.Trained, HashFamilies.Get("learned").Kind);
+        Assert.IsNotAssignableFrom<IFittedHashFamily>(HashFamilies.Get("learned"));
+        Assert.True(HashFamilyKind.Trained.StorableInIndex());
         Assert.IsAssignableFrom<IFittedHashFamily>(HashFamilies.Get("pca"));
         Assert.IsAssignableFrom<IFittedHashFamily>(HashFamilies.Get("itq"));
         Assert.IsAssignableFrom<IEpisodeHashFamily>(HashFamilies.Get("ovr"));
