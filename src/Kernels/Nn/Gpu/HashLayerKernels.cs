@@ -152,17 +152,7 @@ internal sealed class IlgpuHashLayer(IlgpuNnOps ops) : IHashLayerOp, IDisposable
     }
 
     private (NnBuffer Dz, NnBuffer Stats) Scratch(in HashLayerShape shape) =>
-        (ReusedBuffer(ref _dz, shape.Codes), ReusedBuffer(ref _stats, 2 * shape.Planes));
-
-    private NnBuffer ReusedBuffer(ref NnBuffer? buffer, int length)
-    {
-        if (buffer is null || buffer.Length != length)
-        {
-            buffer?.Dispose();
-            buffer = ops.Allocate(length);
-        }
-        return buffer;
-    }
+        (ops.Reuse(ref _dz, shape.Codes), ops.Reuse(ref _stats, 2 * shape.Planes));
 
     private HashLayerArgs Args(in HashLayerShape s, float beta, float quantisationWeight, float balanceWeight, NnBuffer e, NnBuffer w,
         NnBuffer bias, NnBuffer h, NnBuffer g, NnBuffer dz, NnBuffer de, NnBuffer dw, NnBuffer dBias, NnBuffer stats) =>

@@ -70,6 +70,20 @@ public sealed class IlgpuNnOps : CheckedNnOps
     internal ArrayView<float> ViewOf(NnBuffer buffer) => V(buffer);
 
     /// <summary>
+    /// For operations added through <see cref="NnOpRegistry"/>: their scratch buffer with exactly
+    /// <paramref name="length"/> values, made here when missing or of another size (the old one disposed).
+    /// </summary>
+    internal NnBuffer Reuse(ref NnBuffer? buffer, int length)
+    {
+        if (buffer is null || buffer.Length != length)
+        {
+            buffer?.Dispose();
+            buffer = Allocate(length);
+        }
+        return buffer;
+    }
+
+    /// <summary>
     /// For operations added through <see cref="NnOpRegistry"/>: runs <paramref name="kernel"/> over
     /// <paramref name="work"/> items (grid-stride, <see cref="Kernels.Gpu.Threads"/>), loaded on first use, under the
     /// device's lock like every other operation here.

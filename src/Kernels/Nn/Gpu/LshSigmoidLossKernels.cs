@@ -182,10 +182,10 @@ internal sealed class IlgpuLshSigmoidLoss(IlgpuNnOps ops) : ILshSigmoidLossOp, I
         in LshSigmoidSettings settings, NnBuffer dEmbeddings, NnBuffer? dWeight, NnBuffer? dOffsets)
     {
         int queries = episode.Ways * episode.Queries, supports = episode.Ways * episode.Shots;
-        var proj = Reused(ref _proj, episode.Batch * settings.Planes);
-        var g = Reused(ref _g, queries * supports);
-        var dProj = Reused(ref _dProj, episode.Batch * settings.Planes);
-        var perQuery = Reused(ref _perQuery, 2 * queries);
+        var proj = ops.Reuse(ref _proj, episode.Batch * settings.Planes);
+        var g = ops.Reuse(ref _g, queries * supports);
+        var dProj = ops.Reuse(ref _dProj, episode.Batch * settings.Planes);
+        var perQuery = ops.Reuse(ref _perQuery, 2 * queries);
         bool trainable = dWeight is not null && dOffsets is not null;
         var args = new LshSigmoidArgs(episode.Ways, episode.Shots, episode.Queries, episode.Dim, settings.Planes, settings.Sharpness, settings.Scale,
             trainable ? 1 : 0, ops.ViewOf(embeddings), ops.ViewOf(weight), ops.ViewOf(offsets), ops.ViewOf(proj), ops.ViewOf(g),
@@ -205,16 +205,6 @@ internal sealed class IlgpuLshSigmoidLoss(IlgpuNnOps ops) : ILshSigmoidLossOp, I
             correct += values[queries + q];
         }
         return ((float)(loss / queries), (float)(correct / queries));
-    }
-
-    private NnBuffer Reused(ref NnBuffer? buffer, int length)
-    {
-        if (buffer is null || buffer.Length != length)
-        {
-            buffer?.Dispose();
-            buffer = ops.Allocate(length);
-        }
-        return buffer;
     }
 
     public void Dispose()
