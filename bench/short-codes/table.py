@@ -17,6 +17,13 @@ for arg in sys.argv[1:]:
             if r["method"] != "cosine":
                 planes.add(int(r["testing_planes"]))
 planes = sorted(planes)
+# A family evaluated with more than one centre (fitted planes through the training and the support mean,
+# eval --fitted-center training,support) gets the centre in its name, as lshk's own tables do.
+centres = defaultdict(set)
+for r in rows:
+    if r["method"] != "cosine":
+        centres[(r["model_name"], r["hash"])].add(r["center"])
+label = lambda r: f"{r['hash']} ({r['center']})" if len(centres[(r['model_name'], r['hash'])]) > 1 else r["hash"]
 tasks = sorted({(int(r["testing_classes"]), int(r["testing_supports"])) for r in rows}, key=lambda t: (t[1], t[0]))
 for ways, shots in tasks:
     print(f"\n**{ways}-way {shots}-shot** (accuracy % ± 95 % CI over 1000 episodes; cosine = the same model's float cosine NN)\n")
@@ -29,6 +36,6 @@ for ways, shots in tasks:
         table = defaultdict(dict)
         for r in mine:
             if r["method"] != "cosine":
-                table[(r["hash"], r["method"])][int(r["testing_planes"])] = cell(r)
+                table[(label(r), r["method"])][int(r["testing_planes"])] = cell(r)
         for (h, method), by in sorted(table.items()):
             print(f"| {m} | {cell(cos) if cos else ''} | {h} | {method} | " + " | ".join(by.get(p, "") for p in planes) + " |")

@@ -108,6 +108,84 @@ public class FittedEvaluationTests
     }
 
     [Fact]
+    public void FittedPlanesThroughTheSupportMeanGetARowOfTheirOwn()
+    {
+        // The test set sits 3 away from the training set: planes through the training mean cut none of its episodes
+        // well, the same normals through each episode's support mean do.
+        var (test, testEmb) = Classes(10, 8, 25, shift: 3);
+        var (_, trainEmb) = Classes(30, 8, 35, shift: 0);
+        using var cpu = new CpuBackend();
+        var grid = new EvaluationGrid([4], [2], [4], [ItqPlanes.Instance], Episodes: 15, Queries: 3, Seed: 3)
+        {
+            Methods = [MatchMethod.HammingNearest, MatchMethod.Asymmetric],
+            FittedCenters = [FittedCenter.TrainingMean, FittedCenter.SupportMean],
+        };
+        var result = EvaluationRunner.Run(testEmb, Dim, test, grid, cpu, training: trainEmb);
+        Assert.Equal([HashConfig.TrainingMean, HashConfig.SupportMean], result.Rows.Where(r => r.Method == "hamming").Select(r => r.Center));
+
+        var fitted = ItqPlanes.Instance.Fit(trainEmb, Dim, 4, 3);
+        var sampler = new EpisodeSampler(test, new EpisodeSpec(4, 2, 3), 3);
+        double trainingHamming = 0, supportHamming = 0, supportAsymmetric = 0;
+        for (int i = 0; i < grid.Episodes; i++)
+        {
+            var rows = EpisodeEmbeddings.Of(sampler.Sample(i), testEmb, Dim);
+            var throughSupport = ThroughSupportMean(fitted, rows);
+            trainingHamming += PlainAccuracy(rows, fitted, asymmetric: false);
+            supportHamming += PlainAccuracy(rows, throughSupport, asymmetric: false);
+            supportAsymmetric += PlainAccuracy(rows, throughSupport, asymmetric: true);
+        }
+        EvaluationRow Row(string method, string center) => result.Rows.Single(r => r.Method == method && r.Center == center);
+        Assert.Equal(trainingHamming / grid.Episodes, Row("hamming", HashConfig.TrainingMean).Mean, 12);
+        Assert.Equal(supportHamming / grid.Episodes, Row("hamming", HashConfig.SupportMean).Mean, 12);
+        Assert.Equal(supportAsymmetric / grid.Episodes, Row("asymmetric", HashConfig.SupportMean).Mean, 12);
+    }
+
+    [Fact]
+    public void LearnedPlanesThroughTheSupportMeanDropTheirTrainedBias()
+    {
+        var (test, testEmb) = Classes(10, 8, 26, shift: 2);
+        var normals = RandomArrays.Gaussian(5 * Dim, 46);
+        var bias = RandomArrays.Gaussian(5, 47);
+        var learned = new Hyperplanes(LearnedPlanes.Instance, 5, Dim, normals, bias, 0, 0);
+        using var cpu = new CpuBackend();
+        var grid = new EvaluationGrid([4], [2], [64], [LearnedPlanes.Instance], Episodes: 12, Queries: 3, Seed: 4)
+        {
+            Methods = [MatchMethod.HammingNearest],
+            FittedCenters = [FittedCenter.TrainingMean, FittedCenter.SupportMean],
+        };
+        var result = EvaluationRunner.Run(testEmb, Dim, test, grid, cpu, stored: learned);
+        Assert.Equal([HashConfig.Learned, HashConfig.SupportMean], result.Rows.Select(r => r.Center));
+        Assert.All(result.Rows, r => Assert.Equal(5, r.Planes));   // learned planes keep their own length
+
+        var sampler = new EpisodeSampler(test, new EpisodeSpec(4, 2, 3), 4);
+        double asTrained = 0, throughSupport = 0;
+        for (int i = 0; i < grid.Episodes; i++)
+        {
+            var rows = EpisodeEmbeddings.Of(sampler.Sample(i), testEmb, Dim);
+            asTrained += PlainAccuracy(rows, learned, asymmetric: false);
+            throughSupport += PlainAccuracy(rows, ThroughSupportMean(learned, rows), asymmetric: false);
+        }
+        Assert.Equal(asTrained / grid.Episodes, result.Rows[0].Mean, 12);
+        Assert.Equal(throughSupport / grid.Episodes, result.Rows[1].Mean, 12);
+    }
+
+    // The fitted normals with offsets −n·μ over the episode's supports (float64 mean, as LshHasher.CenteredOn).
+    private static Hyperplanes ThroughSupportMean(Hyperplanes planes, EpisodeEmbeddings rows)
+    {
+        var mean = new double[Dim];
+        for (int s = 0; s < rows.Supports; s++)
+            for (int j = 0; j < Dim; j++) mean[j] += rows.All[s * Dim + j];
+        var offsets = new float[planes.Count];
+        for (int i = 0; i < planes.Count; i++)
+        {
+            double dot = 0;
+            for (int j = 0; j < Dim; j++) dot += (double)planes.Normals[i * Dim + j] * (float)(mean[j] / rows.Supports);
+            offsets[i] = (float)-dot;
+        }
+        return new Hyperplanes(planes.Family, planes.Count, Dim, planes.Normals, offsets, planes.Seed, 0);
+    }
+
+    [Fact]
     public void OneRestIsFittedPerEpisodeWithOnePlanePerClassOrTheRequestedLength()
     {
         var (test, testEmb) = Classes(10, 8, 23, shift: 1);

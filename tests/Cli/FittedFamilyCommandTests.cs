@@ -19,7 +19,7 @@ public class FittedFamilyCommandTests
         string csv = dir.File("e.csv");
         var run = CliRunner.Run("eval", "--model", model, "--data", "omniglot:" + DataFiles.OmniglotFolder, "--ways", "5",
             "--shots", "1", "--planes", "4,16", "--hash", "gaussian,pca,itq,one-rest", "--methods", "cosine,hamming,asymmetric",
-            "--episodes", "4", "--queries", "2", "--cache-dir", dir.File("cache"), "--device", "cpu", "--csv", csv);
+            "--fitted-center", "training,support", "--episodes", "4", "--queries", "2", "--cache-dir", dir.File("cache"), "--device", "cpu", "--csv", csv);
         Assert.True(run.Code == 0, run.Err);
         Assert.Contains("training images of 964 classes", run.Err);   // the background alphabets: the training classes
 
@@ -27,15 +27,27 @@ public class FittedFamilyCommandTests
         var header = lines[0].Split(',');
         int Col(string name) => Array.IndexOf(header, name);
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToArray();
-        Assert.Equal(4 * 2 * 3, rows.Length);   // families × plane counts × methods
-        string CenterOf(string hash) => rows.First(r => r[Col("hash")] == hash && r[Col("method")] == "hamming")[Col("center")];
-        Assert.Equal("on", CenterOf("gaussian"));
-        Assert.Equal("training-mean", CenterOf("pca"));
-        Assert.Equal("training-mean", CenterOf("itq"));
-        Assert.Equal("support-mean", CenterOf("one-rest"));
+        Assert.Equal(6 * 2 * 3, rows.Length);   // (families, fitted ones at both centres) × plane counts × methods
+        string[] CentersOf(string hash) => rows.Where(r => r[Col("hash")] == hash && r[Col("method")] == "hamming" && r[Col("testing_planes")] == "16")
+            .Select(r => r[Col("center")]).ToArray();
+        Assert.Equal(["on"], CentersOf("gaussian"));
+        Assert.Equal(["training-mean", "support-mean"], CentersOf("pca"));
+        Assert.Equal(["training-mean", "support-mean"], CentersOf("itq"));
+        Assert.Equal(["support-mean"], CentersOf("one-rest"));
+        // The table names a family evaluated at two centres with its centre.
+        Assert.Contains("itq (support-mean)", run.Out);
+        Assert.Contains("itq (training-mean)", run.Out);
         // One-rest at 4 planes in 5-way episodes is the single code: one plane per class.
         Assert.Contains(rows, r => r[Col("hash")] == "one-rest" && r[Col("testing_planes")] == "5");
         Assert.All(rows, r => Assert.InRange(double.Parse(r[Col("mean")], CultureInfo.InvariantCulture), 0, 1));
+    }
+
+    [Fact]
+    public void AnUnknownFittedCentreIsOneLine()
+    {
+        var run = CliRunner.Run("eval", "--model", "m.safetensors", "--fitted-center", "median");
+        Assert.Equal(2, run.Code);
+        Assert.Equal("lshk: error: --fitted-center values are training and support (got 'median')", run.Err.Trim());
     }
 
     [Fact]

@@ -16,6 +16,13 @@ public sealed record EvaluationGrid(int[] Ways, int[] Shots, int[] Planes, IHash
 {
     public IReadOnlyList<MatchMethod> Methods { get; init; } = MatchMethods.Default;
 
+    /// <summary>
+    /// Where fitted planes (PCA, ITQ) pass: through the training mean they were fitted around (stored with them), the
+    /// episode's support mean, or both (a row each, the CSV's center column telling them apart). Learned planes
+    /// (a hash layer's) keep their trained bias at <see cref="FittedCenter.TrainingMean"/>.
+    /// </summary>
+    public IReadOnlyList<FittedCenter> FittedCenters { get; init; } = [FittedCenter.TrainingMean];
+
     /// <summary>R of the integer family: plane entries are integers in [-R, R) (the study's scripts varied it).</summary>
     public int IntegerRange { get; init; } = PlaneDrawOptions.DefaultRange;
 
@@ -76,7 +83,18 @@ public sealed record EvaluationGrid(int[] Ways, int[] Shots, int[] Planes, IHash
         if (Threads < 0) throw new SettingException("threads", $"must be 0 (one per core) or more (got {Threads})");
         if (!float.IsFinite(Sharpness) || Sharpness <= 0)
             throw new SettingException("sigmoid-k", $"must be a positive finite number (got {Sharpness})");
+        if (FittedCenters.Count == 0) throw new SettingException("fitted-center", "needs at least one value");
         if (IntegerRange < 1) throw new SettingException("range", $"must be at least 1 (got {IntegerRange})");
         return this;
     }
+}
+
+/// <summary>The mean fitted planes are centred on in an evaluation.</summary>
+public enum FittedCenter
+{
+    /// <summary>The training-class mean the planes were fitted around, or a hash layer's trained bias (what enrolment and the index use).</summary>
+    TrainingMean,
+
+    /// <summary>The mean of the episode's support embeddings, as random planes are centred.</summary>
+    SupportMean,
 }

@@ -6,8 +6,10 @@ namespace Lshk.App.Evaluation;
 /// One hashing configuration of the grid: a family at a requested plane count. Random and fitted families have
 /// <see cref="Fixed"/> planes, the same for every episode (random: drawn from the grid's seed; fitted: fitted once to
 /// the training-class embeddings); a per-episode family (one-rest) has none and fits each episode's supports.
+/// <see cref="OnSupportMean"/>: fitted (or learned) planes moved to pass through the episode's support mean instead of
+/// where they were fitted (or trained) to pass: the normals kept, the offsets dropped, the support mean subtracted.
 /// </summary>
-public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? Fixed)
+public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? Fixed, bool OnSupportMean = false)
 {
     /// <summary>Centring names, as the CSV and JSON report them.</summary>
     public const string SupportMean = "support-mean", TrainingMean = "training-mean", Learned = "learned", None = "none";
@@ -19,14 +21,17 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
     /// </summary>
     public string Center(bool gridCenters) => Family.Kind switch
     {
-        HashFamilyKind.Fitted => TrainingMean,
-        HashFamilyKind.Trained => Learned,
+        HashFamilyKind.Fitted => OnSupportMean ? SupportMean : TrainingMean,
+        HashFamilyKind.Trained => OnSupportMean ? SupportMean : Learned,
         HashFamilyKind.PerEpisode => SupportMean,
         _ => gridCenters ? SupportMean : None,
     };
 
-    /// <summary>Whether the runner subtracts the episode's support mean before hashing (only random planes: the others carry their centre).</summary>
-    public bool CentersOnSupport(bool gridCenters) => Family.Kind == HashFamilyKind.Random && gridCenters;
+    /// <summary>
+    /// Whether the runner subtracts the episode's support mean before hashing: random planes when the grid centres,
+    /// fitted planes asked to (<see cref="OnSupportMean"/>); the others carry their centre.
+    /// </summary>
+    public bool CentersOnSupport(bool gridCenters) => (Family.Kind == HashFamilyKind.Random && gridCenters) || OnSupportMean;
 
     /// <summary>Whether a model's stored planes serve a fitted family at a plane count (then nothing is fitted).</summary>
     public static bool Stores(Hyperplanes? stored, IHashFamily family, int planes) =>
@@ -45,12 +50,15 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
             if (family.Kind == HashFamilyKind.Trained)
             {
                 // Trained planes exist at one length, the one the model was trained with, whatever the grid's counts.
-                configs.Add(stored is not null && stored.Family == family ? new HashConfig(family, stored.Count, stored)
-                    : throw new SettingException("hash", $"'{family.Name}' planes are {HashFamilies.Describe(family.Kind)}, and this model has none (it was trained without a hash layer)"));
+                var trained = stored is not null && stored.Family == family ? new HashConfig(family, stored.Count, stored)
+                    : throw new SettingException("hash", $"'{family.Name}' planes are {HashFamilies.Describe(family.Kind)}, and this model has none (it was trained without a hash layer)");
+                foreach (var center in grid.FittedCenters)
+                    configs.Add(center == FittedCenter.TrainingMean ? trained : ThroughSupportMean(trained));
                 continue;
             }
             foreach (int p in grid.Planes)
-                configs.Add(family switch
+            {
+                var config = family switch
                 {
                     IRandomHashFamily random => new HashConfig(family, p, random.Draw(p, dim, grid.Seed, PlaneDrawOptions.Default with { Range = grid.IntegerRange })),
                     IFittedHashFamily when Stores(stored, family, p) => new HashConfig(family, p, stored),
@@ -59,8 +67,26 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
                         dim, p, grid.Seed)),
                     IEpisodeHashFamily => new HashConfig(family, p, null),
                     _ => throw new ArgumentException($"hash family '{family.Name}' is of no kind the evaluation knows"),
-                });
+                };
+                if (family.Kind != HashFamilyKind.Fitted)
+                {
+                    configs.Add(config);
+                    continue;
+                }
+                foreach (var center in grid.FittedCenters)
+                    configs.Add(center == FittedCenter.TrainingMean ? config : ThroughSupportMean(config));
+            }
         }
         return configs;
+    }
+
+    // The fitted normals through the episode's support mean: offsets dropped, the runner subtracts the support mean.
+    // For PCA and ITQ the planes pass through the training mean with zero offsets around it, so this moves them from
+    // one mean to the other and changes nothing else; learned planes lose their trained bias.
+    private static HashConfig ThroughSupportMean(HashConfig config)
+    {
+        var planes = config.Fixed!;
+        var normals = new Hyperplanes(planes.Family, planes.Count, planes.Dim, planes.Normals, offsets: null, planes.Seed, planes.Range);
+        return config with { Fixed = normals, OnSupportMean = true };
     }
 }

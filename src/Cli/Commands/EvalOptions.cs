@@ -24,6 +24,7 @@ internal sealed class EvalOptions
     public Option<float> SigmoidK { get; } = new("--sigmoid-k") { Description = "k of the sigmoid score Σ sigmoid(k·s·q) (the study: 1 for MNIST, 50 elsewhere)", DefaultValueFactory = _ => SigmoidScore.DefaultSharpness };
     public Option<bool> WithinGroup { get; } = new("--within-group") { Description = "Draw all N classes of an episode from one group (one Omniglot alphabet)" };
     public Option<string> Center { get; } = new("--center") { Description = "on: subtract the episode's support mean before hashing random planes; off: hash the embeddings as they are (the original study's setting)", DefaultValueFactory = _ => "on" };
+    public Option<string> FittedCenters { get; } = new("--fitted-center") { Description = "Where fitted and learned planes (pca, itq, learned) pass, comma-separated: training (the training mean they were fitted around, or the hash layer's trained bias, as enroll uses them) or support (the episode's support mean, as --center on does for random planes); both give a row each", DefaultValueFactory = _ => "training" };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the episodes and the planes", DefaultValueFactory = _ => 1UL };
     public Option<int> Threads { get; } = new("--threads") { Description = "Episodes evaluated at once on the CPU (0: one per core); results do not depend on it", DefaultValueFactory = _ => 0 };
     public Option<string?> Csv { get; } = new("--csv") { Description = "Write one CSV row per (model, ways, shots, hash, planes, method, protocol)" };
@@ -38,7 +39,7 @@ internal sealed class EvalOptions
     public IEnumerable<Option> All =>
     [
         Model, Data, Ways, Shots, Planes, Hash, Methods, Episodes, Queries, TrialQueries, FixedSupport, EpisodesFile, WithinGroup,
-        Center, Range, SigmoidK, Seed, Threads, Csv, Json, Plot, PlotX, Split,
+        Center, FittedCenters, Range, SigmoidK, Seed, Threads, Csv, Json, Plot, PlotX, Split,
         .. Source.All, Device, .. Tracing.All,
     ];
 
@@ -56,6 +57,7 @@ internal sealed class EvalOptions
         {
             Methods = parse.GetValue(Methods) is { } m ? ParseList(m, MatchMethods.Parse) : MatchMethods.Default,
             IntegerRange = parse.GetValue(Range),
+            FittedCenters = ParseList(parse.GetValue(FittedCenters)!, ParseFittedCenter),
             QueriesPerEpisode = trials is not null,
             FixedSupport = parse.GetValue(FixedSupport),
         };
@@ -85,6 +87,13 @@ internal sealed class EvalOptions
 
     /// <summary>Whether the option was written on the command line (not just its default).</summary>
     public static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+
+    private static FittedCenter ParseFittedCenter(string text) => text.ToLowerInvariant() switch
+    {
+        "training" or "training-mean" => FittedCenter.TrainingMean,
+        "support" or "support-mean" => FittedCenter.SupportMean,
+        _ => throw new UsageException($"--fitted-center values are training and support (got '{text}')"),
+    };
 
     private static T[] ParseList<T>(string text, Func<string, T> parse)
     {

@@ -22,13 +22,14 @@ public static class EvaluationCostTable
             .AddColumn(new TableColumn("hash µs / image").RightAligned())
             .AddColumn(new TableColumn("match ns / support·query").RightAligned());
         var seenDense = new HashSet<(int, int, string, string)>();
+        var series = new HashSeries(result.Rows);
         foreach (var r in result.Rows)
         {
             bool dense = r.Planes == 0 || r.Method is "cosine" or "cosine-mean" or "euclidean-mean";
             if (dense && !seenDense.Add((r.Ways, r.Shots, r.Protocol, r.Method))) continue;
             int supports = r.Ways * r.Shots;
             string task = $"{r.Ways}-way {r.Shots}-shot" + (r.Protocol == EvaluationProtocol.FixedSupport ? ", fixed support" : "");
-            table.AddRow(Markup.Escape(task), Markup.Escape(r.Method), dense ? "-" : Markup.Escape(r.Hash),
+            table.AddRow(Markup.Escape(task), Markup.Escape(r.Method), dense ? "-" : Markup.Escape(series.Label(r)),
                 dense ? "-" : r.Planes.ToString(CultureInfo.InvariantCulture),
                 r.BytesPerSupport.ToString(CultureInfo.InvariantCulture),
                 dense ? "-" : Format(r.HashMs * MicrosecondsPerMs / (supports + r.Queries)),

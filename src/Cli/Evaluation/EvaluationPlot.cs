@@ -88,11 +88,12 @@ public static class EvaluationPlot
         for (int m = 0; m < models.Count; m++)
         {
             var rows = Task(models[m], ways, shots).ToList();
-            var families = rows.Where(r => r.Planes > 0).Select(r => r.Hash).Distinct().ToList();
+            var series = new HashSeries(rows);
+            var families = rows.Where(r => r.Planes > 0).Select(series.Label).Distinct().ToList();
             foreach (var method in rows.Where(r => Hashed(r.Method)).Select(r => r.Method).Distinct())
                 for (int f = 0; f < families.Count; f++)
                 {
-                    var line = planes.Select(p => rows.FirstOrDefault(r => r.Hash == families[f] && r.Planes == p && r.Method == method)).ToArray();
+                    var line = planes.Select(p => rows.FirstOrDefault(r => series.Label(r) == families[f] && r.Planes == p && r.Method == method)).ToArray();
                     if (line.Any(r => r is null)) continue;
                     AddLine(plot, xs, line!, ColorOf(method, m), Patterns[f % Patterns.Length], Legend(models[m], $"{method}, {families[f]}"));
                 }
@@ -121,13 +122,14 @@ public static class EvaluationPlot
                 if (line.Any(r => r is null)) continue;
                 AddLine(plot, xs, line!, ColorOf(method, m), Patterns[Array.IndexOf(Baselines, method)], Legend(models[m], method));
             }
-            var configs = rows.Where(r => Hashed(r.Method)).Select(r => (r.Method, r.Hash, r.Planes)).Distinct().ToList();
+            var series = new HashSeries(rows);
+            var configs = rows.Where(r => Hashed(r.Method)).Select(r => (r.Method, Hash: series.Label(r), r.Planes)).Distinct().ToList();
             var families = configs.Select(c => c.Hash).Distinct().ToList();
             var planeCounts = configs.Select(c => c.Planes).Distinct().Order().ToList();
             // The line pattern tells plane counts apart; a lighter shade of the method's colour, hash families.
             foreach (var (method, hash, planes) in configs)
             {
-                var line = shots.Select(s => rows.FirstOrDefault(r => r.Method == method && r.Hash == hash && r.Planes == planes && r.Shots == s)).ToArray();
+                var line = shots.Select(s => rows.FirstOrDefault(r => r.Method == method && series.Label(r) == hash && r.Planes == planes && r.Shots == s)).ToArray();
                 if (line.Any(r => r is null)) continue;
                 AddLine(plot, xs, line!, ColorOf(method, m).Lighten(0.3 * families.IndexOf(hash)),
                     Patterns[planeCounts.IndexOf(planes) % Patterns.Length], Legend(models[m], $"{method}, {hash}, {planes} planes"));

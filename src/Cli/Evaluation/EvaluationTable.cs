@@ -17,6 +17,7 @@ public static class EvaluationTable
         var table = new Table().AddColumns("task", "method", "hash");
         if (planes.Length == 0) table.AddColumn(new TableColumn("accuracy %").RightAligned());
         foreach (int p in planes) table.AddColumn(new TableColumn($"{p} planes").RightAligned());
+        var series = new HashSeries(result.Rows);
         foreach (var shape in result.Rows.GroupBy(r => (r.Ways, r.Shots, r.Protocol)))
         {
             string name = $"{shape.Key.Ways}-way {shape.Key.Shots}-shot" +
@@ -24,7 +25,7 @@ public static class EvaluationTable
             foreach (var method in shape.GroupBy(r => r.Method))
             {
                 bool dense = method.All(r => r.Method is "cosine" or "cosine-mean" or "euclidean-mean");
-                var byHash = dense ? method.GroupBy(_ => "-") : method.GroupBy(r => r.Hash);
+                var byHash = dense ? method.GroupBy(_ => "-") : method.GroupBy(series.Label);
                 foreach (var hash in byHash)
                 {
                     var cells = new List<string> { name, method.Key, hash.Key };
