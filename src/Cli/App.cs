@@ -36,6 +36,7 @@ public static class App
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(PlotLogCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
         root.Subcommands.Add(EnrollCommand.Create());
         root.Subcommands.Add(ClassifyCommand.Create());
