@@ -10,7 +10,7 @@ L=${L:-$root/src/Cli/bin/Release/net10.0/lshk.dll}
 B=${B:-$root/bench/bin/Release/net10.0/Lshk.Bench.dll}
 core=${CORE:-0}
 rounds=${1:-2}
-pin() { taskset -c "$core" dotnet "$@"; }
+pin() { taskset -c "$core" dotnet "$@" < /dev/null; }
 match() { pin "$L" bench match --device cpu --k 5 --dim 16 --no-cosine --no-asymmetric "$@"; }
 for round in $(seq 1 "$rounds"); do
   echo "round $round, $(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg)"

@@ -1,14 +1,17 @@
 using System.Globalization;
+using Lshk.App;
 using Lshk.App.Evaluation;
 using Lshk.App.Modeling;
 using Lshk.App.Training;
 using Lshk.Data;
 using Lshk.Data.Caching;
+using Lshk.Data.Datasets;
 using Lshk.Data.Sources;
 using Lshk.Kernels.Cpu;
 using Lshk.Kernels.Nn;
 using Lshk.Lsh;
 using Lshk.Lsh.Families;
+using Lshk.Nn;
 using Lshk.Nn.ModelFiles;
 using Lshk.Tests.Data;
 
@@ -42,6 +45,23 @@ public class HashTrainingTests(ITestOutputHelper testLog)
         };
         var result = EvaluationRunner.Run(embedder.Embed(classes), embedder.Dim, classes, grid, backend, stored: planes);
         return result.Find(5, 1, "hamming", LearnedPlanes.FamilyName).Mean;
+    }
+
+    [Fact]
+    public void OmniglotTrainsAHashLayerByDefaultAndOtherDatasetsDoNot()
+    {
+        var omniglot = TrainCommandTests.TinyRequest();
+        Assert.Equal(OmniglotDataset.DefaultHashBits, TrainingJob.Settings(omniglot).Settings.Hash?.Bits);
+        Assert.Null(TrainingJob.Settings(omniglot with { HashBits = 0 }).Settings.Hash);
+        Assert.Equal(Bits, TrainingJob.Settings(omniglot with { HashBits = Bits }).Settings.Hash?.Bits);
+        // What a hash layer excludes turns the default off rather than failing: the study's loss, planes fitted at the end.
+        Assert.Null(TrainingJob.Settings(omniglot with { Loss = LshSigmoidLoss.LossName }).Settings.Hash);
+        Assert.Null(TrainingJob.Settings(omniglot with { FitHash = "itq" }).Settings.Hash);
+        var e = Assert.Throws<SettingException>(() => TrainingJob.Settings(omniglot with { HashBits = -1 }));
+        Assert.Contains("must be 0 (no hash layer) or more (got -1)", e.Message);
+
+        var mnist = omniglot with { Data = DatasetSpec.Parse("mnist:" + DataFiles.MnistFolder) };
+        Assert.Null(TrainingJob.Settings(mnist).Settings.Hash);
     }
 
     [Fact]

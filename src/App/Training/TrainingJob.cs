@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Lshk.App.Evaluation;
 using Lshk.App.Modeling;
 using Lshk.Data;
+using Lshk.Data.Datasets;
 using Lshk.Data.Imaging;
 using Lshk.Data.Sources;
 using Lshk.Kernels;
@@ -109,7 +110,7 @@ public static class TrainingJob
             r.Ways ?? d.Ways, r.Shots ?? d.Shots, r.Queries ?? d.Queries, r.Loss.Trim().ToLowerInvariant(), r.LearningRate, schedule, r.Seed,
             r.ValidationClasses ?? d.ValidationClasses, r.ValidateEvery, r.ValidationEpisodes)
         {
-            Hash = r.HashBits is { } bits
+            Hash = HashBits(r, d) is > 0 and var bits
                 ? new HashTrainingSettings(bits, r.HashCodeLoss.Trim().ToLowerInvariant(), r.HashQuantisation, r.HashBalance, r.HashBetaEpisodes)
                 : null,
             LshSigmoid = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName ? r.LshSigmoid : null,
@@ -117,6 +118,18 @@ public static class TrainingJob
         };
         settings.Validate();
         return (settings, r.Episodes, minutes);
+    }
+
+    /// <summary>
+    /// The hash layer's bits: as asked (0: none), else the dataset's default unless the run asks for something a hash
+    /// layer excludes (the lsh-sigmoid loss, planes fitted at the end).
+    /// </summary>
+    private static int HashBits(TrainRequest r, TrainingDefaults d)
+    {
+        if (r.HashBits is { } asked)
+            return asked >= 0 ? asked : throw new SettingException("hash-bits", $"must be 0 (no hash layer) or more (got {asked})");
+        bool excluded = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName || r.FitHash is not null;
+        return excluded ? 0 : d.HashBits;
     }
 
     /// <summary>The family <c>--fit-hash</c> names, checked before any training (null when not asked for).</summary>

@@ -91,7 +91,8 @@ internal sealed class TrainOptions
     public Option<int?> HashBits { get; } = new("--hash-bits")
     {
         Description = "Hash-aware training: a trainable P-bit hash layer after the embedding (tanh relaxation, quantisation and bit-balance terms); " +
-                      "its planes are saved in the model as family 'learned' (eval --hash learned --planes P)",
+                      "its planes are saved in the model as family 'learned' (eval --hash learned --planes P); 0: none " +
+                      $"(default {DatasetRegistry.DescribeDefault(d => d.HashBits)}; none with --loss lsh-sigmoid or --fit-hash)",
     };
     public Option<string> HashCodeLoss { get; } = new("--hash-code-loss")
     {

@@ -6,9 +6,9 @@ namespace Lshk.Data.Datasets;
 /// <summary>
 /// What training on a dataset uses unless told otherwise: episode shape (ways, shots, queries), the image side the
 /// network takes, the class split (null: the dataset's own default, see <see cref="DatasetKind.DefaultSplit"/>) and
-/// how many training classes are held out for validation.
+/// how many training classes are held out for validation, and the bits of hash-aware training (0: none).
 /// </summary>
-public sealed record TrainingDefaults(int Ways, int Shots, int Queries, int ImageSize, int ValidationClasses)
+public sealed record TrainingDefaults(int Ways, int Shots, int Queries, int ImageSize, int ValidationClasses, int HashBits = 0)
 {
     /// <summary>60-way 5-shot 5-query episodes on 28×28 images (the prototypical-networks setting for Omniglot).</summary>
     public static TrainingDefaults Standard { get; } = new(Ways: 60, Shots: 5, Queries: 5, ImageSize: 28, ValidationClasses: 0);
