@@ -63,6 +63,18 @@ def read_safetensors(path):
     return tensors, metadata
 
 
+HASH_TENSORS = ("hash.weight", "hash.bias")
+
+
+def split_hash_planes(tensors):
+    """A model's network tensors and, apart, its stored hash planes (hash.weight P x D, hash.bias P: a trained hash
+    layer's or fitted PCA/ITQ planes; bit i = [x . weight_i + bias_i >= 0]), which are not part of the nn.Sequential.
+    Returns (network tensors, (weight, bias) or None)."""
+    network = {k: v for k, v in tensors.items() if k not in HASH_TENSORS}
+    planes = (tensors["hash.weight"], tensors["hash.bias"]) if "hash.weight" in tensors else None
+    return network, planes
+
+
 def net_from_metadata(metadata):
     return conv_net(blocks=int(metadata["lshk.blocks"]), filters=int(metadata["lshk.filters"]),
                     in_channels=int(metadata["lshk.input_channels"]), kernel=int(metadata["lshk.kernel"]),

@@ -21,11 +21,14 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import peerlib  # noqa: E402
-from torch_conv4 import net_from_metadata, read_safetensors  # noqa: E402
+from torch_conv4 import net_from_metadata, read_safetensors, split_hash_planes  # noqa: E402
 
 
 def check(folder, tolerance):
     tensors, metadata = read_safetensors(os.path.join(folder, "model.safetensors"))
+    tensors, planes = split_hash_planes(tensors)   # a hash-trained model's planes sit beside the network
+    if planes is not None:
+        print(f"hash planes: {tuple(planes[0].shape)} weight, {tuple(planes[1].shape)} bias (family {metadata.get('lshk.hash.family')})")
     model = net_from_metadata(metadata)
     model.load_state_dict(tensors, strict=True)
     model.eval()
