@@ -52,8 +52,7 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
                 // Trained planes exist at one length, the one the model was trained with, whatever the grid's counts.
                 var trained = stored is not null && stored.Family == family ? new HashConfig(family, stored.Count, stored)
                     : throw new SettingException("hash", $"'{family.Name}' planes are {HashFamilies.Describe(family.Kind)}, and this model has none (it was trained without a hash layer)");
-                foreach (var center in grid.FittedCenters)
-                    configs.Add(center == FittedCenter.TrainingMean ? trained : ThroughSupportMean(trained));
+                configs.AddRange(AtEachCenter(trained, grid));
                 continue;
             }
             foreach (int p in grid.Planes)
@@ -68,17 +67,16 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
                     IEpisodeHashFamily => new HashConfig(family, p, null),
                     _ => throw new ArgumentException($"hash family '{family.Name}' is of no kind the evaluation knows"),
                 };
-                if (family.Kind != HashFamilyKind.Fitted)
-                {
-                    configs.Add(config);
-                    continue;
-                }
-                foreach (var center in grid.FittedCenters)
-                    configs.Add(center == FittedCenter.TrainingMean ? config : ThroughSupportMean(config));
+                if (family.Kind == HashFamilyKind.Fitted) configs.AddRange(AtEachCenter(config, grid));
+                else configs.Add(config);
             }
         }
         return configs;
     }
+
+    // A fitted or learned configuration once per centre the grid asks for.
+    private static IEnumerable<HashConfig> AtEachCenter(HashConfig config, EvaluationGrid grid) =>
+        grid.FittedCenters.Select(center => center == FittedCenter.TrainingMean ? config : ThroughSupportMean(config));
 
     // The fitted normals through the episode's support mean: offsets dropped, the runner subtracts the support mean.
     // For PCA and ITQ the planes pass through the training mean with zero offsets around it, so this moves them from
