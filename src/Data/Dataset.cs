@@ -120,6 +120,26 @@ public sealed class Dataset
             [.. first.Labels, .. second.Labels], first.ClassNames, first.ClassGroups, source);
     }
 
+    /// <summary>
+    /// Two datasets with different classes as one (e.g. Omniglot's background and evaluation sets): the second's
+    /// classes follow the first's, so class c of the second becomes class first.ClassCount + c.
+    /// </summary>
+    public static Dataset Union(Dataset first, Dataset second, string source)
+    {
+        if (first.Channels != second.Channels || first.Height != second.Height || first.Width != second.Width)
+            throw new ArgumentException($"cannot join {first.Source} ({first.Channels}×{first.Height}×{first.Width}) " +
+                                        $"and {second.Source} ({second.Channels}×{second.Height}×{second.Width})");
+        if ((first.ClassGroups is null) != (second.ClassGroups is null))
+            throw new ArgumentException($"cannot join {first.Source} and {second.Source}: only one has class groups");
+        var images = new float[first.Images.LongLength + second.Images.LongLength];
+        first.Images.CopyTo(images, 0);
+        second.Images.CopyTo(images, first.Images.LongLength);
+        int offset = first.ClassCount;
+        var groups = first.ClassGroups is null ? null : first.ClassGroups.Concat(second.ClassGroups!).ToArray();
+        return new Dataset(images, first.Count + second.Count, first.Channels, first.Height, first.Width,
+            [.. first.Labels, .. second.Labels.Select(l => l + offset)], [.. first.ClassNames, .. second.ClassNames], groups, source);
+    }
+
     public override string ToString() =>
         $"{Source}: {Count} images of {Channels}×{Height}×{Width}, {ClassCount} classes" +
         (ClassGroups is null ? "" : $" in {GroupNames().Count} groups");

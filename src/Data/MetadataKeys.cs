@@ -43,6 +43,8 @@ public static class MetadataKeys
         public const string Schedule = "lshk.train.lr_schedule";
         public const string Seed = "lshk.train.seed";
         public const string ValidationClasses = "lshk.train.validation_classes";
+        /// <summary>The class split the model was trained under (<c>--split</c>), written only when one was asked for.</summary>
+        public const string Split = "lshk.train.split";
         public const string ValidateEvery = "lshk.train.validate_every";
         public const string ValidationAccuracy = "lshk.train.validation_accuracy";
         /// <summary>Hash-aware training's settings (bits, code loss, penalty weights, β growth), when it was on.</summary>

@@ -14,6 +14,18 @@ public static class ModelEvaluation
     public static string DefaultData(Embedder embedder) =>
         embedder.Metadata.TryGetValue(MetadataKeys.Data, out var data) ? data : DatasetRegistry.BuiltIn[0].Id;
 
+    /// <summary>
+    /// The class split a model is evaluated (or fitted) under unless told otherwise: the one it was trained under
+    /// (<c>lshk.train.split</c>) when <paramref name="spec"/> is the dataset it was trained on, so its test classes are
+    /// the ones its training left out; else null, the dataset's default.
+    /// </summary>
+    public static string? DefaultSplit(Embedder embedder, Lshk.Data.Sources.DatasetSpec spec) =>
+        embedder.Metadata.TryGetValue(MetadataKeys.Train.Split, out var split)
+        && embedder.Metadata.TryGetValue(MetadataKeys.Data, out var data)
+        && Lshk.Data.Sources.DatasetSpec.Parse(data).Id == spec.Id
+            ? split
+            : null;
+
     /// <summary>The extension of model files, which a folder of models is searched for.</summary>
     public const string ModelExtension = ".safetensors";
 

@@ -36,6 +36,13 @@ public sealed record TrainSettings(
     /// <summary>The losses this build implements.</summary>
     public static readonly string[] Losses = [.. Lshk.Nn.EpisodeLosses.Names, LshSigmoidLoss.LossName];
 
+    /// <summary>
+    /// The class split asked for (<c>--split</c>, lower case); null: the dataset's default. Stored and fingerprinted
+    /// only when asked, so default runs keep their files and checkpoints, and evaluation can test a model on the
+    /// classes its own split left out.
+    /// </summary>
+    public string? Split { get; init; }
+
     /// <summary>Hash-aware training (<c>--hash-bits</c>): a trainable hash layer after the embedding; null when off.</summary>
     public HashTrainingSettings? Hash { get; init; }
 
@@ -106,6 +113,7 @@ public sealed record TrainSettings(
             [Keys.ValidateEvery] = Text(ValidateEvery),
         };
         if (!DefaultScale) m[Keys.Scale] = Scale.ToString("R", CultureInfo.InvariantCulture);
+        if (Split is { } split) m[Keys.Split] = split;
         if (validationAccuracy is { } acc)
             m[Keys.ValidationAccuracy] = acc.ToString("R", CultureInfo.InvariantCulture);
         if (Hash is { } hash) m[Keys.HashTraining] = hash.Describe();
@@ -120,7 +128,8 @@ public sealed record TrainSettings(
             $"validation-classes={ValidationClasses}", $"validate-every={ValidateEvery}", $"validation-episodes={ValidationEpisodes}")
         + (Hash is { } hash ? $";hash={hash.Describe()}" : "")
         + (Loss == LshSigmoidLoss.LossName ? $";lsh-sigmoid={(LshSigmoid ?? new LshSigmoidLossSettings()).Describe()}" : "")
-        + (DefaultScale ? "" : $";scale={Scale.ToString("R", CultureInfo.InvariantCulture)}");
+        + (DefaultScale ? "" : $";scale={Scale.ToString("R", CultureInfo.InvariantCulture)}")
+        + (Split is { } split ? $";split={split}" : "");
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -42,7 +42,7 @@ public static class TrainingJob
         var watch = Stopwatch.StartNew();
         var spec = request.Data;
         var few = loader.LoadFewShot(spec, new PreprocessSettings(settings.Network.InputSize),
-            new SplitOptions(request.Split, settings.ValidationClasses, settings.Seed));
+            new SplitOptions(settings.Split, settings.ValidationClasses, settings.Seed));
         var train = few.Train ?? throw new Lshk.Core.InputException($"{spec}: the split '{few.Split}' leaves no training classes");
         var network = settings.Network with { InputChannels = train.Channels };
         settings = settings with { Network = network };
@@ -115,6 +115,7 @@ public static class TrainingJob
                 : null,
             LshSigmoid = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName ? r.LshSigmoid : null,
             Scale = r.Scale ?? Lshk.Kernels.Nn.CosineLoss.DefaultScale,
+            Split = r.Split?.Trim().ToLowerInvariant(),
         };
         settings.Validate();
         return (settings, r.Episodes, minutes);

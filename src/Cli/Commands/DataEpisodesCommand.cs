@@ -19,7 +19,7 @@ internal static class DataEpisodesCommand
         var count = new Option<int>("--episodes") { Description = "How many episodes", DefaultValueFactory = _ => 1000 };
         var mode = new Option<string>("--mode") { Description = "unstructured, or within-group (all N classes from one alphabet)", DefaultValueFactory = _ => "unstructured" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the episodes and of seeded splits", DefaultValueFactory = _ => 1UL };
-        var split = new Option<string?>("--split") { Description = "Class split: the dataset's default, all, A-B/C-D ranges or T/V/E counts" };
+        var split = new Option<string?>("--split") { Description = "Class split: the dataset's default, all, A-B/C-D ranges or T/V/E counts (Omniglot: official or vinyals)" };
         var validation = new Option<int>("--validation-classes") { Description = "Classes held out of training for validation" };
         var output = new Option<string>("--out") { Description = "Episode list to write (JSON)", Required = true };
         var command = new Command("episodes", "Draw N-way K-shot episodes (seeded) and save them for replay");

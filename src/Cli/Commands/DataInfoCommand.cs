@@ -12,7 +12,7 @@ internal static class DataInfoCommand
     public static Command Create()
     {
         var options = new DataOptions();
-        var split = new Option<string?>("--split") { Description = "Class split: the dataset's default, all, A-B/C-D ranges or T/V/E counts" };
+        var split = new Option<string?>("--split") { Description = "Class split: the dataset's default, all, A-B/C-D ranges or T/V/E counts (Omniglot: official or vinyals)" };
         var validation = new Option<int>("--validation-classes") { Description = "Classes held out of training for validation" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of seeded splits", DefaultValueFactory = _ => 1UL };
         var command = new Command("info", "Describe a dataset: parts, classes, images, groups, image size, cache state, class split");

@@ -41,9 +41,9 @@ internal static class EvalCommand
         var models = ModelEvaluation.ModelFiles(modelPath);
         using var backend = trace.Wrap(CommonOptions.OpenDevice(parse, options.Device));
         string? dataText = parse.GetValue(options.Data);
-        string? split = parse.GetValue(options.Split);
+        string? askedSplit = parse.GetValue(options.Split);
         DatasetLoader? loader = null;
-        var tests = new Dictionary<PreprocessSettings, Dataset>();
+        var tests = new Dictionary<(PreprocessSettings, string?), Dataset>();
         var runs = new List<EvaluationFiles.ModelRun>();
         var series = new List<EvaluationPlot.Series>();
         foreach (string path in models)
@@ -54,7 +54,8 @@ internal static class EvalCommand
             var spec = DatasetSpec.Parse(dataText);
             loader ??= options.Source.Loader(parse, spec, console);
             var settings = embedder.Preprocessing.ReadSettings();
-            if (!tests.TryGetValue(settings, out var test)) tests[settings] = test = loader.LoadTest(spec, settings, split);
+            string? split = askedSplit ?? ModelEvaluation.DefaultSplit(embedder, spec);
+            if (!tests.TryGetValue((settings, split), out var test)) tests[(settings, split)] = test = loader.LoadTest(spec, settings, split);
             var modelGrid = episodesFile is null ? grid : options.Replaying(parse, grid, EpisodeFile.Load(episodesFile, test), episodesFile);
             // Fitted planes see the training classes as the model was trained on them, without the rotated copies.
             var result = ModelEvaluation.Run(embedder, test, modelGrid, backend, log.WriteLine, () =>

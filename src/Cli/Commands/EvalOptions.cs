@@ -31,7 +31,7 @@ internal sealed class EvalOptions
     public Option<string?> Json { get; } = new("--json") { Description = "Write the results as JSON" };
     public Option<string?> Plot { get; } = new("--plot") { Description = "Write a PNG plot: accuracy per (ways, shots) against --plot-x, every model of a folder on it" };
     public Option<string> PlotX { get; } = new("--plot-x") { Description = "planes: accuracy against the plane count (a panel per ways and shots); shots: against the supports per class (a panel per ways, a line per plane count)", DefaultValueFactory = _ => "planes" };
-    public Option<string?> Split { get; } = new("--split") { Description = "Class split of datasets other than Omniglot (see lshk data episodes)" };
+    public Option<string?> Split { get; } = new("--split") { Description = "Class split (see lshk data episodes; Omniglot: official or vinyals); default: the one the model was trained under" };
     public DataSourceOptions Source { get; } = new DataSourceOptions(download: false);
     public Option<string> Device { get; } = CommonOptions.Device();
     public TraceOptions Tracing { get; } = new();

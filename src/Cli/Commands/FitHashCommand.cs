@@ -20,7 +20,7 @@ internal static class FitHashCommand
         var planes = new Option<int>("--planes") { Description = "Planes (bits per code)", DefaultValueFactory = _ => 64 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the fit (ITQ's start rotation)", DefaultValueFactory = _ => 1UL };
         var data = new Option<string?>("--data") { Description = "Dataset NAME or NAME:PATH (default: the model's training dataset); its training classes are fitted to" };
-        var split = new Option<string?>("--split") { Description = "Class split of datasets other than Omniglot" };
+        var split = new Option<string?>("--split") { Description = "Class split (Omniglot: official or vinyals); default: the one the model was trained under" };
         var output = new Option<string>("--out") { Description = "The new model file (.safetensors)", Required = true };
         var source = new DataSourceOptions(download: false);
         var device = CommonOptions.Device();
@@ -41,7 +41,7 @@ internal static class FitHashCommand
             using var embedder = Embedder.Load(parse.GetValue(model)!, backend);
             var spec = DatasetSpec.Parse(parse.GetValue(data) ?? ModelEvaluation.DefaultData(embedder));
             var settings = embedder.Preprocessing.ReadSettings();
-            var train = source.Loader(parse, spec, console).LoadFewShot(spec, settings, new SplitOptions(parse.GetValue(split), Rotations: false)).Train
+            var train = source.Loader(parse, spec, console).LoadFewShot(spec, settings, new SplitOptions(parse.GetValue(split) ?? ModelEvaluation.DefaultSplit(embedder, spec), Rotations: false)).Train
                         ?? throw new Lshk.Core.InputException($"{spec}: the split leaves no training classes to fit planes to");
             string outPath = parse.GetValue(output)!;
             Hyperplanes fitted = null!;

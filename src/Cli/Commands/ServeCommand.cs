@@ -78,7 +78,8 @@ internal static class ServeCommand
         var spec = Lshk.Data.Sources.DatasetSpec.Parse(name);
         var locations = Lshk.Data.Sources.DataLocations.FromEnvironment();
         var loader = new Lshk.Data.Sources.DatasetLoader(locations, new Lshk.Data.Caching.DatasetCache(locations.CacheFolder()));
-        var split = loader.LoadFewShot(spec, embedder.Preprocessing.ReadSettings(), new Lshk.Data.Sources.SplitOptions(Rotations: false));
+        var split = loader.LoadFewShot(spec, embedder.Preprocessing.ReadSettings(),
+            new Lshk.Data.Sources.SplitOptions(Lshk.App.Evaluation.ModelEvaluation.DefaultSplit(embedder, spec), Rotations: false));
         return split.Train ?? throw new UsageException($"{spec} has no training classes to calibrate --reject on");
     }
 }

@@ -16,7 +16,7 @@ internal sealed class TrainOptions
     };
     public Option<string?> Split { get; } = new("--split")
     {
-        Description = "Class split for datasets other than Omniglot (as lshk data info; default: mnist and fashion-mnist classes 0-4 train, " +
+        Description = "Class split (as lshk data info; Omniglot: official, the default, or vinyals, the first 1200 characters train; default elsewhere: mnist and fashion-mnist classes 0-4 train, " +
                       "5-9 test, as the 2018 study split MNIST; cifar10 5/0/5 and cifar100 64/16/20, seeded; folders 60% train)",
     };
     public Option<int?> Ways { get; } = new("--ways") { Description = $"Classes per training episode (default {DatasetRegistry.DescribeDefault(d => d.Ways)})" };

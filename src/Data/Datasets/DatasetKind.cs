@@ -71,10 +71,10 @@ public abstract class DatasetKind
     protected const double DefaultTrainFraction = 0.6;
 
     /// <summary>
-    /// The part that holds exactly the test classes, read alone when only they are needed (evaluation), or null when
-    /// the test classes are a split of all parts.
+    /// The part that holds exactly the test classes of <paramref name="split"/> (null: the default split), read alone
+    /// when only they are needed (evaluation), or null when the test classes are a split of all parts.
     /// </summary>
-    public virtual string? TestPart => null;
+    public virtual string? TestPart(string? split) => null;
 
     /// <summary>Checks a split asked for (null: the default); a dataset with a fixed split refuses any other.</summary>
     public virtual void RequireSplit(string? split)

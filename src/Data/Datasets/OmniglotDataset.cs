@@ -6,13 +6,28 @@ namespace Lshk.Data.Datasets;
 
 /// <summary>
 /// Omniglot (Lake et al.): its background and evaluation sets, as the official zips or extracted folders, or one of
-/// them given directly. Its split is the official one, not a split of classes: the background alphabets train (with
-/// their rotations as new classes, the standard protocol), the evaluation alphabets test.
+/// them given directly. Two splits, both of characters, never of images:
+/// <list type="bullet">
+/// <item><c>official</c> (the default): the background alphabets train (with their rotations as new classes, the
+/// standard protocol), the evaluation alphabets test.</item>
+/// <item><c>vinyals</c>: the split of Vinyals et al.'s matching networks, on which the published prototypical-network
+/// figures are measured: the 1,623 characters as one list (background alphabets, then evaluation alphabets, each in
+/// the reader's order), the first 1,200 train and the other 423 test, and every class of both sides comes again
+/// rotated by 90°, 180° and 270° as a new class (1,692 test classes).</item>
+/// </list>
 /// </summary>
 public sealed class OmniglotDataset : DatasetKind
 {
-    /// <summary>The only split name Omniglot accepts.</summary>
+    /// <summary>The default split: background alphabets train, evaluation alphabets test.</summary>
     public const string OfficialSplit = "official";
+
+    /// <summary>Vinyals et al.'s split: the first <see cref="VinyalsTrainingCharacters"/> characters train, the rest (rotated too) test.</summary>
+    public const string VinyalsSplit = "vinyals";
+
+    /// <summary>Characters that train under Vinyals' split (of 1,623: the rest test).</summary>
+    public const int VinyalsTrainingCharacters = 1200;
+
+    private static readonly string[] Splits = [OfficialSplit, VinyalsSplit];
 
     /// <summary>
     /// Background characters held out for validation: 64 of 964 (6.6%; the rest, ×4 by rotation, train), enough for
@@ -49,7 +64,9 @@ public sealed class OmniglotDataset : DatasetKind
 
     private static RemoteFile Zip(string file, string md5) => new(file, [Raw + file, Github + file], md5);
 
-    public override string? TestPart => Evaluation;
+    // Under the official split the evaluation set is the test classes, read alone; Vinyals' test classes are the tail
+    // of both sets together, with rotations.
+    public override string? TestPart(string? split) => Normalise(split) == OfficialSplit ? Evaluation : null;
 
     public override string DefaultSplit(int classCount) => OfficialSplit;
 
@@ -72,25 +89,57 @@ public sealed class OmniglotDataset : DatasetKind
         return parts;
     }
 
-    /// <summary>Omniglot has only its official split.</summary>
-    public override void RequireSplit(string? split)
+    /// <summary>Omniglot has its official split and Vinyals'; nothing else.</summary>
+    public override void RequireSplit(string? split) => Normalise(split);
+
+    private static string Normalise(string? split)
     {
-        if (split is not null and not OfficialSplit)
-            throw new Lshk.Core.InputException($"Omniglot uses its official split (background alphabets train, evaluation alphabets test), not '{split}'");
+        string name = split?.Trim().ToLowerInvariant() ?? OfficialSplit;
+        return Splits.Contains(name) ? name
+            : throw new Lshk.Core.InputException($"Omniglot splits by its official split (background alphabets train, evaluation alphabets test) or " +
+                                                 $"'{VinyalsSplit}' (the first {VinyalsTrainingCharacters} characters train), not '{split}'");
     }
 
     public override ClassPartition Partition(IReadOnlyList<LoadedPart> loaded, string? split, int validationClasses, ulong seed, string source)
     {
-        RequireSplit(split);
+        string name = Normalise(split);
         var background = loaded.FirstOrDefault(p => p.Name == Background)?.Data
                          ?? throw new DatasetFormatException(source, "the Omniglot background set (images_background.zip) is missing");
-        var test = loaded.FirstOrDefault(p => p.Name == Evaluation)?.Data
-                   ?? throw new DatasetFormatException(source, "the Omniglot evaluation set (images_evaluation.zip) is missing");
+        var evaluation = loaded.FirstOrDefault(p => p.Name == Evaluation)?.Data
+                         ?? throw new DatasetFormatException(source, "the Omniglot evaluation set (images_evaluation.zip) is missing");
+        return name == VinyalsSplit
+            ? VinyalsPartition(background, evaluation, validationClasses, seed, source)
+            : OfficialPartition(background, evaluation, validationClasses, seed);
+    }
+
+    private static ClassPartition OfficialPartition(Dataset background, Dataset test, int validationClasses, ulong seed)
+    {
         var classes = new ClassSplit(Enumerable.Range(0, background.ClassCount).ToArray(), [], []).HoldOut(validationClasses, seed);
         return new ClassPartition(
             background.SelectClasses(classes.Train, background.Source + " (training classes)"),
             classes.Validation.Length > 0 ? background.SelectClasses(classes.Validation, background.Source + " (validation classes)") : null,
             test,
-            OfficialSplit + (validationClasses > 0 ? $", {validationClasses} background classes held out for validation" : ""));
+            OfficialSplit + HeldOut(validationClasses, "background"));
     }
+
+    private static ClassPartition VinyalsPartition(Dataset background, Dataset evaluation, int validationClasses, ulong seed, string source)
+    {
+        var all = Dataset.Union(background, evaluation, $"{background.Source} + {evaluation.Source}");
+        if (all.ClassCount <= VinyalsTrainingCharacters)
+            throw new DatasetFormatException(source, $"Vinyals' split trains on {VinyalsTrainingCharacters} characters and tests on the rest, but the two sets hold only {all.ClassCount}");
+        var classes = ClassSplit.Ranges(all.ClassCount, (0, VinyalsTrainingCharacters - 1), (VinyalsTrainingCharacters, all.ClassCount - 1))
+            .HoldOut(validationClasses, seed);
+        // The test characters' rotations are test classes too (as Vinyals et al. and the prototypical-networks paper
+        // evaluate); the training side gets its rotations from the loader, as under the official split.
+        var test = Augmentation.WithRotations(all.SelectClasses(classes.Test, all.Source + " (test characters)"));
+        return new ClassPartition(
+            all.SelectClasses(classes.Train, all.Source + " (training classes)"),
+            classes.Validation.Length > 0 ? all.SelectClasses(classes.Validation, all.Source + " (validation classes)") : null,
+            test,
+            $"{VinyalsSplit}: {VinyalsTrainingCharacters} characters train, {all.ClassCount - VinyalsTrainingCharacters} × 4 rotations test"
+            + HeldOut(validationClasses, "training"));
+    }
+
+    private static string HeldOut(int validationClasses, string side) =>
+        validationClasses > 0 ? $", {validationClasses} {side} classes held out for validation" : "";
 }

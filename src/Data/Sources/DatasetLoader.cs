@@ -60,13 +60,14 @@ public sealed class DatasetLoader
     }
 
     /// <summary>
-    /// Only the test classes: the dataset's test part read alone where it has one (Omniglot's evaluation alphabets),
-    /// else the test classes of its split.
+    /// Only the test classes: the dataset's test part read alone where the split has one (Omniglot's evaluation
+    /// alphabets under its official split), else the test classes of the split.
     /// </summary>
     public Dataset LoadTest(DatasetSpec spec, PreprocessSettings settings, string? split)
     {
-        if (spec.Kind.TestPart is not { } name) return LoadFewShot(spec, settings, new SplitOptions(split)).Test;
         spec.Kind.RequireSplit(split);
+        // Only the test classes are wanted: the training classes' rotated copies would be built for nothing.
+        if (spec.Kind.TestPart(split) is not { } name) return LoadFewShot(spec, settings, new SplitOptions(split, Rotations: false)).Test;
         var part = Parts(spec, out string path).FirstOrDefault(p => p.Name == name)
                    ?? throw new DatasetFormatException(path, $"the {spec.Id} {name} part is missing");
         return Load(spec, part, settings).Data;
