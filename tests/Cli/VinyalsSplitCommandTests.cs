@@ -31,12 +31,21 @@ public sealed class VinyalsSplitCommandTests
             "eval", "--model", model, "--data", "omniglot:" + DataFiles.OmniglotFolder, "--cache-dir", Cache, "--ways", "5", "--shots", "1", "--episodes", "5", "--methods", "cosine",
             "--device", "cpu", .. more,
         ];
-        var own = CliRunner.Run(Eval());
+        // The split column says which classes each row was tested on.
+        string SplitColumn(string csv)
+        {
+            var lines = File.ReadAllLines(csv);
+            int column = Array.IndexOf(lines[0].Split(','), "split");
+            return Assert.Single(lines.Skip(1).Select(l => l.Split(',')[column]).Distinct());
+        }
+        var own = CliRunner.Run(Eval("--csv", dir.File("own.csv")));
         Assert.True(own.Code == 0, own.Err);
         Assert.Contains($"images of {VinyalsTestClasses} classes", own.Err);
-        var official = CliRunner.Run(Eval("--split", "official"));
+        Assert.Equal("vinyals", SplitColumn(dir.File("own.csv")));
+        var official = CliRunner.Run(Eval("--split", "official", "--csv", dir.File("official.csv")));
         Assert.True(official.Code == 0, official.Err);
         Assert.Contains($"images of {OfficialTestClasses} classes", official.Err);
+        Assert.Equal("official", SplitColumn(dir.File("official.csv")));
     }
 
     [Fact]

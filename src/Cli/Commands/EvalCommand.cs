@@ -65,7 +65,7 @@ internal static class EvalCommand
             console.Write(EvaluationTable.Build(result));
             // With a trace, the time and memory per support of each method, as the evaluation measured them.
             if (trace.On) console.Write(EvaluationCostTable.Build(result));
-            runs.Add(new EvaluationFiles.ModelRun(result, EvaluationFiles.ModelColumns(path, embedder, dataText)));
+            runs.Add(new EvaluationFiles.ModelRun(result, EvaluationFiles.ModelColumns(path, embedder, dataText, split)));
             series.Add(new EvaluationPlot.Series(models.Count > 1 ? Path.GetFileNameWithoutExtension(path) : "", result));
         }
 

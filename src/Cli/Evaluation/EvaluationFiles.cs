@@ -91,8 +91,11 @@ public static class EvaluationFiles
     private static string Quote(string cell) =>
         cell.IndexOfAny([',', '"', '\n', '\r']) < 0 ? cell : "\"" + cell.Replace("\"", "\"\"") + "\"";
 
-    /// <summary>The model's settings, the first CSV columns.</summary>
-    public static List<KeyValuePair<string, string>> ModelColumns(string path, Embedder embedder, string data)
+    /// <summary>The split column's value when the dataset's own default split was used.</summary>
+    public const string DefaultSplitName = "default";
+
+    /// <summary>The model's settings and the data it was tested on (split: null for the dataset's default), the first CSV columns.</summary>
+    public static List<KeyValuePair<string, string>> ModelColumns(string path, Embedder embedder, string data, string? split)
     {
         string Meta(string key) => embedder.Metadata.TryGetValue(key, out var v) ? v : "";
         var c = embedder.Config;
@@ -109,6 +112,7 @@ public static class EvaluationFiles
             new("train_shots", Meta(MetadataKeys.Train.Shots)),
             new("train_episodes", Meta(MetadataKeys.Train.Episodes)),
             new("data", data),
+            new("split", split ?? DefaultSplitName),
         ];
     }
 }
