@@ -108,9 +108,7 @@ public sealed class Dataset
     /// <summary>Two parts of one dataset with the same classes and image shape (e.g. MNIST's train and test halves).</summary>
     public static Dataset Concat(Dataset first, Dataset second, string source)
     {
-        if (first.Channels != second.Channels || first.Height != second.Height || first.Width != second.Width)
-            throw new ArgumentException($"cannot join {first.Source} ({first.Channels}×{first.Height}×{first.Width}) " +
-                                        $"and {second.Source} ({second.Channels}×{second.Height}×{second.Width})");
+        RequireSameShape(first, second);
         if (!first.ClassNames.SequenceEqual(second.ClassNames, StringComparer.Ordinal))
             throw new ArgumentException($"cannot join {first.Source} and {second.Source}: their classes differ");
         var images = new float[first.Images.LongLength + second.Images.LongLength];
@@ -126,9 +124,7 @@ public sealed class Dataset
     /// </summary>
     public static Dataset Union(Dataset first, Dataset second, string source)
     {
-        if (first.Channels != second.Channels || first.Height != second.Height || first.Width != second.Width)
-            throw new ArgumentException($"cannot join {first.Source} ({first.Channels}×{first.Height}×{first.Width}) " +
-                                        $"and {second.Source} ({second.Channels}×{second.Height}×{second.Width})");
+        RequireSameShape(first, second);
         if ((first.ClassGroups is null) != (second.ClassGroups is null))
             throw new ArgumentException($"cannot join {first.Source} and {second.Source}: only one has class groups");
         var images = new float[first.Images.LongLength + second.Images.LongLength];
@@ -138,6 +134,13 @@ public sealed class Dataset
         var groups = first.ClassGroups is null ? null : first.ClassGroups.Concat(second.ClassGroups!).ToArray();
         return new Dataset(images, first.Count + second.Count, first.Channels, first.Height, first.Width,
             [.. first.Labels, .. second.Labels.Select(l => l + offset)], [.. first.ClassNames, .. second.ClassNames], groups, source);
+    }
+
+    private static void RequireSameShape(Dataset first, Dataset second)
+    {
+        if (first.Channels != second.Channels || first.Height != second.Height || first.Width != second.Width)
+            throw new ArgumentException($"cannot join {first.Source} ({first.Channels}×{first.Height}×{first.Width}) " +
+                                        $"and {second.Source} ({second.Channels}×{second.Height}×{second.Width})");
     }
 
     public override string ToString() =>
