@@ -25,19 +25,25 @@ public sealed class LshkServer : IAsyncDisposable
     private readonly IndexStore _store;
     private readonly EmbeddingBatcher _batcher;
 
-    private LshkServer(WebApplication app, Embedder embedder, IndexStore store, EmbeddingBatcher batcher, Uri address, double? reject,
-        string? rejectSource)
+    private LshkServer(WebApplication app, Embedder embedder, IndexStore store, EmbeddingBatcher batcher, Uri address,
+        IReadOnlyList<RejectThreshold> rejects, string? rejectSource)
     {
-        (_app, _embedder, _store, _batcher, Address, Reject, RejectSource) = (app, embedder, store, batcher, address, reject, rejectSource);
+        (_app, _embedder, _store, _batcher, Address, Rejects, RejectSource) = (app, embedder, store, batcher, address, rejects, rejectSource);
     }
 
     /// <summary>The address the service listens on (with the port the system chose when asked for port 0).</summary>
     public Uri Address { get; }
 
-    /// <summary>The reject threshold in use (hamming, in bits), or null when every image gets its best class.</summary>
-    public double? Reject { get; }
+    /// <summary>
+    /// The reject thresholds in use, one per method that has one (a request scored by another method gets its best
+    /// class); empty when every image gets its best class.
+    /// </summary>
+    public IReadOnlyList<RejectThreshold> Rejects { get; }
 
-    /// <summary>Where <see cref="Reject"/> came from ("given at start", or how it was calibrated); null without one.</summary>
+    /// <summary>The threshold of <paramref name="method"/>, or null when it has none.</summary>
+    public double? RejectFor(Lshk.Lsh.MatchMethod method) => Rejects.FirstOrDefault(r => r.Method == method)?.Threshold;
+
+    /// <summary>Where <see cref="Rejects"/> came from ("given at start", or how they were calibrated); null without any.</summary>
     public string? RejectSource { get; }
 
     public SupportIndex? Index => _store.Current;
@@ -49,7 +55,7 @@ public sealed class LshkServer : IAsyncDisposable
         try
         {
             var index = InitialIndex(settings, backend, embedder, status);
-            var (reject, rejectSource) = RejectThreshold(settings, backend, embedder, status);
+            var (rejects, rejectSource) = RejectThresholds(settings, backend, embedder, index, status);
             var metrics = new ServeMetrics();
             metrics.ShowIndex(index);
             var gate = new object();
@@ -57,7 +63,7 @@ public sealed class LshkServer : IAsyncDisposable
             store.Changed += metrics.ShowIndex;
             store.Changed += _ => metrics.IndexWrites.Inc();
             var batcher = new EmbeddingBatcher(embedder, backend, store, gate, metrics);
-            var app = Build(settings, new ServeContext(settings, embedder, store, batcher, metrics, reject));
+            var app = Build(settings, new ServeContext(settings, embedder, store, batcher, metrics, rejects));
             try
             {
                 await app.StartAsync();
@@ -71,7 +77,7 @@ public sealed class LshkServer : IAsyncDisposable
                 throw new Lshk.Core.InputException($"{settings.Host}:{settings.Port}", $"cannot listen ({e.Message})");
             }
             var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            return new LshkServer(app, embedder, store, batcher, address, reject, rejectSource);
+            return new LshkServer(app, embedder, store, batcher, address, rejects, rejectSource);
         }
         catch
         {
@@ -108,14 +114,19 @@ public sealed class LshkServer : IAsyncDisposable
         return created;
     }
 
-    private static (double?, string?) RejectThreshold(ServeSettings settings, IComputeBackend backend, Embedder embedder, Action<string>? status)
+    /// <summary>
+    /// A threshold given at start (bits of the hamming method), or thresholds calibrated for the index being served
+    /// (its own planes; without an index, those its first enrolment will get), or none.
+    /// </summary>
+    private static (IReadOnlyList<RejectThreshold>, string?) RejectThresholds(ServeSettings settings, IComputeBackend backend, Embedder embedder,
+        SupportIndex? index, Action<string>? status)
     {
-        if (settings.Reject is { } given) return (given, "given at start");
-        if (settings.CalibrationData is null) return (null, null);
+        if (settings.Reject is { } given) return ([new RejectThreshold(Lshk.Lsh.MatchMethod.HammingNearest, given, double.NaN, double.NaN)], "given at start");
+        if (settings.CalibrationData is null) return ([], null);
         var data = settings.CalibrationData(embedder);
-        status?.Invoke($"calibrating the reject threshold on {data.Source}");
-        var calibration = RejectCalibration.Calibrate(backend, embedder, data);
-        return (calibration.Threshold, calibration.Describe());
+        status?.Invoke($"calibrating the reject thresholds on {data.Source}");
+        var calibration = RejectCalibration.Calibrate(backend, embedder, data, index);
+        return (calibration.Thresholds, calibration.Describe());
     }
 
     private static WebApplication Build(ServeSettings settings, ServeContext context)
@@ -149,4 +160,4 @@ public sealed class LshkServer : IAsyncDisposable
 
 /// <summary>What the endpoints share.</summary>
 public sealed record ServeContext(ServeSettings Settings, Embedder Embedder, IndexStore Store, EmbeddingBatcher Batcher, ServeMetrics Metrics,
-    double? Reject);
+    IReadOnlyList<RejectThreshold> Rejects);

@@ -40,8 +40,8 @@ public static class ServeEndpoints
         var method = request.Text("method") is { } name ? MatchMethods.ParseForIndex(name) : MatchMethod.HammingNearest;
         var pixels = ImagePreparation.Prepare(request.Images, context.Embedder.Preprocessing, context.Settings.Limits);
         var (index, results) = await context.Batcher.ClassifyAsync(pixels, request.Images.Count, top, method);
-        // The threshold is in bits of the service's hashing; other methods score on other scales.
-        double? reject = method == MatchMethod.HammingNearest ? context.Reject : null;
+        // Each method scores on its own scale, so each has its own threshold (or none: then the best class stands).
+        double? reject = context.Rejects.FirstOrDefault(r => r.Method == method)?.Threshold;
         http.Response.ContentType = "application/json";
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))

@@ -22,7 +22,7 @@ internal static class ServeCommand
         var token = new Option<string?>("--token") { Description = "Require Authorization: Bearer TOKEN for enrolling and deleting" };
         var reject = new Option<string?>("--reject")
         {
-            Description = "Open set: a hamming score (bits) below which an image gets \"class\": null; alone (or 'auto'): calibrated on the model's training classes",
+            Description = "Open set: a hamming score (bits) below which an image gets \"class\": null; alone (or 'auto'): one threshold per method (hamming, asymmetric, cosine), calibrated on the model's training classes with the index's planes",
             Arity = ArgumentArity.ZeroOrOne,
         };
         var data = new Option<string?>("--data") { Description = "Dataset whose training classes calibrate --reject (default: the one the model was trained on)" };
@@ -65,7 +65,9 @@ internal static class ServeCommand
         // The first line of stdout: scripts and tests read the address from it (the port, when --port 0).
         output.WriteLine($"listening on {server.Address}");
         output.Flush();
-        err.WriteLine(server.Reject is { } r ? $"reject threshold: {r} bits ({server.RejectSource})" : "reject threshold: none (every image gets its best class)");
+        err.WriteLine(server.Rejects.Count > 0
+            ? $"reject thresholds: {string.Join(", ", server.Rejects.Select(r => r.Describe()))} ({server.RejectSource})"
+            : "reject threshold: none (every image gets its best class)");
         err.WriteLine($"on {backend.Device.Name}; Ctrl+C to stop");
         await server.WaitForShutdownAsync();
     }
