@@ -8,12 +8,16 @@ namespace Lshk.Nn;
 /// Settings of hash-aware training (<c>lshk train --hash-bits P</c>): P code bits, the loss the relaxed codes are
 /// scored with, the weights of the quantisation and bit-balance terms, and how fast β (the sharpness of tanh(β·z))
 /// grows: β = √(1 + episode / <see cref="BetaEpisodes"/>), HashNet's continuation, so early training sees smooth
-/// codes with useful gradients and late training codes that sign() barely changes.
+/// codes with useful gradients and late training codes that sign() barely changes. <see cref="CodeShots"/>, when set,
+/// scores the codes on a fewer-shot view of the same episode (below).
 /// </summary>
 public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTrainingSettings.DefaultCodeLoss,
     float QuantisationWeight = HashTrainingSettings.DefaultQuantisationWeight, float BalanceWeight = HashTrainingSettings.DefaultBalanceWeight,
-    int BetaEpisodes = HashTrainingSettings.DefaultBetaEpisodes)
+    int BetaEpisodes = HashTrainingSettings.DefaultBetaEpisodes, int CodeShots = HashTrainingSettings.EpisodeShots)
 {
+    /// <summary><see cref="CodeShots"/> meaning "as many as the episode has".</summary>
+    public const int EpisodeShots = 0;
+
     /// <summary>
     /// The relaxed codes are scored by cosine: on ±1 codes cos = 1 − 2·Hamming/P, so the loss ranks supports as the
     /// Hamming kernels will.
@@ -32,11 +36,32 @@ public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTraini
         if (!(QuantisationWeight >= 0 && float.IsFinite(QuantisationWeight))) throw new Lshk.Core.InputException($"the quantisation weight must be a non-negative number (got {QuantisationWeight})");
         if (!(BalanceWeight >= 0 && float.IsFinite(BalanceWeight))) throw new Lshk.Core.InputException($"the bit-balance weight must be a non-negative number (got {BalanceWeight})");
         if (BetaEpisodes < 1) throw new Lshk.Core.InputException($"the β growth period must be at least 1 episode (got {BetaEpisodes})");
+        if (CodeShots < 0) throw new Lshk.Core.InputException($"the code loss's shots must be 0 (the episode's) or more (got {CodeShots})");
     }
 
-    /// <summary>A canonical one-line form (checkpoint fingerprints, model metadata).</summary>
+    /// <summary>
+    /// The episode the code loss sees. With <see cref="CodeShots"/> = k below the episode's S shots, each class keeps
+    /// its first k supports and its other S − k supports join its queries. The batch is class-major (a class's
+    /// supports, then its queries), so this is the same buffer read as a k-shot episode with more queries: nothing
+    /// moves. Why: a code that must find its class from a single stored support (1-shot Hamming matching) is trained
+    /// that way, rather than against the mean of five.
+    /// </summary>
+    public EpisodeShape CodeEpisode(EpisodeShape episode)
+    {
+        var codes = episode with { Dim = Bits };
+        if (CodeShots == EpisodeShots || CodeShots == episode.Shots) return codes;
+        if (CodeShots > episode.Shots)
+            throw new Lshk.Core.InputException($"the code loss's {CodeShots} shots are more than the episode's {episode.Shots}");
+        return codes with { Shots = CodeShots, Queries = episode.Queries + episode.Shots - CodeShots };
+    }
+
+    /// <summary>
+    /// A canonical one-line form (checkpoint fingerprints, model metadata). The code shots appear only when set, so
+    /// runs that do not ask for them keep the fingerprints (and resumable checkpoints) they had.
+    /// </summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"bits={Bits},code-loss={CodeLoss},quantisation={QuantisationWeight:R},balance={BalanceWeight:R},beta-episodes={BetaEpisodes}");
+        $"bits={Bits},code-loss={CodeLoss},quantisation={QuantisationWeight:R},balance={BalanceWeight:R},beta-episodes={BetaEpisodes}") +
+        (CodeShots == EpisodeShots ? "" : string.Create(CultureInfo.InvariantCulture, $",code-shots={CodeShots}"));
 }
 
 /// <summary>
@@ -75,7 +100,7 @@ public sealed class HashTrainingLoss : IEpisodeLoss
     {
         var codes = Layer.Forward(embeddings, episode.Batch, Settings.Beta(Episode));
         var (embeddingLoss, _) = _embeddingLoss.Compute(embeddings, episode);
-        var (codeLoss, codeAccuracy) = _codeLoss.Compute(codes, episode with { Dim = Layer.Planes });
+        var (codeLoss, codeAccuracy) = _codeLoss.Compute(codes, Settings.CodeEpisode(episode));
         var dCodes = _codeLoss.Gradient;
         var penalties = Layer.AddPenalties(dCodes, Settings.QuantisationWeight, Settings.BalanceWeight);
         Layer.Backward(dCodes, _embeddingLoss.Gradient);

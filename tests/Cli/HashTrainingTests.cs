@@ -60,6 +60,12 @@ public class HashTrainingTests(ITestOutputHelper testLog)
         var e = Assert.Throws<SettingException>(() => TrainingJob.Settings(omniglot with { HashBits = -1 }));
         Assert.Contains("must be 0 (no hash layer) or more (got -1)", e.Message);
 
+        // The code loss's k-shot view: up to the episode's shots (TinyRequest's 2), and named in the model's metadata.
+        var oneShot = TrainingJob.Settings(omniglot with { HashBits = Bits, HashCodeShots = 1 }).Settings;
+        Assert.EndsWith(",code-shots=1", oneShot.ToMetadata(0, null)["lshk.train.hash"]);
+        var tooMany = Assert.Throws<SettingException>(() => TrainingJob.Settings(omniglot with { HashBits = Bits, HashCodeShots = 3 }));
+        Assert.Contains("must be 0 (the episode's shots) to 2 (the episode's; got 3)", tooMany.Message);
+
         var mnist = omniglot with { Data = DatasetSpec.Parse("mnist:" + DataFiles.MnistFolder) };
         Assert.Null(TrainingJob.Settings(mnist).Settings.Hash);
     }

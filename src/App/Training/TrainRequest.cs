@@ -52,6 +52,7 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     public float HashQuantisation { get; init; } = HashTrainingSettings.DefaultQuantisationWeight;
     public float HashBalance { get; init; } = HashTrainingSettings.DefaultBalanceWeight;
     public int HashBetaEpisodes { get; init; } = HashTrainingSettings.DefaultBetaEpisodes;
+    public int HashCodeShots { get; init; } = HashTrainingSettings.EpisodeShots;
 
     /// <summary>A fitted family (pca, itq) whose planes are fitted to the training classes at the end and stored with the model; null: none.</summary>
     public string? FitHash { get; init; }

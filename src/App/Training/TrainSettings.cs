@@ -71,6 +71,8 @@ public sealed record TrainSettings(
         {
             if (hash.Bits < 1) throw new SettingException("hash-bits", $"must be at least 1 (got {hash.Bits})");
             if (!Lshk.Nn.EpisodeLosses.Names.Contains(hash.CodeLoss)) throw new SettingException("hash-code-loss", $"'{hash.CodeLoss}' is not a loss of this build ({string.Join(", ", Losses)})");
+            if (hash.CodeShots < 0 || hash.CodeShots > Shots)
+                throw new SettingException("hash-code-shots", $"must be 0 (the episode's shots) to {Shots} (the episode's; got {hash.CodeShots})");
             hash.Validate();
         }
         CreateSchedule();

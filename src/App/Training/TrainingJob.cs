@@ -53,7 +53,9 @@ public static class TrainingJob
         using var run = new EpisodeTraining(ops, settings, train);
         reporter.Message($"device: {ops.Device.Name}; network: {network.Describe()}");
         if (settings.Hash is { } hash)
-            reporter.Message($"hash-aware training: {hash.Bits}-bit hash layer, codes scored by {hash.CodeLoss}, quantisation weight {hash.QuantisationWeight}, " +
+            reporter.Message($"hash-aware training: {hash.Bits}-bit hash layer, codes scored by {hash.CodeLoss}" +
+                             (hash.CodeShots == HashTrainingSettings.EpisodeShots ? "" : $" on {hash.CodeShots}-shot views of the episodes") +
+                             $", quantisation weight {hash.QuantisationWeight}, " +
                              $"bit-balance weight {hash.BalanceWeight}, β = √(1 + episode/{hash.BetaEpisodes}); the planes are saved with the model as family 'learned'");
         reporter.Message($"episodes: {settings.Ways}-way {settings.Shots}-shot {settings.Queries}-query ({run.BatchImages} images per step), loss {settings.Loss}, " +
                          $"Adam lr {settings.LearningRate} ({settings.Schedule}), seed {settings.Seed}; budget " +
@@ -111,7 +113,8 @@ public static class TrainingJob
             r.ValidationClasses ?? d.ValidationClasses, r.ValidateEvery, r.ValidationEpisodes)
         {
             Hash = HashBits(r, d) is > 0 and var bits
-                ? new HashTrainingSettings(bits, r.HashCodeLoss.Trim().ToLowerInvariant(), r.HashQuantisation, r.HashBalance, r.HashBetaEpisodes)
+                ? new HashTrainingSettings(bits, r.HashCodeLoss.Trim().ToLowerInvariant(), r.HashQuantisation, r.HashBalance, r.HashBetaEpisodes,
+                    r.HashCodeShots)
                 : null,
             LshSigmoid = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName ? r.LshSigmoid : null,
             Scale = r.Scale ?? Lshk.Kernels.Nn.CosineLoss.DefaultScale,

@@ -104,6 +104,11 @@ internal sealed class TrainOptions
         Description = "Weight of the quantisation term mean (|h| − 1)²",
         DefaultValueFactory = _ => HashTrainingSettings.DefaultQuantisationWeight,
     };
+    public Option<int> HashCodeShots { get; } = new("--hash-code-shots")
+    {
+        Description = "Score the codes on a K-shot view of each episode (its other supports become queries), e.g. 1 for codes matched against one stored support; 0: the episode's shots",
+        DefaultValueFactory = _ => HashTrainingSettings.EpisodeShots,
+    };
     public Option<int> HashBetaEpisodes { get; } = new("--hash-beta-episodes")
     {
         Description = "How fast tanh(β·z) sharpens towards sign: β = √(1 + episode / N)",
@@ -139,7 +144,7 @@ internal sealed class TrainOptions
     [
         Data, Split, Ways, Shots, Queries, ImageSize, Loss, Scale, Layers, Filters, Dropout, DropoutAt, BatchNorm, Lr, Schedule, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
-        HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
+        HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, HashCodeShots, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
         .. Source.All, CheckpointPause, EpisodePause, Device, .. Tracing.All,
     ];
 
@@ -187,6 +192,7 @@ internal sealed class TrainOptions
         HashQuantisation = parse.GetValue(HashQuantisation),
         HashBalance = parse.GetValue(HashBalance),
         HashBetaEpisodes = parse.GetValue(HashBetaEpisodes),
+        HashCodeShots = parse.GetValue(HashCodeShots),
         FitHash = parse.GetValue(FitHash),
         FitPlanes = parse.GetValue(FitPlanes),
         LshSigmoid = new LshSigmoidLossSettings(parse.GetValue(LshPlanes), parse.GetValue(LshSharpness), parse.GetValue(LshTrainable)),

@@ -1,0 +1,82 @@
+using Lshk.Kernels.Nn;
+using Lshk.Nn;
+using Lshk.Nn.Layers;
+using Lshk.Tests.Nn.Reference;
+
+namespace Lshk.Tests.Nn;
+
+/// <summary>
+/// The code loss of hash-aware training (<see cref="HashTrainingLoss"/>) against a float64 reference: the relaxed codes
+/// tanh(β·(W·e + b)) computed from their definition, then the cosine loss of <see cref="CosineLossReference"/> on the
+/// episode the settings say — the training episode itself, or its k-shot view (<c>--hash-code-shots</c>).
+/// </summary>
+public class HashTrainingLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
+{
+    private const int Ways = 3, Shots = 3, Queries = 2, Dim = 6, Bits = 8;
+
+    private static double[] ReferenceCodes(double[] e, double[] w, double[] b, double beta)
+    {
+        int n = e.Length / Dim;
+        var h = new double[n * Bits];
+        for (int r = 0; r < n; r++)
+            for (int i = 0; i < Bits; i++)
+            {
+                double z = b[i];
+                for (int j = 0; j < Dim; j++) z += e[r * Dim + j] * w[i * Dim + j];
+                h[r * Bits + i] = Math.Tanh(beta * z);
+            }
+        return h;
+    }
+
+    private float CodeLoss(HashTrainingSettings settings, double[] e, double[] w, double[] b)
+    {
+        var ops = fx.Ops;
+        var layer = new HashLayer(ops, Dim, Bits);
+        layer.Weight.Value.CopyFrom(w.ToFloat());
+        layer.Bias.Value.CopyFrom(b.ToFloat());
+        using var loss = new HashTrainingLoss(ops, new PrototypicalLoss(ops), layer, settings) { Episode = 0 };
+        using var embeddings = ops.Upload(e);
+        loss.Compute(embeddings, new EpisodeShape(Ways, Shots, Queries, Dim));
+        layer.Dispose();
+        return loss.LastParts.Code;
+    }
+
+    [Theory]
+    [InlineData("cosine-mean", CosineLossMode.CosineMean)]
+    [InlineData("matching", CosineLossMode.Matching)]
+    public void TheCodeLossScoresTheEpisodeOrItsOneShotView(string name, CosineLossMode mode)
+    {
+        var e = TestData.Uniform(21, Ways * (Shots + Queries) * Dim);
+        var w = TestData.Uniform(22, Bits * Dim);
+        var b = TestData.Uniform(23, Bits, 0.2);
+        var codes = ReferenceCodes(e, w, b, beta: 1); // β = √(1 + 0 / N) at episode 0
+        var whole = new EpisodeShape(Ways, Shots, Queries, Bits);
+        // Class-major rows: the first support of each class stays a support, its other two join the queries.
+        var oneShot = new EpisodeShape(Ways, 1, Queries + Shots - 1, Bits);
+
+        double expectedWhole = CosineLossReference.Loss(codes, whole, mode, CosineLoss.DefaultScale);
+        double expectedOneShot = CosineLossReference.Loss(codes, oneShot, mode, CosineLoss.DefaultScale);
+        Assert.True(Math.Abs(expectedWhole - expectedOneShot) > 1e-3, "the two views should score differently");
+
+        Assert.Equal(expectedWhole, CodeLoss(new HashTrainingSettings(Bits, name), e, w, b), 1e-5);
+        Assert.Equal(expectedWhole, CodeLoss(new HashTrainingSettings(Bits, name, CodeShots: Shots), e, w, b), 1e-5);
+        Assert.Equal(expectedOneShot, CodeLoss(new HashTrainingSettings(Bits, name, CodeShots: 1), e, w, b), 1e-5);
+    }
+
+    [Fact]
+    public void MoreCodeShotsThanTheEpisodeHasIsAOneLineError()
+    {
+        var settings = new HashTrainingSettings(Bits, CodeShots: Shots + 1);
+        var e = Assert.Throws<Lshk.Core.InputException>(() => settings.CodeEpisode(new EpisodeShape(Ways, Shots, Queries, Dim)));
+        Assert.Equal("the code loss's 4 shots are more than the episode's 3", e.Message);
+        Assert.Throws<Lshk.Core.InputException>(() => new HashTrainingSettings(Bits, CodeShots: -1).Validate());
+    }
+
+    [Fact]
+    public void CodeShotsEnterTheDescriptionOnlyWhenSet()
+    {
+        // Runs without the option keep the fingerprints their checkpoints were written with.
+        Assert.Equal("bits=64,code-loss=cosine-mean,quantisation=0.1,balance=0.1,beta-episodes=100", new HashTrainingSettings(64).Describe());
+        Assert.EndsWith(",beta-episodes=100,code-shots=1", new HashTrainingSettings(64, CodeShots: 1).Describe());
+    }
+}
