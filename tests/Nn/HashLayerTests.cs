@@ -26,18 +26,7 @@ public class HashLayerTests(SimulatorFixture fx)
 
     // ------------------------------------------------------------------ float64 reference
 
-    private static double[] ReferenceCodes(double[] e, double[] w, double[] b)
-    {
-        var h = new double[Batch * Planes];
-        for (int n = 0; n < Batch; n++)
-            for (int i = 0; i < Planes; i++)
-            {
-                double z = b[i];
-                for (int j = 0; j < Dim; j++) z += e[n * Dim + j] * w[i * Dim + j];
-                h[n * Planes + i] = Math.Tanh(Beta * z);
-            }
-        return h;
-    }
+    private static double[] ReferenceCodes(double[] e, double[] w, double[] b) => NnReference.HashCodes(e, w, b, Dim, Beta);
 
     private static (double Quantisation, double Balance) ReferencePenalties(double[] h)
     {

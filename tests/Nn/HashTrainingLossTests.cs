@@ -14,20 +14,6 @@ public class HashTrainingLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixtu
 {
     private const int Ways = 3, Shots = 3, Queries = 2, Dim = 6, Bits = 8;
 
-    private static double[] ReferenceCodes(double[] e, double[] w, double[] b, double beta)
-    {
-        int n = e.Length / Dim;
-        var h = new double[n * Bits];
-        for (int r = 0; r < n; r++)
-            for (int i = 0; i < Bits; i++)
-            {
-                double z = b[i];
-                for (int j = 0; j < Dim; j++) z += e[r * Dim + j] * w[i * Dim + j];
-                h[r * Bits + i] = Math.Tanh(beta * z);
-            }
-        return h;
-    }
-
     private float CodeLoss(HashTrainingSettings settings, double[] e, double[] w, double[] b)
     {
         var ops = fx.Ops;
@@ -49,7 +35,7 @@ public class HashTrainingLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixtu
         var e = TestData.Uniform(21, Ways * (Shots + Queries) * Dim);
         var w = TestData.Uniform(22, Bits * Dim);
         var b = TestData.Uniform(23, Bits, 0.2);
-        var codes = ReferenceCodes(e, w, b, beta: 1); // β = √(1 + 0 / N) at episode 0
+        var codes = NnReference.HashCodes(e, w, b, Dim, beta: 1); // β = √(1 + 0 / N) at episode 0
         var whole = new EpisodeShape(Ways, Shots, Queries, Bits);
         // Class-major rows: the first support of each class stays a support, its other two join the queries.
         var oneShot = new EpisodeShape(Ways, 1, Queries + Shots - 1, Bits);

@@ -217,4 +217,19 @@ public static class NnReference
                     grad[(c * ep.PerClass + s) * d + j] += dProto[c * d + j] / ep.Shots;
         return (loss, grad);
     }
+
+    /// <summary>The hash layer's relaxed codes tanh(β·(W·e + b)) for each of the rows of <paramref name="e"/> (P×D weights).</summary>
+    public static double[] HashCodes(double[] e, double[] w, double[] b, int dim, double beta)
+    {
+        int n = e.Length / dim, planes = b.Length;
+        var h = new double[n * planes];
+        for (int r = 0; r < n; r++)
+            for (int i = 0; i < planes; i++)
+            {
+                double z = b[i];
+                for (int j = 0; j < dim; j++) z += e[r * dim + j] * w[i * dim + j];
+                h[r * planes + i] = Math.Tanh(beta * z);
+            }
+        return h;
+    }
 }
