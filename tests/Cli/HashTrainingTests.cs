@@ -132,6 +132,8 @@ public class HashTrainingTests(ITestOutputHelper testLog)
         string index = dir.File("i.lshi");
         var enroll = CliRunner.Run("enroll", "--model", model, "--support", support, "--out", index, "--hash", "learned");
         Assert.True(enroll.Code == 0, enroll.Err);
+        // It says what the index holds: the model's 16 trained planes and their trained bias, not the 256 of --planes' default.
+        Assert.EndsWith($" with {Bits} learned planes (seed 1), centring off", enroll.Err.TrimEnd());
         var classify = CliRunner.Run("classify", "--model", model, "--index", index, "--json", Directory.GetFiles(Directory.GetDirectories(support)[0])[0]);
         Assert.True(classify.Code == 0, classify.Err);
         Assert.Contains("\"class\"", classify.Out);

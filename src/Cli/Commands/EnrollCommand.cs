@@ -46,7 +46,7 @@ internal static class EnrollCommand
                 if (existing is null)
                 {
                     index = choice.Enrol(backend, embedder, supportDir!);
-                    err.WriteLine($"enrolled {index.Count} images of {index.ClassCount} classes on {backend.Device.Name} with {choice.Describe()}");
+                    err.WriteLine($"enrolled {index.Count} images of {index.ClassCount} classes on {backend.Device.Name} with {HashingChoice.Of(index).Describe()}");
                 }
                 else
                 {
