@@ -53,13 +53,16 @@ public class IndexClassifierTests
         var codes = index.Codes.ToArray();
         for (int r = 0; r < 20; r++)
         {
-            // Float64 reference: score of support s = Σ_i p_i · (bit i of s ? +1 : −1); best first, ties to the lower support.
+            // Float64 reference: score of support s = Σ_i p_i · (bit i of s ? +1 : −1) / Σ_i |p_i|; best first, ties to the
+            // lower support.
+            double norm = Enumerable.Range(0, 29).Sum(i => Math.Abs((double)projections[r * 29 + i]));
             var scores = Enumerable.Range(0, 50).Select(s => Enumerable.Range(0, 29)
-                .Sum(i => projections[r * 29 + i] * ((codes[s * index.Words + i / 32] >> (i % 32) & 1) == 1 ? 1.0 : -1.0))).ToArray();
+                .Sum(i => projections[r * 29 + i] * ((codes[s * index.Words + i / 32] >> (i % 32) & 1) == 1 ? 1.0 : -1.0)) / norm).ToArray();
             var ranked = Enumerable.Range(0, 50).OrderByDescending(s => scores[s]).ThenBy(s => s).ToArray();
             var expected = FirstPerClass(ranked, ranked.Select(s => scores[s]).ToArray(), index.Labels, 3);
             Assert.Equal(expected.Select(e => e.Class), result[r].Select(e => e.Class));
-            for (int j = 0; j < 3; j++) Assert.Equal(expected[j].Score, result[r][j].Score, 1e-4);
+            for (int j = 0; j < 3; j++) Assert.Equal(expected[j].Score, result[r][j].Score, 1e-6);
+            Assert.All(result[r], s => Assert.InRange(s.Score, -1, 1));
         }
     }
 

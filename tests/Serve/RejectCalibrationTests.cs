@@ -60,9 +60,13 @@ public sealed class RejectCalibrationTests
         }
         double Asymmetric(int q, int s)
         {
-            double score = 0;
-            for (int i = 0; i < ServedBits; i++) score += projections[q * ServedBits + i] * (((codes[s * words + i / 32] >> (i % 32)) & 1) != 0 ? 1 : -1);
-            return score;
+            double score = 0, norm = 0;
+            for (int i = 0; i < ServedBits; i++)
+            {
+                score += projections[q * ServedBits + i] * (((codes[s * words + i / 32] >> (i % 32)) & 1) != 0 ? 1 : -1);
+                norm += Math.Abs(projections[q * ServedBits + i]);
+            }
+            return score / norm;
         }
         double Cosine(int q, int s)
         {
@@ -92,6 +96,7 @@ public sealed class RejectCalibrationTests
         }
         // Counted in the served index's 64 bits, not in the 256 of a new index's default planes.
         Assert.InRange(calibration.For(MatchMethod.HammingNearest)!.Value, 0, ServedBits);
+        Assert.InRange(calibration.For(MatchMethod.Asymmetric)!.Value, -1, 1);
         Assert.Equal(calibration, RejectCalibration.Calibrate(backend, embedder, data, served, Classes, seed: 4), CalibrationComparer.Instance);
     }
 
