@@ -41,7 +41,7 @@ public sealed class LshkServer : IAsyncDisposable
     public IReadOnlyList<RejectThreshold> Rejects { get; }
 
     /// <summary>The threshold of <paramref name="method"/>, or null when it has none.</summary>
-    public double? RejectFor(Lshk.Lsh.MatchMethod method) => Rejects.FirstOrDefault(r => r.Method == method)?.Threshold;
+    public double? RejectFor(Lshk.Lsh.MatchMethod method) => RejectThreshold.For(Rejects, method);
 
     /// <summary>Where <see cref="Rejects"/> came from ("given at start", or how they were calibrated); null without any.</summary>
     public string? RejectSource { get; }

@@ -41,7 +41,7 @@ public static class ServeEndpoints
         var pixels = ImagePreparation.Prepare(request.Images, context.Embedder.Preprocessing, context.Settings.Limits);
         var (index, results) = await context.Batcher.ClassifyAsync(pixels, request.Images.Count, top, method);
         // Each method scores on its own scale, so each has its own threshold (or none: then the best class stands).
-        double? reject = context.Rejects.FirstOrDefault(r => r.Method == method)?.Threshold;
+        double? reject = RejectThreshold.For(context.Rejects, method);
         http.Response.ContentType = "application/json";
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))

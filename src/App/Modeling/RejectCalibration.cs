@@ -8,6 +8,10 @@ namespace Lshk.App.Modeling;
 /// <summary>One match method's open-set threshold and what it does on the calibration queries.</summary>
 public sealed record RejectThreshold(MatchMethod Method, double Threshold, double KnownAccepted, double UnknownRejected)
 {
+    /// <summary>The threshold of <paramref name="method"/> among <paramref name="thresholds"/>, or null when it has none.</summary>
+    public static double? For(IReadOnlyList<RejectThreshold> thresholds, MatchMethod method) =>
+        thresholds.FirstOrDefault(t => t.Method == method)?.Threshold;
+
     /// <summary>"hamming ≥ 201 bits" or "asymmetric ≥ 12.5": the threshold in the method's own units.</summary>
     public string Describe() => Method.CountsBits()
         ? $"{Method.Name()} ≥ {Threshold:0} bits"
@@ -42,7 +46,7 @@ public sealed record RejectCalibration(int Classes, string Hashing, IReadOnlyLis
     public static IReadOnlyList<MatchMethod> Methods { get; } = [MatchMethod.HammingNearest, MatchMethod.Asymmetric, MatchMethod.CosineNearest];
 
     /// <summary>The threshold of <paramref name="method"/>, or null when it is not calibrated.</summary>
-    public double? For(MatchMethod method) => Thresholds.FirstOrDefault(t => t.Method == method)?.Threshold;
+    public double? For(MatchMethod method) => RejectThreshold.For(Thresholds, method);
 
     public string Describe() =>
         $"calibrated on {Classes} training classes with {Hashing}: " + string.Join("; ", Thresholds.Select(t =>
