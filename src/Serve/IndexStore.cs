@@ -109,8 +109,7 @@ public sealed class IndexStore : IAsyncDisposable
     private SupportIndex Create(SupportItems items)
     {
         var choice = HashingChoice.Default;
-        var planes = Hyperplanes.Generate(choice.Family, choice.Planes, items.Dim, choice.Seed);
-        return SupportIndex.Create(_backend, _modelChecksum, planes, choice.Center, items);
+        return SupportIndex.Create(_backend, _modelChecksum, choice.Draw(items.Dim), choice.Center, items);
     }
 
     /// <summary>Items not already in their class (same file content), as <c>lshk enroll --add</c> skips them.</summary>

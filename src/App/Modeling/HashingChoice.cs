@@ -17,6 +17,9 @@ public sealed record HashingChoice(int Planes, IHashFamily Family, ulong Seed, b
     /// <summary>What an existing index holds, in the same words as <see cref="Describe"/>.</summary>
     public static HashingChoice Of(SupportIndex index) => new(index.Planes.Count, index.Planes.Family, index.Planes.Seed, index.Center is not null);
 
+    /// <summary>This choice's random planes for <paramref name="dim"/>-dimensional embeddings (seeded: always the same).</summary>
+    public Hyperplanes Draw(int dim) => Hyperplanes.Generate(Family, Planes, dim, Seed);
+
     /// <summary>Embeds a support folder (one subfolder per class) and hashes it into a new index.</summary>
     public SupportIndex Enrol(IComputeBackend backend, Embedder embedder, string folder)
     {
@@ -25,7 +28,7 @@ public sealed record HashingChoice(int Planes, IHashFamily Family, ulong Seed, b
         // Fitted planes carry the training mean in their offsets: centring them again on the supports would move it twice.
         return stored is not null
             ? SupportIndex.Create(backend, embedder.Checksum, stored, center: false, items)
-            : SupportIndex.Create(backend, embedder.Checksum, Hyperplanes.Generate(Family, Planes, embedder.Dim, Seed), Center, items);
+            : SupportIndex.Create(backend, embedder.Checksum, Draw(embedder.Dim), Center, items);
     }
 
     /// <summary>

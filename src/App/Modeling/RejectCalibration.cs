@@ -72,7 +72,7 @@ public sealed record RejectCalibration(int Classes, string Hashing, IReadOnlyLis
         var items = new SupportItems(names, embeddings[..(k * d)], d, hashes);
         var index = served is not null
             ? SupportIndex.Empty(embedder.Checksum, served.Hasher).Add(backend, items)
-            : SupportIndex.Create(backend, embedder.Checksum, DefaultPlanes(d), HashingChoice.Default.Center, items);
+            : SupportIndex.Create(backend, embedder.Checksum, HashingChoice.Default.Draw(d), HashingChoice.Default.Center, items);
         string hashing = served is not null ? $"the index's {HashingChoice.Of(served).Describe()}" : $"a new index's {HashingChoice.Default.Describe()}";
 
         var thresholds = new List<RejectThreshold>();
@@ -100,11 +100,4 @@ public sealed record RejectCalibration(int Classes, string Hashing, IReadOnlyLis
         var enrolled = byClass[..k];
         var unknown = byClass[k..(2 * k)];
         return [.. enrolled.Select(c => c[0]), .. enrolled.Select(c => c[1]), .. unknown.Select(c => c[0])];
-    }
-
-    private static Hyperplanes DefaultPlanes(int dim)
-    {
-        var choice = HashingChoice.Default;
-        return Hyperplanes.Generate(choice.Family, choice.Planes, dim, choice.Seed);
-    }
-}
+    }}
