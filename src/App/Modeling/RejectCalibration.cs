@@ -100,4 +100,5 @@ public sealed record RejectCalibration(int Classes, string Hashing, IReadOnlyLis
         var enrolled = byClass[..k];
         var unknown = byClass[k..(2 * k)];
         return [.. enrolled.Select(c => c[0]), .. enrolled.Select(c => c[1]), .. unknown.Select(c => c[0])];
-    }}
+    }
+}
