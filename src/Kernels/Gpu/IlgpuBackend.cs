@@ -271,11 +271,14 @@ public sealed class IlgpuBackend : IComputeBackend
     internal MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged =>
         _accelerator.Allocate1D<T>(Math.Max(1, length)); // never zero-length: ILGPU views of length 0 are awkward
 
+    // Host copies go through ILGPU's span overloads, which pin the host memory for the copy. Its `ref T` overloads
+    // take a raw pointer without pinning: a collection that moves the array mid-copy reads or writes its old address
+    // (IlgpuHostCopyTests).
     internal MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(ReadOnlySpan<T> data) where T : unmanaged
     {
         var buffer = Allocate<T>(data.Length);
         if (!data.IsEmpty)
-            buffer.View.SubView(0, data.Length).CopyFromCPU(ref MemoryMarshal.GetReference(data), data.Length);
+            ((ArrayView<T>)buffer.View).SubView(0, data.Length).CopyFromCPU(data);
         return buffer;
     }
 
@@ -285,7 +288,7 @@ public sealed class IlgpuBackend : IComputeBackend
     internal static void Download<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer, Span<T> target) where T : unmanaged
     {
         if (!target.IsEmpty)
-            buffer.View.SubView(0, target.Length).CopyToCPU(ref MemoryMarshal.GetReference(target), target.Length);
+            ((ArrayView<T>)buffer.View).SubView(0, target.Length).CopyToCPU(target);
     }
 
     /// <summary>Rows × cols row-major → cols × rows, so a warp's lanes (consecutive rows) read consecutive floats.</summary>

@@ -22,18 +22,19 @@ public sealed class IlgpuNnBuffer : NnBuffer
     /// <summary>The whole allocation (at least one element, even for an empty buffer).</summary>
     internal ArrayView<float> View => _buffer.View;
 
+    // Span overloads: they pin the host memory during the copy (see IlgpuBackend.Upload).
     public override void CopyFrom(ReadOnlySpan<float> source, int offset = 0)
     {
         CheckRange(offset, source.Length, nameof(source));
         if (source.IsEmpty) return;
-        lock (_gate) _buffer.View.SubView(offset, source.Length).CopyFromCPU(ref MemoryMarshal.GetReference(source), source.Length);
+        lock (_gate) ((ArrayView<float>)_buffer.View).SubView(offset, source.Length).CopyFromCPU(source);
     }
 
     public override void CopyTo(Span<float> target, int offset = 0)
     {
         CheckRange(offset, target.Length, nameof(target));
         if (target.IsEmpty) return;
-        lock (_gate) _buffer.View.SubView(offset, target.Length).CopyToCPU(ref MemoryMarshal.GetReference(target), target.Length);
+        lock (_gate) ((ArrayView<float>)_buffer.View).SubView(offset, target.Length).CopyToCPU(target);
     }
 
     public override void Dispose() => _buffer.Dispose();
