@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Can the 64-bit hash layer alone close the pure-Hamming gap? A probe on frozen embeddings (issue 9).
+
+Inputs are `lshk embed` outputs (N x D .npy plus the .txt list of image paths, class = alphabet/character folder) for
+the evaluation alphabets and for the training (background) alphabets, and the hash-trained model file whose
+`hash.weight` / `hash.bias` are the learned planes.
+
+It prints
+  1. how many projections z = W x + b lie closer to zero than the within-class spread of z (the bits that a query's
+     own sign() can flip): the margin statistic;
+  2. 20-way 1-shot accuracy (float cosine, asymmetric, pure Hamming; nearest support, ties to the lower index) on the
+     evaluation embeddings, before and after fine-tuning only the hash layer on training-class episodes (60-way 5-shot
+     5-query, the network frozen) with the query codes hard: sign() forward, tanh(beta z)'s gradient backward
+     (straight-through), optionally with Gaussian noise on the query projections.
+
+Episodes are numpy's (seeded), not lshk's, so the figures are comparable with each other, not digit for digit with
+`lshk eval`. Needs numpy and torch (Debian: python3-numpy python3-torch); run with /usr/bin/python3.
+"""
+import argparse
+import json
+import struct
+
+import numpy as np
+import torch
+
+
+def load_planes(path):
+    """hash.weight (P x D) and hash.bias (P) from a safetensors model file."""
+    raw = open(path, 'rb').read()
+    n = struct.unpack('<Q', raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    out = {}
+    for key in ('hash.weight', 'hash.bias'):
+        start, end = header[key]['data_offsets']
+        out[key] = np.frombuffer(raw[8 + n + start:8 + n + end], dtype=np.float32).reshape(header[key]['shape'])
+    return out['hash.weight'].copy(), out['hash.bias'].copy()
+
+
+def load_embeddings(npy):
+    x = np.load(npy).astype(np.float32)
+    paths = [p for p in open(npy[:-4] + '.txt').read().split('\n') if p]
+    keys = ['/'.join(p.split('/')[-3:-1]) for p in paths]  # alphabet/character
+    ids = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    return x, np.array([ids[k] for k in keys])
+
+
+def episodes(labels, ways, shots, queries, count, seed):
+    rng = np.random.default_rng(seed)
+    classes = np.unique(labels)
+    members = {c: np.flatnonzero(labels == c) for c in classes}
+    for _ in range(count):
+        chosen = rng.choice(classes, ways, replace=False)
+        picks = [rng.choice(members[c], shots + queries, replace=False) for c in chosen]
+        yield np.concatenate([p[:shots] for p in picks]), np.concatenate([p[shots:] for p in picks])
+
+
+def signs(z):
+    b = np.sign(z)
+    b[b == 0] = 1
+    return b
+
+
+def accuracy(x, y, w, bias, count, seed, ways=20, queries=5):
+    """20-way 1-shot: float cosine, asymmetric (query real, support bits), pure Hamming; z = W x + b."""
+    hits = {'cosine': 0, 'asymmetric': 0, 'hamming': 0}
+    total = 0
+    for si, qi in episodes(y, ways, 1, queries, count, seed):
+        s, q = x[si], x[qi]
+        truth = np.repeat(np.arange(ways), queries)
+        cos = (q / np.linalg.norm(q, axis=1)[:, None]) @ (s / np.linalg.norm(s, axis=1)[:, None]).T
+        zs, zq = s @ w.T + bias, q @ w.T + bias
+        bs = signs(zs)
+        hits['cosine'] += int((cos.argmax(1) == truth).sum())
+        hits['asymmetric'] += int(((zq @ bs.T).argmax(1) == truth).sum())
+        hits['hamming'] += int(((signs(zq) @ bs.T).argmax(1) == truth).sum())
+        total += len(qi)
+    return {k: round(100.0 * v / total, 2) for k, v in hits.items()}
+
+
+def margins(x, y, w, bias):
+    z = x @ w.T + bias
+    classes = np.unique(y)
+    spread = np.sqrt(np.mean(np.concatenate([(z[y == c] - z[y == c].mean(0)) ** 2 for c in classes])))
+    return {'median |z|': round(float(np.median(np.abs(z))), 3), 'within-class rms': round(float(spread), 3),
+            'share |z| < within-class rms': round(float((np.abs(z) < spread).mean()), 3)}
+
+
+def fine_tune(x, y, w, bias, steps, lr, beta, sigma, scale, seed):
+    torch.manual_seed(seed)
+    wt = torch.tensor(w, requires_grad=True)
+    bt = torch.tensor(bias, requires_grad=True)
+    opt = torch.optim.Adam([wt, bt], lr=lr)
+    xt = torch.tensor(x)
+    ways, shots, queries = 60, 5, 5
+    truth = torch.arange(ways).repeat_interleave(queries)
+    for si, qi in episodes(y, ways, shots, queries, steps, seed):
+        zs = xt[si] @ wt.T + bt
+        zq = xt[qi] @ wt.T + bt
+        if sigma > 0:
+            zq = zq + sigma * torch.randn_like(zq)
+        soft = torch.tanh(beta * zq)
+        hard_q = soft + (torch.sign(zq) - soft).detach()  # sign() forward, tanh's gradient backward
+        means = torch.tanh(beta * zs).reshape(ways, shots, -1).mean(1)
+        logits = scale * torch.nn.functional.normalize(hard_q, dim=1) @ torch.nn.functional.normalize(means, dim=1).T
+        loss = torch.nn.functional.cross_entropy(logits, truth)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return wt.detach().numpy(), bt.detach().numpy()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--model', required=True)
+    ap.add_argument('--eval', required=True, help='lshk embed output (.npy) of the evaluation alphabets')
+    ap.add_argument('--train', required=True, help='lshk embed output (.npy) of the training alphabets')
+    ap.add_argument('--episodes', type=int, default=1000)
+    ap.add_argument('--steps', type=int, default=1500)
+    ap.add_argument('--seed', type=int, default=7)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    w, bias = load_planes(args.model)
+    xe, ye = load_embeddings(args.eval)
+    xt, yt = load_embeddings(args.train)
+    print('margins, evaluation alphabets:', margins(xe, ye, w, bias))
+    print('margins, training alphabets:  ', margins(xt, yt, w, bias))
+    print('trained planes:', accuracy(xe, ye, w, bias, args.episodes, args.seed), flush=True)
+    for sigma in (0.0, 0.15):
+        tuned = fine_tune(xt, yt, w, bias, args.steps, lr=3e-3, beta=6.0, sigma=sigma, scale=10.0, seed=args.seed)
+        print(f'hash layer fine-tuned ({args.steps} episodes, straight-through query codes, noise {sigma}):',
+              accuracy(xe, ye, *tuned, args.episodes, args.seed), flush=True)
+
+
+if __name__ == '__main__':
+    main()
