@@ -57,11 +57,12 @@ public sealed class IlgpuHostCopyTests(SimulatorFixture fixture)
 
     private static void AssertSame(float[] expected, float[] actual, int round)
     {
-        int at = expected.AsSpan().SequenceEqual(actual) ? -1 : Enumerable.Range(0, expected.Length).First(i => expected[i] != actual[i]);
-        Assert.True(at < 0, $"round {round}: value {at} came back as {(at < 0 ? 0 : actual[at])}, expected {(at < 0 ? 0 : expected[at])}");
+        int at = expected.AsSpan().CommonPrefixLength(actual);
+        if (at < expected.Length)
+            Assert.Fail($"round {round}: value {at} came back as {actual[at]}, expected {expected[at]}");
     }
 
-    /// <summary>A thread that allocates and forces a compacting gen-0 collection every few dozen allocations.</summary>
+    /// <summary>A thread that allocates and forces a compacting gen-0 collection every couple of hundred allocations.</summary>
     private sealed class CollectionPressure : IDisposable
     {
         private const int AllocationsPerCollection = 200;
