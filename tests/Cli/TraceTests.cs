@@ -72,16 +72,27 @@ public class TraceTests
             "--cache-dir", Cache, "--device", "cpu", "--trace", trace];
         // The parser and the trace writer run outside the command's span; a first run compiles them, so the timed run
         // measures the command, not the JIT (the comparison below is what the issue asks: the span matches the wall time).
+        // Up to three timed runs: a collection or a descheduling outside the span (the suite runs tests in parallel)
+        // can push one run past the tolerance, while a span that misses part of the command misses it every time.
+        const int TimedRuns = 3;
+        const double Tolerance = 0.1;
+        static bool Matches(double spanUs, double wallUs) => Math.Abs(spanUs - wallUs) <= Tolerance * wallUs;
         Assert.Equal(0, CliRunner.Run(args).Code);
-        var watch = Stopwatch.StartNew();
-        var run = CliRunner.Run(args);
-        watch.Stop();
-        Assert.True(run.Code == 0, run.Err);
+        double wallUs = 0, spanUs = -1;
+        (int Code, string Out, string Err) run = default;
+        for (int attempt = 0; attempt < TimedRuns && !Matches(spanUs, wallUs); attempt++)
+        {
+            var watch = Stopwatch.StartNew();
+            run = CliRunner.Run(args);
+            watch.Stop();
+            Assert.True(run.Code == 0, run.Err);
+            wallUs = watch.Elapsed.TotalMicroseconds;
+            spanUs = Read(trace).Root.Dur;
+        }
+        Assert.InRange(spanUs, (1 - Tolerance) * wallUs, (1 + Tolerance) * wallUs);
 
         var (root, spans, sums) = Read(trace);
         Assert.Equal("eval", root.Name);
-        double wallUs = watch.Elapsed.TotalMicroseconds;
-        Assert.InRange(root.Dur, 0.9 * wallUs, 1.1 * wallUs);
 
         // Hashing an episode projects its supports and queries at once: x (rows × D), planes (P × D) and the P offsets
         // of the support-mean centring read, one packed code of ⌈P/32⌉ words per row written.
