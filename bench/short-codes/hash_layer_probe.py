@@ -17,23 +17,23 @@ Episodes are numpy's (seeded), not lshk's, so the figures are comparable with ea
 `lshk eval`. Needs numpy and torch (Debian: python3-numpy python3-torch); run with /usr/bin/python3.
 """
 import argparse
-import json
-import struct
+import os
+import sys
 
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'peers'))
+from torch_conv4 import read_safetensors, split_hash_planes  # noqa: E402
+
 
 def load_planes(path):
-    """hash.weight (P x D) and hash.bias (P) from a safetensors model file."""
-    raw = open(path, 'rb').read()
-    n = struct.unpack('<Q', raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
-    out = {}
-    for key in ('hash.weight', 'hash.bias'):
-        start, end = header[key]['data_offsets']
-        out[key] = np.frombuffer(raw[8 + n + start:8 + n + end], dtype=np.float32).reshape(header[key]['shape'])
-    return out['hash.weight'].copy(), out['hash.bias'].copy()
+    """hash.weight (P x D) and hash.bias (P) from a model file, read by the peers' independent safetensors reader."""
+    _, planes = split_hash_planes(read_safetensors(path)[0])
+    if planes is None:
+        raise SystemExit(f"{path}: the model stores no hash planes (train it with --hash-bits)")
+    weight, bias = planes
+    return weight.numpy().copy(), bias.numpy().copy()
 
 
 def load_embeddings(npy):
