@@ -9,11 +9,16 @@ namespace Lshk.Nn;
 /// scored with, the weights of the quantisation and bit-balance terms, and how fast β (the sharpness of tanh(β·z))
 /// grows: β = √(1 + episode / <see cref="BetaEpisodes"/>), HashNet's continuation, so early training sees smooth
 /// codes with useful gradients and late training codes that sign() barely changes. <see cref="CodeShots"/>, when set,
-/// scores the codes on a fewer-shot view of the same episode (below).
+/// scores the codes on a fewer-shot view of the same episode (below). <see cref="CodeScale"/> is the cosine code
+/// losses' softmax scale: on ±1 codes one flipped bit moves a cosine by 2/P, so the scale sets how hard the loss keeps
+/// pulling a class's codes together once its queries are already ranked first. <see cref="Normalise"/> relaxes each
+/// plane's projections divided by their RMS over the episode (see <see cref="IHashLayerOp"/>), so the quantisation
+/// term measures closeness to a plane against the spread of the projections, which scaling the planes cannot change.
 /// </summary>
 public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTrainingSettings.DefaultCodeLoss,
     float QuantisationWeight = HashTrainingSettings.DefaultQuantisationWeight, float BalanceWeight = HashTrainingSettings.DefaultBalanceWeight,
-    int BetaEpisodes = HashTrainingSettings.DefaultBetaEpisodes, int CodeShots = HashTrainingSettings.EpisodeShots)
+    int BetaEpisodes = HashTrainingSettings.DefaultBetaEpisodes, int CodeShots = HashTrainingSettings.EpisodeShots,
+    float CodeScale = CosineLoss.DefaultScale, bool Normalise = false)
 {
     /// <summary><see cref="CodeShots"/> meaning "as many as the episode has".</summary>
     public const int EpisodeShots = 0;
@@ -37,6 +42,9 @@ public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTraini
         if (!(BalanceWeight >= 0 && float.IsFinite(BalanceWeight))) throw new Lshk.Core.InputException($"the bit-balance weight must be a non-negative number (got {BalanceWeight})");
         if (BetaEpisodes < 1) throw new Lshk.Core.InputException($"the β growth period must be at least 1 episode (got {BetaEpisodes})");
         if (CodeShots < 0) throw new Lshk.Core.InputException($"the code loss's shots must be 0 (the episode's) or more (got {CodeShots})");
+        if (!(CodeScale > 0 && float.IsFinite(CodeScale))) throw new Lshk.Core.InputException($"the code loss's scale must be a positive number (got {CodeScale})");
+        if (CodeScale != CosineLoss.DefaultScale && CodeLoss == "proto")
+            throw new Lshk.Core.InputException("the code loss's scale applies to the cosine code losses (matching, cosine-mean), not proto");
     }
 
     /// <summary>
@@ -56,12 +64,14 @@ public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTraini
     }
 
     /// <summary>
-    /// A canonical one-line form (checkpoint fingerprints, model metadata). The code shots appear only when set, so
-    /// runs that do not ask for them keep the fingerprints (and resumable checkpoints) they had.
+    /// A canonical one-line form (checkpoint fingerprints, model metadata). The code shots, scale and normalisation appear only when
+    /// set, so runs that do not ask for them keep the fingerprints (and resumable checkpoints) they had.
     /// </summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"bits={Bits},code-loss={CodeLoss},quantisation={QuantisationWeight:R},balance={BalanceWeight:R},beta-episodes={BetaEpisodes}") +
-        (CodeShots == EpisodeShots ? "" : string.Create(CultureInfo.InvariantCulture, $",code-shots={CodeShots}"));
+        (CodeShots == EpisodeShots ? "" : string.Create(CultureInfo.InvariantCulture, $",code-shots={CodeShots}")) +
+        (CodeScale == CosineLoss.DefaultScale ? "" : string.Create(CultureInfo.InvariantCulture, $",code-scale={CodeScale:R}")) +
+        (Normalise ? ",normalise" : "");
 }
 
 /// <summary>
@@ -78,7 +88,7 @@ public sealed class HashTrainingLoss : IEpisodeLoss
     {
         settings.Validate();
         _embeddingLoss = embeddingLoss;
-        _codeLoss = EpisodeLosses.Create(settings.CodeLoss, ops);
+        _codeLoss = EpisodeLosses.Create(settings.CodeLoss, ops, settings.CodeScale);
         Layer = layer;
         Settings = settings;
     }
@@ -98,7 +108,7 @@ public sealed class HashTrainingLoss : IEpisodeLoss
 
     public (float Loss, float Accuracy) Compute(NnBuffer embeddings, EpisodeShape episode)
     {
-        var codes = Layer.Forward(embeddings, episode.Batch, Settings.Beta(Episode));
+        var codes = Layer.Forward(embeddings, episode.Batch, Settings.Beta(Episode), Settings.Normalise);
         var (embeddingLoss, _) = _embeddingLoss.Compute(embeddings, episode);
         var (codeLoss, codeAccuracy) = _codeLoss.Compute(codes, Settings.CodeEpisode(episode));
         var dCodes = _codeLoss.Gradient;

@@ -65,6 +65,13 @@ public class HashTrainingTests(ITestOutputHelper testLog)
         Assert.EndsWith(",code-shots=1", oneShot.ToMetadata(0, null)["lshk.train.hash"]);
         var tooMany = Assert.Throws<SettingException>(() => TrainingJob.Settings(omniglot with { HashBits = Bits, HashCodeShots = 3 }));
         Assert.Contains("must be 0 (the episode's shots) to 2 (the episode's; got 3)", tooMany.Message);
+        // The code loss's scale: named in the metadata when asked, a one-line error when not positive.
+        var scaled = TrainingJob.Settings(omniglot with { HashBits = Bits, HashCodeScale = 5 }).Settings;
+        Assert.EndsWith(",code-scale=5", scaled.ToMetadata(0, null)["lshk.train.hash"]);
+        var normalised = TrainingJob.Settings(omniglot with { HashBits = Bits, HashNormalise = true }).Settings;
+        Assert.EndsWith(",normalise", normalised.ToMetadata(0, null)["lshk.train.hash"]);
+        var negative = Assert.Throws<SettingException>(() => TrainingJob.Settings(omniglot with { HashBits = Bits, HashCodeScale = -1 }));
+        Assert.Contains("must be a positive number (got -1)", negative.Message);
 
         var mnist = omniglot with { Data = DatasetSpec.Parse("mnist:" + DataFiles.MnistFolder) };
         Assert.Null(TrainingJob.Settings(mnist).Settings.Hash);

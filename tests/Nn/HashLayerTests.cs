@@ -26,7 +26,28 @@ public class HashLayerTests(SimulatorFixture fx)
 
     // ------------------------------------------------------------------ float64 reference
 
-    private static double[] ReferenceCodes(double[] e, double[] w, double[] b) => NnReference.HashCodes(e, w, b, Dim, Beta);
+    /// <summary>The relaxed codes from their definition; <paramref name="normalise"/>: each plane's z divided by √(mean_b z² + ε) first.</summary>
+    private static double[] ReferenceCodes(double[] e, double[] w, double[] b, bool normalise = false)
+    {
+        if (!normalise) return NnReference.HashCodes(e, w, b, Dim, Beta);
+        var z = new double[Batch * Planes];
+        for (int n = 0; n < Batch; n++)
+            for (int i = 0; i < Planes; i++)
+            {
+                double v = b[i];
+                for (int j = 0; j < Dim; j++) v += e[n * Dim + j] * w[i * Dim + j];
+                z[n * Planes + i] = v;
+            }
+        var h = new double[z.Length];
+        for (int i = 0; i < Planes; i++)
+        {
+            double squares = 0;
+            for (int n = 0; n < Batch; n++) squares += z[n * Planes + i] * z[n * Planes + i];
+            double rms = Math.Sqrt(squares / Batch + IHashLayerOp.NormaliseEpsilon);
+            for (int n = 0; n < Batch; n++) h[n * Planes + i] = Math.Tanh(Beta * z[n * Planes + i] / rms);
+        }
+        return h;
+    }
 
     private static (double Quantisation, double Balance) ReferencePenalties(double[] h)
     {
@@ -43,9 +64,9 @@ public class HashLayerTests(SimulatorFixture fx)
     }
 
     /// <summary>L = Σ r·h + λq·Q + λb·B, all in float64.</summary>
-    private static double ReferenceLoss(double[] e, double[] w, double[] b, double[] r)
+    private static double ReferenceLoss(double[] e, double[] w, double[] b, double[] r, bool normalise = false)
     {
-        var h = ReferenceCodes(e, w, b);
+        var h = ReferenceCodes(e, w, b, normalise);
         var (q, balance) = ReferencePenalties(h);
         return Weighted(h, r) + QuantisationWeight * q + BalanceWeight * balance;
     }
@@ -55,7 +76,7 @@ public class HashLayerTests(SimulatorFixture fx)
     private sealed record Result(float[] Codes, HashPenalties Penalties, float[] De, float[] Dw, float[] Db);
 
     /// <summary>Forward, penalties and backward through the layer on <paramref name="ops"/>, with L = Σ r·h + penalties.</summary>
-    private static Result Run(INnOps ops, Case c)
+    private static Result Run(INnOps ops, Case c, bool normalise = false)
     {
         using var layer = new HashLayer(ops, Dim, Planes);
         layer.Weight.Value.CopyFrom(F(c.W));
@@ -68,7 +89,7 @@ public class HashLayerTests(SimulatorFixture fx)
         e.CopyFrom(F(c.E));
         dCodes.CopyFrom(F(c.R));
         de.CopyFrom(F(c.PriorDe));
-        float[] codes = layer.Forward(e, Batch, Beta).ToArray();
+        float[] codes = layer.Forward(e, Batch, Beta, normalise).ToArray();
         var penalties = layer.AddPenalties(dCodes, QuantisationWeight, BalanceWeight);
         layer.Backward(dCodes, de);
         return new Result(codes, penalties, de.ToArray(), layer.Weight.Grad.ToArray(), layer.Bias.Grad.ToArray());
@@ -78,12 +99,14 @@ public class HashLayerTests(SimulatorFixture fx)
 
     private static double[] Minus(float[] accumulated, double[] prior) => accumulated.Select((v, i) => v - prior[i]).ToArray();
 
-    [Fact]
-    public void ForwardAndPenaltiesMatchTheFloat64Reference()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ForwardAndPenaltiesMatchTheFloat64Reference(bool normalise)
     {
         var c = MakeCase(11);
-        var result = Run(IlgpuNnOpsTests.Cpu(fx), c);
-        var h = ReferenceCodes(c.E, c.W, c.B);
+        var result = Run(IlgpuNnOpsTests.Cpu(fx), c, normalise);
+        var h = ReferenceCodes(c.E, c.W, c.B, normalise);
         AssertClose(h, result.Codes, 1e-6, "codes");
         var (q, balance) = ReferencePenalties(h);
         Assert.Equal(q, result.Penalties.Quantisation, 1e-6);
@@ -92,34 +115,53 @@ public class HashLayerTests(SimulatorFixture fx)
         Assert.True(q > 0.05 && balance > 1e-3, $"q = {q}, balance = {balance}");
     }
 
-    [Fact]
-    public void GradientsMatchCentralDifferences()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void GradientsMatchCentralDifferences(bool normalise)
     {
         var c = MakeCase(21);
-        var result = Run(IlgpuNnOpsTests.Cpu(fx), c);
+        var result = Run(IlgpuNnOpsTests.Cpu(fx), c, normalise);
         // No code sits at 0, where |h| − 1 has its kink.
-        Assert.All(ReferenceCodes(c.E, c.W, c.B), v => Assert.True(Math.Abs(v) > 1e-3));
-        var numericE = CentralDifferences(e => ReferenceLoss(e, c.W, c.B, c.R), (double[])c.E.Clone());
-        var numericW = CentralDifferences(w => ReferenceLoss(c.E, w, c.B, c.R), (double[])c.W.Clone());
-        var numericB = CentralDifferences(b => ReferenceLoss(c.E, c.W, b, c.R), (double[])c.B.Clone());
+        Assert.All(ReferenceCodes(c.E, c.W, c.B, normalise), v => Assert.True(Math.Abs(v) > 1e-3));
+        var numericE = CentralDifferences(e => ReferenceLoss(e, c.W, c.B, c.R, normalise), (double[])c.E.Clone());
+        var numericW = CentralDifferences(w => ReferenceLoss(c.E, w, c.B, c.R, normalise), (double[])c.W.Clone());
+        var numericB = CentralDifferences(b => ReferenceLoss(c.E, c.W, b, c.R, normalise), (double[])c.B.Clone());
         // The op accumulates into gradients that already hold values: subtract them to get its own contribution.
         AssertClose(numericE, Minus(result.De, c.PriorDe), 2e-5, "dL/dembeddings");
         AssertClose(numericW, Minus(result.Dw, c.PriorDw), 2e-5, "dL/dweight");
         AssertClose(numericB, Minus(result.Db, c.PriorDb), 2e-5, "dL/dbias");
     }
 
-    [Fact]
-    public void TheGpuKernelsAgreeWithTheCpuForm()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheGpuKernelsAgreeWithTheCpuForm(bool normalise)
     {
         var c = MakeCase(31);
-        var cpu = Run(IlgpuNnOpsTests.Cpu(fx), c);
-        var gpu = Run(IlgpuNnOpsTests.Gpu(fx), c);
+        var cpu = Run(IlgpuNnOpsTests.Cpu(fx), c, normalise);
+        var gpu = Run(IlgpuNnOpsTests.Gpu(fx), c, normalise);
         AssertClose(cpu.Codes.Select(v => (double)v).ToArray(), gpu.Codes, 1e-5, "codes");
         Assert.Equal(cpu.Penalties.Quantisation, gpu.Penalties.Quantisation, 1e-5f);
         Assert.Equal(cpu.Penalties.Balance, gpu.Penalties.Balance, 1e-5f);
         AssertClose(cpu.De.Select(v => (double)v).ToArray(), gpu.De, 1e-5, "dL/dembeddings");
         AssertClose(cpu.Dw.Select(v => (double)v).ToArray(), gpu.Dw, 1e-5, "dL/dweight");
         AssertClose(cpu.Db.Select(v => (double)v).ToArray(), gpu.Db, 1e-5, "dL/dbias");
+    }
+
+    [Fact]
+    public void NormalisingIsScaleFreeAndKeepsEachCodesSign()
+    {
+        // Planes and offsets scaled by 10 give the same normalised codes (the point of normalising), and each code
+        // has the sign of its plain projection, so the stored planes hash as trained.
+        var c = MakeCase(41);
+        var scaled = c with { W = c.W.Select(v => 10 * v).ToArray(), B = c.B.Select(v => 10 * v).ToArray() };
+        var ops = IlgpuNnOpsTests.Cpu(fx);
+        var once = Run(ops, c, normalise: true);
+        AssertClose(once.Codes.Select(v => (double)v).ToArray(), Run(ops, scaled, normalise: true).Codes, 1e-5, "codes of scaled planes");
+        Assert.NotEqual(Run(ops, c).Codes, Run(ops, scaled).Codes);
+        var plain = ReferenceCodes(c.E, c.W, c.B);
+        for (int k = 0; k < plain.Length; k++) Assert.Equal(Math.Sign(plain[k]), Math.Sign(once.Codes[k]));
     }
 
     [Fact]

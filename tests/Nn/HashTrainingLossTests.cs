@@ -50,6 +50,32 @@ public class HashTrainingLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixtu
     }
 
     [Fact]
+    public void TheCodeLossUsesItsOwnScale()
+    {
+        // --hash-code-scale: the code loss is the reference's cosine loss at that scale, not at the default.
+        const float scale = 4f;
+        var e = TestData.Uniform(31, Ways * (Shots + Queries) * Dim);
+        var w = TestData.Uniform(32, Bits * Dim);
+        var b = TestData.Uniform(33, Bits, 0.2);
+        var codes = NnReference.HashCodes(e, w, b, Dim, beta: 1);
+        var episode = new EpisodeShape(Ways, Shots, Queries, Bits);
+        double expected = CosineLossReference.Loss(codes, episode, CosineLossMode.CosineMean, scale);
+        Assert.True(Math.Abs(expected - CosineLossReference.Loss(codes, episode, CosineLossMode.CosineMean, CosineLoss.DefaultScale)) > 1e-3,
+            "the two scales should score differently");
+        Assert.Equal(expected, CodeLoss(new HashTrainingSettings(Bits, CodeScale: scale), e, w, b), 1e-5);
+    }
+
+    [Fact]
+    public void ACodeScaleThatIsNotPositiveOrGoesWithProtoIsRejected()
+    {
+        Assert.Contains("must be a positive number (got 0)",
+            Assert.Throws<Lshk.Core.InputException>(() => new HashTrainingSettings(Bits, CodeScale: 0).Validate()).Message);
+        Assert.Contains("not proto",
+            Assert.Throws<Lshk.Core.InputException>(() => new HashTrainingSettings(Bits, "proto", CodeScale: 5).Validate()).Message);
+        new HashTrainingSettings(Bits, "proto").Validate(); // the default scale is no request
+    }
+
+    [Fact]
     public void MoreCodeShotsThanTheEpisodeHasIsAOneLineError()
     {
         var settings = new HashTrainingSettings(Bits, CodeShots: Shots + 1);
@@ -64,5 +90,8 @@ public class HashTrainingLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixtu
         // Runs without the option keep the fingerprints their checkpoints were written with.
         Assert.Equal("bits=64,code-loss=cosine-mean,quantisation=0.1,balance=0.1,beta-episodes=100", new HashTrainingSettings(64).Describe());
         Assert.EndsWith(",beta-episodes=100,code-shots=1", new HashTrainingSettings(64, CodeShots: 1).Describe());
+        Assert.EndsWith(",beta-episodes=100,code-scale=5", new HashTrainingSettings(64, CodeScale: 5).Describe());
+        Assert.EndsWith(",code-shots=1,code-scale=2.5", new HashTrainingSettings(64, CodeShots: 1, CodeScale: 2.5f).Describe());
+        Assert.EndsWith(",beta-episodes=100,normalise", new HashTrainingSettings(64, Normalise: true).Describe());
     }
 }

@@ -53,6 +53,10 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     public float HashBalance { get; init; } = HashTrainingSettings.DefaultBalanceWeight;
     public int HashBetaEpisodes { get; init; } = HashTrainingSettings.DefaultBetaEpisodes;
     public int HashCodeShots { get; init; } = HashTrainingSettings.EpisodeShots;
+    /// <summary>The cosine code losses' scale (null: <see cref="Lshk.Kernels.Nn.CosineLoss.DefaultScale"/>).</summary>
+    public float? HashCodeScale { get; init; }
+    /// <summary>Relax each plane's projections divided by their RMS over the episode (<see cref="HashTrainingSettings.Normalise"/>).</summary>
+    public bool HashNormalise { get; init; }
 
     /// <summary>A fitted family (pca, itq) whose planes are fitted to the training classes at the end and stored with the model; null: none.</summary>
     public string? FitHash { get; init; }

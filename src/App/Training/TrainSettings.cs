@@ -73,6 +73,9 @@ public sealed record TrainSettings(
             if (!Lshk.Nn.EpisodeLosses.Names.Contains(hash.CodeLoss)) throw new SettingException("hash-code-loss", $"'{hash.CodeLoss}' is not a loss of this build ({string.Join(", ", Losses)})");
             if (hash.CodeShots < 0 || hash.CodeShots > Shots)
                 throw new SettingException("hash-code-shots", $"must be 0 (the episode's shots) to {Shots} (the episode's; got {hash.CodeShots})");
+            if (!(hash.CodeScale > 0 && float.IsFinite(hash.CodeScale))) throw new SettingException("hash-code-scale", $"must be a positive number (got {hash.CodeScale})");
+            if (hash.CodeScale != CosineLoss.DefaultScale && hash.CodeLoss == "proto")
+                throw new SettingException("hash-code-scale", "applies to the cosine code losses (matching, cosine-mean), not proto");
             hash.Validate();
         }
         CreateSchedule();

@@ -109,6 +109,14 @@ internal sealed class TrainOptions
         Description = "Score the codes on a K-shot view of each episode (its other supports become queries), e.g. 1 for codes matched against one stored support; 0: the episode's shots",
         DefaultValueFactory = _ => HashTrainingSettings.EpisodeShots,
     };
+    public Option<float?> HashCodeScale { get; } = new("--hash-code-scale")
+    {
+        Description = $"Softmax scale of the cosine code losses (default {Lshk.Kernels.Nn.CosineLoss.DefaultScale}): lower keeps pulling a class's codes together after its queries rank first",
+    };
+    public Option<bool> HashNormalise { get; } = new("--hash-normalise")
+    {
+        Description = "Relax each plane's projections divided by their RMS over the episode, so the quantisation term pushes images away from the planes rather than scaling them (sign, and so the stored planes, unchanged)",
+    };
     public Option<int> HashBetaEpisodes { get; } = new("--hash-beta-episodes")
     {
         Description = "How fast tanh(β·z) sharpens towards sign: β = √(1 + episode / N)",
@@ -144,7 +152,7 @@ internal sealed class TrainOptions
     [
         Data, Split, Ways, Shots, Queries, ImageSize, Loss, Scale, Layers, Filters, Dropout, DropoutAt, BatchNorm, Lr, Schedule, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
-        HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, HashCodeShots, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
+        HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, HashCodeShots, HashCodeScale, HashNormalise, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
         .. Source.All, CheckpointPause, EpisodePause, Device, .. Tracing.All,
     ];
 
@@ -193,6 +201,8 @@ internal sealed class TrainOptions
         HashBalance = parse.GetValue(HashBalance),
         HashBetaEpisodes = parse.GetValue(HashBetaEpisodes),
         HashCodeShots = parse.GetValue(HashCodeShots),
+        HashCodeScale = parse.GetValue(HashCodeScale),
+        HashNormalise = parse.GetValue(HashNormalise),
         FitHash = parse.GetValue(FitHash),
         FitPlanes = parse.GetValue(FitPlanes),
         LshSigmoid = new LshSigmoidLossSettings(parse.GetValue(LshPlanes), parse.GetValue(LshSharpness), parse.GetValue(LshTrainable)),

@@ -17,14 +17,26 @@ public readonly record struct HashPenalties(float Quantisation, float Balance);
 /// training goes on (HashNet's continuation). At inference the same weights hash with sign(), so the bits the
 /// Hamming kernels compare are the limit of what training optimised.
 ///
+/// With <c>normalise</c> (<c>lshk train --hash-normalise</c>) each plane's projections are divided by their RMS over
+/// the batch before tanh: u = z/s, s = √(mean_b z² + ε). Why: without it the network can meet the quantisation term by
+/// scaling the planes up (the same as a sharper β), which leaves as many images near each plane relative to the spread
+/// of its projections; dividing by s makes "near the plane" relative to that spread, so the term pushes images away
+/// from the planes instead. sign(z/s) = sign(z), so the stored planes and every Hamming kernel stay as they are.
+///
 /// Forms: <see cref="Cpu.CpuHashLayer"/> (CPU), <see cref="Gpu.IlgpuHashLayer"/> with kernels in
 /// <see cref="Gpu.HashLayerKernels"/> (GPU); float64 reference in tests/Nn/HashLayerTests.cs. Registered in
 /// <see cref="NnOpRegistry"/>. Buffers are row-major: embeddings B×D, weight P×D, bias P, codes B×P.
 /// </summary>
 public interface IHashLayerOp
 {
-    /// <summary>codes[b,i] = tanh(β·(Σⱼ embeddings[b,j]·weight[i,j] + bias[i])).</summary>
-    void Forward(NnBuffer embeddings, NnBuffer weight, NnBuffer bias, NnBuffer codes, in HashLayerShape shape, float beta);
+    /// <summary>RMS floor of the normalised form (squared, added under the root): keeps a plane every image projects to 0 finite.</summary>
+    public const float NormaliseEpsilon = 1e-6f;
+
+    /// <summary>
+    /// codes[b,i] = tanh(β·z[b,i]) with z[b,i] = Σⱼ embeddings[b,j]·weight[i,j] + bias[i]; with <paramref name="normalise"/>,
+    /// tanh(β·z[b,i]/s[i]) with s[i] = √(mean_b z[b,i]² + <see cref="NormaliseEpsilon"/>) (the op keeps z and s for the backward).
+    /// </summary>
+    void Forward(NnBuffer embeddings, NnBuffer weight, NnBuffer bias, NnBuffer codes, in HashLayerShape shape, float beta, bool normalise = false);
 
     /// <summary>
     /// Adds the regularisers' gradients to <paramref name="dCodes"/> and returns their values:
@@ -37,8 +49,10 @@ public interface IHashLayerOp
 
     /// <summary>
     /// Given dL/dcodes of the last forward (codes = its output): dz = dCodes·β·(1 − h²); dWeight += dzᵀ·embeddings;
-    /// dBias += Σ_b dz; and dEmbeddings += dz·weight (accumulated: the embeddings also feed the embedding loss).
+    /// dBias += Σ_b dz; and dEmbeddings += dz·weight (accumulated: the embeddings also feed the embedding loss). With
+    /// <paramref name="normalise"/> (as the last forward), g = dCodes·β·(1 − h²) is dL/du and
+    /// dz[b,i] = (g[b,i] − u[b,i]·mean_b(g[·,i]·u[·,i])) / s[i], the RMS normalisation's gradient.
     /// </summary>
     void Backward(NnBuffer embeddings, NnBuffer weight, NnBuffer codes, NnBuffer dCodes, NnBuffer dEmbeddings, NnBuffer dWeight,
-        NnBuffer dBias, in HashLayerShape shape, float beta);
+        NnBuffer dBias, in HashLayerShape shape, float beta, bool normalise = false);
 }

@@ -21,6 +21,7 @@ public sealed class HashLayer : IDisposable
     private NnBuffer? _codes, _input;
     private HashLayerShape _shape;
     private float _beta;
+    private bool _normalise;
 
     public HashLayer(INnOps ops, int dim, int planes)
     {
@@ -56,14 +57,18 @@ public sealed class HashLayer : IDisposable
         Ops.Fill(Bias.Value, 0f);
     }
 
-    /// <summary>The relaxed codes (Batch × P, a buffer the layer owns) of Batch × D <paramref name="embeddings"/>.</summary>
-    public NnBuffer Forward(NnBuffer embeddings, int batch, float beta)
+    /// <summary>
+    /// The relaxed codes (Batch × P, a buffer the layer owns) of Batch × D <paramref name="embeddings"/>; with
+    /// <paramref name="normalise"/>, of each plane's projections divided by their RMS over the batch (see <see cref="IHashLayerOp"/>).
+    /// </summary>
+    public NnBuffer Forward(NnBuffer embeddings, int batch, float beta, bool normalise = false)
     {
         _shape = new HashLayerShape(batch, Dim, Planes);
         _input = embeddings;
         _beta = beta;
+        _normalise = normalise;
         var codes = ReusedBuffer.Ensure(Ops, ref _codes, _shape.Codes);
-        _op.Forward(embeddings, Weight.Value, Bias.Value, codes, _shape, beta);
+        _op.Forward(embeddings, Weight.Value, Bias.Value, codes, _shape, beta, normalise);
         return codes;
     }
 
@@ -73,7 +78,7 @@ public sealed class HashLayer : IDisposable
 
     /// <summary>Given dL/dcodes of the last forward: accumulates the parameters' gradients and adds dL/dembeddings into <paramref name="dEmbeddings"/>.</summary>
     public void Backward(NnBuffer dCodes, NnBuffer dEmbeddings) =>
-        _op.Backward(_input ?? throw NoForward(), Weight.Value, _codes!, dCodes, dEmbeddings, Weight.Grad, Bias.Grad, _shape, _beta);
+        _op.Backward(_input ?? throw NoForward(), Weight.Value, _codes!, dCodes, dEmbeddings, Weight.Grad, Bias.Grad, _shape, _beta, _normalise);
 
     /// <summary>The trained planes as a model file stores them.</summary>
     public StoredPlanes ToStoredPlanes() => new(Planes, Dim, Weight.Value.ToArray(), Bias.Value.ToArray());

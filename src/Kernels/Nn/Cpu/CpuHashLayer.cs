@@ -11,19 +11,45 @@ internal sealed class CpuHashLayer(CpuNnOps ops) : IHashLayerOp
 {
     private float[] _dz = [];
     private float[] _column = [];
+    // The normalised form's projections z (B×P) and per-plane RMS s (P) of the last forward, for its backward.
+    private float[] _z = [];
+    private float[] _rms = [];
 
-    public void Forward(NnBuffer embeddings, NnBuffer weight, NnBuffer bias, NnBuffer codes, in HashLayerShape shape, float beta)
+    public void Forward(NnBuffer embeddings, NnBuffer weight, NnBuffer bias, NnBuffer codes, in HashLayerShape shape, float beta,
+        bool normalise = false)
     {
         var e = ops.SpanOf(embeddings);
         var w = ops.SpanOf(weight);
         var b = ops.SpanOf(bias);
         var h = ops.SpanOf(codes);
         int d = shape.Dim, p = shape.Planes;
+        if (!normalise)
+        {
+            for (int row = 0; row < shape.Batch; row++)
+            {
+                var x = e.Slice(row * d, d);
+                for (int i = 0; i < p; i++)
+                    h[row * p + i] = MathF.Tanh(beta * (TensorPrimitives.Dot(x, w.Slice(i * d, d)) + b[i]));
+            }
+            return;
+        }
+
+        if (_z.Length < shape.Codes) _z = new float[shape.Codes];
+        if (_rms.Length < p) _rms = new float[p];
+        var z = _z.AsSpan(0, shape.Codes);
         for (int row = 0; row < shape.Batch; row++)
         {
             var x = e.Slice(row * d, d);
-            for (int i = 0; i < p; i++)
-                h[row * p + i] = MathF.Tanh(beta * (TensorPrimitives.Dot(x, w.Slice(i * d, d)) + b[i]));
+            for (int i = 0; i < p; i++) z[row * p + i] = TensorPrimitives.Dot(x, w.Slice(i * d, d)) + b[i];
+        }
+        for (int i = 0; i < p; i++)
+        {
+            // Per plane in batch order, as the GPU's kernel (one thread per plane).
+            float squares = 0f;
+            for (int row = 0; row < shape.Batch; row++) squares += z[row * p + i] * z[row * p + i];
+            float rms = MathF.Sqrt(squares / shape.Batch + IHashLayerOp.NormaliseEpsilon);
+            _rms[i] = rms;
+            for (int row = 0; row < shape.Batch; row++) h[row * p + i] = MathF.Tanh(beta * (z[row * p + i] / rms));
         }
     }
 
@@ -60,7 +86,7 @@ internal sealed class CpuHashLayer(CpuNnOps ops) : IHashLayerOp
     }
 
     public void Backward(NnBuffer embeddings, NnBuffer weight, NnBuffer codes, NnBuffer dCodes, NnBuffer dEmbeddings, NnBuffer dWeight,
-        NnBuffer dBias, in HashLayerShape shape, float beta)
+        NnBuffer dBias, in HashLayerShape shape, float beta, bool normalise = false)
     {
         var e = ops.SpanOf(embeddings);
         var w = ops.SpanOf(weight);
@@ -74,6 +100,7 @@ internal sealed class CpuHashLayer(CpuNnOps ops) : IHashLayerOp
         if (_column.Length < batch) _column = new float[batch];
         var dz = _dz.AsSpan(0, shape.Codes);
         for (int k = 0; k < dz.Length; k++) dz[k] = g[k] * beta * (1f - h[k] * h[k]);
+        if (normalise) NormalisationGradient(dz, shape);
 
         // dEmbeddings[b] += Σᵢ dz[b,i]·weight[i]: rows of the weight scaled and added, in plane order.
         for (int row = 0; row < batch; row++)
@@ -95,6 +122,22 @@ internal sealed class CpuHashLayer(CpuNnOps ops) : IHashLayerOp
             db[i] += biasSum;
             var target = dw.Slice(i * d, d);
             for (int row = 0; row < batch; row++) TensorPrimitives.MultiplyAdd(e.Slice(row * d, d), column[row], target, target);
+        }
+    }
+
+    /// <summary>dz ← (dz − u·mean_b(dz·u))/s per plane, u = z/s of the last normalised forward: dL/du → dL/dz.</summary>
+    private void NormalisationGradient(Span<float> dz, in HashLayerShape shape)
+    {
+        if (_rms.Length < shape.Planes || _z.Length < shape.Codes)
+            throw new InvalidOperationException("hash layer: a normalised backward without a normalised forward");
+        int p = shape.Planes;
+        var z = _z.AsSpan(0, shape.Codes);
+        for (int i = 0; i < p; i++)
+        {
+            float rms = _rms[i], dot = 0f;
+            for (int row = 0; row < shape.Batch; row++) dot += dz[row * p + i] * (z[row * p + i] / rms);
+            float mean = dot / shape.Batch;
+            for (int row = 0; row < shape.Batch; row++) dz[row * p + i] = (dz[row * p + i] - z[row * p + i] / rms * mean) / rms;
         }
     }
 }

@@ -5,11 +5,12 @@ namespace Lshk.Kernels.Nn.Gpu;
 
 /// <summary>
 /// Arguments of the hash layer's kernels (<see cref="IHashLayerOp"/>): E embeddings B×D, W weight P×D, Bias P, H codes
-/// B×P, G dL/dcodes B×P, Dz scratch B×P, DE/DW/DBias the gradients, Stats 2P per-plane sums (mean, squared gaps).
+/// B×P, G dL/dcodes B×P, Dz scratch B×P, DE/DW/DBias the gradients, Stats 2P per-plane sums (mean, squared gaps);
+/// the normalised form's Z projections B×P and Norm 2P per plane (RMS s, then mean_b(dL/du·u)).
 /// </summary>
 internal readonly record struct HashLayerArgs(int Batch, int Dim, int Planes, float Beta, float QuantisationWeight, float BalanceWeight,
     ArrayView<float> E, ArrayView<float> W, ArrayView<float> Bias, ArrayView<float> H, ArrayView<float> G, ArrayView<float> Dz,
-    ArrayView<float> DE, ArrayView<float> DW, ArrayView<float> DBias, ArrayView<float> Stats);
+    ArrayView<float> DE, ArrayView<float> DW, ArrayView<float> DBias, ArrayView<float> Stats, ArrayView<float> Z, ArrayView<float> Norm);
 
 /// <summary>
 /// The GPU form's kernels, one thread per output value, every sum in the CPU form's order
@@ -27,12 +28,68 @@ internal static class HashLayerKernels
     public static void Forward(HashLayerArgs a)
     {
         int total = a.Batch * a.Planes;
+        for (int t = Threads.Global; t < total; t += Threads.Total) a.H[t] = Tanh(a.Beta * Projection(a, t));
+    }
+
+    /// <summary>z of code t = (row, plane): E[row]·W[plane] + Bias[plane], the dot product in the CPU form's order.</summary>
+    private static float Projection(in HashLayerArgs a, int t)
+    {
+        int row = t / a.Planes, i = t % a.Planes;
+        float z = 0f;
+        for (int j = 0; j < a.Dim; j++) z += a.E[(long)row * a.Dim + j] * a.W[(long)i * a.Dim + j];
+        return z + a.Bias[i];
+    }
+
+    /// <summary>The normalised form, step 1: Z[b,i] = E[b]·W[i] + Bias[i].</summary>
+    [GpuKernel]
+    public static void Projections(HashLayerArgs a)
+    {
+        int total = a.Batch * a.Planes;
+        for (int t = Threads.Global; t < total; t += Threads.Total) a.Z[t] = Projection(a, t);
+    }
+
+    /// <summary>Step 2, one thread per plane: Norm[i] = √(mean_b Z[b,i]² + ε), summed in batch order as the CPU form.</summary>
+    [GpuKernel]
+    public static void ProjectionRms(HashLayerArgs a)
+    {
+        for (int i = Threads.Global; i < a.Planes; i += Threads.Total)
+        {
+            float squares = 0f;
+            for (int row = 0; row < a.Batch; row++) squares += a.Z[(long)row * a.Planes + i] * a.Z[(long)row * a.Planes + i];
+            a.Norm[i] = MathF.Sqrt(squares / a.Batch + IHashLayerOp.NormaliseEpsilon);
+        }
+    }
+
+    /// <summary>Step 3: H[b,i] = tanh(β·Z[b,i]/Norm[i]).</summary>
+    [GpuKernel]
+    public static void NormalisedCodes(HashLayerArgs a)
+    {
+        int total = a.Batch * a.Planes;
+        for (int t = Threads.Global; t < total; t += Threads.Total) a.H[t] = Tanh(a.Beta * (a.Z[t] / a.Norm[t % a.Planes]));
+    }
+
+    /// <summary>Backward of the normalised form, one thread per plane: Norm[P+i] = mean_b Dz[b,i]·u[b,i], u = Z/Norm.</summary>
+    [GpuKernel]
+    public static void NormalisationStats(HashLayerArgs a)
+    {
+        for (int i = Threads.Global; i < a.Planes; i += Threads.Total)
+        {
+            float rms = a.Norm[i], dot = 0f;
+            for (int row = 0; row < a.Batch; row++) dot += a.Dz[(long)row * a.Planes + i] * (a.Z[(long)row * a.Planes + i] / rms);
+            a.Norm[a.Planes + i] = dot / a.Batch;
+        }
+    }
+
+    /// <summary>Dz[b,i] ← (Dz[b,i] − u[b,i]·Norm[P+i]) / Norm[i]: dL/du → dL/dz.</summary>
+    [GpuKernel]
+    public static void NormalisationGradient(HashLayerArgs a)
+    {
+        int total = a.Batch * a.Planes;
         for (int t = Threads.Global; t < total; t += Threads.Total)
         {
-            int row = t / a.Planes, i = t % a.Planes;
-            float z = 0f;
-            for (int j = 0; j < a.Dim; j++) z += a.E[(long)row * a.Dim + j] * a.W[(long)i * a.Dim + j];
-            a.H[t] = Tanh(a.Beta * (z + a.Bias[i]));
+            int i = t % a.Planes;
+            float rms = a.Norm[i];
+            a.Dz[t] = (a.Dz[t] - a.Z[t] / rms * a.Norm[a.Planes + i]) / rms;
         }
     }
 
@@ -115,12 +172,21 @@ internal static class HashLayerKernels
 /// <summary>The GPU form of <see cref="IHashLayerOp"/> (CPU form: <see cref="Cpu.CpuHashLayer"/>).</summary>
 internal sealed class IlgpuHashLayer(IlgpuNnOps ops) : IHashLayerOp, IDisposable
 {
-    private NnBuffer? _dz, _stats;
+    private NnBuffer? _dz, _stats, _z, _norm;
 
-    public void Forward(NnBuffer embeddings, NnBuffer weight, NnBuffer bias, NnBuffer codes, in HashLayerShape shape, float beta)
+    public void Forward(NnBuffer embeddings, NnBuffer weight, NnBuffer bias, NnBuffer codes, in HashLayerShape shape, float beta,
+        bool normalise = false)
     {
         var scratch = Scratch(shape);
-        ops.Run(HashLayerKernels.Forward, shape.Codes, Args(shape, beta, 0f, 0f, embeddings, weight, bias, codes, codes, scratch.Dz, codes, codes, codes, scratch.Stats));
+        var args = Args(shape, beta, 0f, 0f, embeddings, weight, bias, codes, codes, scratch.Dz, codes, codes, codes, scratch.Stats);
+        if (!normalise)
+        {
+            ops.Run(HashLayerKernels.Forward, shape.Codes, args);
+            return;
+        }
+        ops.Run(HashLayerKernels.Projections, shape.Codes, args);
+        ops.Run(HashLayerKernels.ProjectionRms, shape.Planes, args);
+        ops.Run(HashLayerKernels.NormalisedCodes, shape.Codes, args);
     }
 
     public HashPenalties AddPenaltyGradients(NnBuffer codes, NnBuffer dCodes, in HashLayerShape shape, float quantisationWeight,
@@ -142,27 +208,39 @@ internal sealed class IlgpuHashLayer(IlgpuNnOps ops) : IHashLayerOp, IDisposable
     }
 
     public void Backward(NnBuffer embeddings, NnBuffer weight, NnBuffer codes, NnBuffer dCodes, NnBuffer dEmbeddings, NnBuffer dWeight,
-        NnBuffer dBias, in HashLayerShape shape, float beta)
+        NnBuffer dBias, in HashLayerShape shape, float beta, bool normalise = false)
     {
         var scratch = Scratch(shape);
         var args = Args(shape, beta, 0f, 0f, embeddings, weight, codes, codes, dCodes, scratch.Dz, dEmbeddings, dWeight, dBias, scratch.Stats);
         ops.Run(HashLayerKernels.PreActivationGradient, shape.Codes, args);
+        if (normalise)
+        {
+            ops.Run(HashLayerKernels.NormalisationStats, shape.Planes, args);
+            ops.Run(HashLayerKernels.NormalisationGradient, shape.Codes, args);
+        }
         ops.Run(HashLayerKernels.InputGradient, shape.Inputs, args);
         ops.Run(HashLayerKernels.ParameterGradients, shape.Weights, args);
     }
 
-    private (NnBuffer Dz, NnBuffer Stats) Scratch(in HashLayerShape shape) =>
-        (ops.Reuse(ref _dz, shape.Codes), ops.Reuse(ref _stats, 2 * shape.Planes));
+    private (NnBuffer Dz, NnBuffer Stats) Scratch(in HashLayerShape shape)
+    {
+        // Z and Norm are the normalised form's, kept from its forward for its backward (so not re-sized in between).
+        ops.Reuse(ref _z, shape.Codes);
+        ops.Reuse(ref _norm, 2 * shape.Planes);
+        return (ops.Reuse(ref _dz, shape.Codes), ops.Reuse(ref _stats, 2 * shape.Planes));
+    }
 
     private HashLayerArgs Args(in HashLayerShape s, float beta, float quantisationWeight, float balanceWeight, NnBuffer e, NnBuffer w,
         NnBuffer bias, NnBuffer h, NnBuffer g, NnBuffer dz, NnBuffer de, NnBuffer dw, NnBuffer dBias, NnBuffer stats) =>
         new(s.Batch, s.Dim, s.Planes, beta, quantisationWeight, balanceWeight, ops.ViewOf(e), ops.ViewOf(w), ops.ViewOf(bias), ops.ViewOf(h),
-            ops.ViewOf(g), ops.ViewOf(dz), ops.ViewOf(de), ops.ViewOf(dw), ops.ViewOf(dBias), ops.ViewOf(stats));
+            ops.ViewOf(g), ops.ViewOf(dz), ops.ViewOf(de), ops.ViewOf(dw), ops.ViewOf(dBias), ops.ViewOf(stats), ops.ViewOf(_z!), ops.ViewOf(_norm!));
 
     public void Dispose()
     {
         _dz?.Dispose();
         _stats?.Dispose();
-        _dz = _stats = null;
+        _z?.Dispose();
+        _norm?.Dispose();
+        _dz = _stats = _z = _norm = null;
     }
 }

@@ -41,6 +41,11 @@ internal static partial class KernelRegistry
     public static readonly Action<HashLayerArgs> HashLayerPreActivationGradient = HashLayerKernels.PreActivationGradient;
     public static readonly Action<HashLayerArgs> HashLayerInputGradient = HashLayerKernels.InputGradient;
     public static readonly Action<HashLayerArgs> HashLayerParameterGradients = HashLayerKernels.ParameterGradients;
+    public static readonly Action<HashLayerArgs> HashLayerProjections = HashLayerKernels.Projections;
+    public static readonly Action<HashLayerArgs> HashLayerProjectionRms = HashLayerKernels.ProjectionRms;
+    public static readonly Action<HashLayerArgs> HashLayerNormalisedCodes = HashLayerKernels.NormalisedCodes;
+    public static readonly Action<HashLayerArgs> HashLayerNormalisationStats = HashLayerKernels.NormalisationStats;
+    public static readonly Action<HashLayerArgs> HashLayerNormalisationGradient = HashLayerKernels.NormalisationGradient;
     public static readonly Action<LshSigmoidArgs> LshSigmoidProject = LshSigmoidLossKernels.Project;
     public static readonly Action<LshSigmoidArgs> LshSigmoidLogits = LshSigmoidLossKernels.Logits;
     public static readonly Action<LshSigmoidArgs> LshSigmoidSoftmax = LshSigmoidLossKernels.Softmax;
