@@ -127,6 +127,29 @@ public class TrainCommandTests(ITestOutputHelper testLog)
     }
 
     [Fact]
+    public void AFinishedRunExtendsIntoTheLongerRunByteForByte()
+    {
+        using var dir = new TempFolder();
+        string[] Args(string output, int episodes, params string[] more) =>
+            TinyRun(output, episodes, ["--validate-every", "3", "--checkpoint-every", "4", "--summary-episodes", "0", .. more]);
+        string reference = dir.File("reference.safetensors"), model = dir.File("model.safetensors");
+        var (code, _, error) = CliRunner.Run(Args(reference, 12));
+        Assert.True(code == 0, error);
+
+        // A 6-episode screen: its last episode is checkpointed although 6 is not a multiple of --checkpoint-every.
+        (code, _, error) = CliRunner.Run(Args(model, 6));
+        Assert.True(code == 0, error);
+        Assert.Equal(6, CheckpointEpisode(model + ".ckpt"));
+
+        // Extended to 12 episodes: the same model as the run that went to 12 at once.
+        (code, var output, error) = CliRunner.Run(Args(model, 12, "--resume"));
+        Assert.True(code == 0, error);
+        Assert.Contains("resumed from", output);
+        Assert.Equal(12, CheckpointEpisode(model + ".ckpt"));
+        Assert.Equal(File.ReadAllBytes(reference), File.ReadAllBytes(model));
+    }
+
+    [Fact]
     public void ResumingWithOtherSettingsIsAClearError()
     {
         using var dir = new TempFolder();

@@ -104,7 +104,9 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
                 (lossSum, accuracySum, intervalEpisodes, lastValidation) = (0, 0, 0, null);
                 intervalClock.Restart();
             }
-            if (plan.CheckpointPath is { } path && plan.CheckpointEvery > 0 && e % plan.CheckpointEvery == 0 && !last)
+            // The last episode is checkpointed too: --resume with a larger budget then extends a finished run exactly
+            // (a 1,000-episode screen grows into the full run without repeating its episodes).
+            if (plan.CheckpointPath is { } path && plan.CheckpointEvery > 0 && (e % plan.CheckpointEvery == 0 || last))
             {
                 var bytes = Checkpoint.Serialize(run, new RunProgress(e, BestScore, BestEpisode, spent + clock.Elapsed.TotalSeconds));
                 Checkpoint.Write(path, bytes, plan.CheckpointPauseMs, () => reporter.Message($"checkpoint: writing episode {e} to {path}"));
