@@ -73,7 +73,7 @@ internal sealed class TrainOptions
     public Option<int> ValidateEvery { get; } = new("--validate-every") { Description = "Validate every N episodes (0: never; the final model is kept)", DefaultValueFactory = _ => TrainRequest.DefaultValidateEvery };
     public Option<int> ValidationEpisodes { get; } = new("--validation-episodes") { Description = "Seeded episodes per validation task (5- and 20-way 1-shot)", DefaultValueFactory = _ => TrainRequest.DefaultValidationEpisodes };
     public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "Checkpoint file or folder (default: OUT.ckpt)" };
-    public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write a checkpoint every N episodes and at the end, so that --resume with a larger budget extends a finished run (0: never)", DefaultValueFactory = _ => TrainRequest.DefaultCheckpointEvery };
+    public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write a checkpoint every N episodes and at the end, so that --resume with a larger --episodes extends a finished run exactly (0: never)", DefaultValueFactory = _ => TrainRequest.DefaultCheckpointEvery };
     public Option<bool> Resume { get; } = new("--resume")
     {
         Description = "Continue from the checkpoint (when it exists) exactly where it stopped: with an --episodes budget, on the CPU " +
