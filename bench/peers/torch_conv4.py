@@ -10,16 +10,19 @@ import torch
 from torch import nn
 
 
-def conv_net(blocks=4, filters=64, in_channels=1, kernel=3, bias=True, dropout=0.0, batch_norm=True, dropout_at="blocks"):
+def conv_net(blocks=4, filters=64, in_channels=1, kernel=3, bias=True, dropout=0.0, batch_norm=True, dropout_at="blocks",
+             final_pool=True):
     """batch_norm=False drops each block's BatchNorm2d (the 2018 study's network); dropout_at="embedding" puts one
-    Dropout after the Flatten instead of one per block."""
+    Dropout after the Flatten instead of one per block; final_pool=False leaves out the last block's MaxPool2d."""
     layers = []
     channels = in_channels
-    for _ in range(blocks):
+    for b in range(blocks):
         layers.append(nn.Conv2d(channels, filters, kernel, padding=kernel // 2, bias=bias))
         if batch_norm:
             layers.append(nn.BatchNorm2d(filters))
-        layers += [nn.ReLU(), nn.MaxPool2d(2)]
+        layers.append(nn.ReLU())
+        if final_pool or b < blocks - 1:
+            layers.append(nn.MaxPool2d(2))
         if dropout > 0 and dropout_at == "blocks":
             layers.append(nn.Dropout(dropout))
         channels = filters
@@ -80,4 +83,5 @@ def net_from_metadata(metadata):
                     in_channels=int(metadata["lshk.input_channels"]), kernel=int(metadata["lshk.kernel"]),
                     bias=metadata["lshk.conv_bias"] == "true", dropout=float(metadata["lshk.dropout"]),
                     batch_norm=metadata.get("lshk.batch_norm", "true") == "true",
-                    dropout_at=metadata.get("lshk.dropout_at", "blocks"))
+                    dropout_at=metadata.get("lshk.dropout_at", "blocks"),
+                    final_pool=metadata.get("lshk.final_pool", "true") == "true")

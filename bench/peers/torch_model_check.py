@@ -60,7 +60,7 @@ def main():
     sys.exit(0 if ok else 1)
 
 
-# The default network and the 2018 study's switches, alone and together (see `lshk train --help`).
+# The default network, the 2018 study's switches alone and together, and the wider embeddings (see `lshk train --help`).
 VARIANTS = [
     "",
     "--batch-norm off",
@@ -68,6 +68,7 @@ VARIANTS = [
     "--dropout 0.2 --dropout-at embedding",
     "--batch-norm off --dropout 0.2 --dropout-at embedding",
     "--size 32",
+    "--final-pool off",
 ]
 
 

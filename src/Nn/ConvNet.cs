@@ -18,10 +18,12 @@ public enum DropoutPlacement
 /// padding K/2 → batch norm (unless <see cref="BatchNorm"/> is off: then the conv bias alone shifts the features) →
 /// ReLU → 2×2 max-pool (→ dropout when <see cref="Dropout"/> &gt; 0 and placed after the blocks)], then flatten
 /// (→ dropout when placed on the embedding). The default is "Conv-4": 4 blocks of 64 3×3 filters on 1×28×28 images,
-/// a 64-d embedding.
+/// a 64-d embedding. With <see cref="FinalPool"/> off the last block keeps its map (Conv-4 on 28×28: 3×3×64, a 576-d
+/// embedding) at the same cost per image: a wider embedding gives a trained hash layer more room than 64 dimensions
+/// for 64 bits (bench/RESULTS.md, short codes).
 /// </summary>
 public sealed record ConvNetConfig(int Blocks = 4, int Filters = 64, float Dropout = 0f, int InputChannels = 1,
-    int InputSize = 28, int Kernel = 3, bool ConvBias = true, bool BatchNorm = true, DropoutPlacement DropoutAt = DropoutPlacement.Blocks)
+    int InputSize = 28, int Kernel = 3, bool ConvBias = true, bool BatchNorm = true, DropoutPlacement DropoutAt = DropoutPlacement.Blocks, bool FinalPool = true)
 {
     public void Validate()
     {
@@ -36,18 +38,23 @@ public sealed record ConvNetConfig(int Blocks = 4, int Filters = 64, float Dropo
         int size = InputSize;
         for (int b = 0; b < Blocks; b++)
         {
-            if (size < 2) throw new Lshk.Core.InputException($"{Blocks} blocks shrink a {InputSize}×{InputSize} input below 1×1 (block {b + 1} gets {size}×{size})");
-            size /= 2;
+            if (size < 2 && Pools(b))
+                throw new Lshk.Core.InputException($"{Blocks} blocks shrink a {InputSize}×{InputSize} input below 1×1 (block {b + 1} gets {size}×{size})");
+            if (Pools(b)) size /= 2;
         }
     }
 
-    /// <summary>Side of the last block's output (28 → 14 → 7 → 3 → 1 for Conv-4).</summary>
+    /// <summary>Whether block <paramref name="block"/> (0-based) ends with its 2×2 max-pool.</summary>
+    public bool Pools(int block) => FinalPool || block < Blocks - 1;
+
+    /// <summary>Side of the last block's output (28 → 14 → 7 → 3 → 1 for Conv-4; 3 without the final pool).</summary>
     public int OutputSize
     {
         get
         {
             int size = InputSize;
-            for (int b = 0; b < Blocks; b++) size /= 2;
+            for (int b = 0; b < Blocks; b++)
+                if (Pools(b)) size /= 2;
             return size;
         }
     }
@@ -58,6 +65,7 @@ public sealed record ConvNetConfig(int Blocks = 4, int Filters = 64, float Dropo
     public string Describe() =>
         $"conv{Blocks}: {Blocks}×[conv{Kernel}x{Kernel}({Filters}{(ConvBias ? "" : ", no bias")}){(BatchNorm ? "+bn" : "")}+relu+maxpool2" +
         $"{(Dropout > 0 && DropoutAt == DropoutPlacement.Blocks ? $"+dropout({Dropout})" : "")}]" +
+        $"{(FinalPool ? "" : " (no pool after the last)")}" +
         $"{(Dropout > 0 && DropoutAt == DropoutPlacement.Embedding ? $"+dropout({Dropout})" : "")}, input {InputChannels}×{InputSize}×{InputSize}, embedding {EmbeddingDim}";
 }
 
@@ -77,7 +85,7 @@ public static class ConvNet
             layers.Add(new Conv2d(ops, channels, config.Filters, config.Kernel, 1, config.Kernel / 2, config.ConvBias));
             if (config.BatchNorm) layers.Add(new BatchNorm2d(ops, config.Filters));
             layers.Add(new ReLU(ops));
-            layers.Add(new MaxPool2d(ops));
+            if (config.Pools(b)) layers.Add(new MaxPool2d(ops));
             if (config is { Dropout: > 0, DropoutAt: DropoutPlacement.Blocks }) layers.Add(new Dropout(ops, config.Dropout, seed, (ulong)layers.Count));
             channels = config.Filters;
         }

@@ -52,12 +52,24 @@ public class IlgpuTrainingTests(SimulatorFixture fx)
 
     /// <summary>The 2018 study's network (no batch norm: the fused conv → pool → ReLU step; dropout on the embedding) on both backends.</summary>
     [Fact]
-    public void TheStudyNetworkTrainingStepMatchesTheCpuBackend()
+    public void TheStudyNetworkTrainingStepMatchesTheCpuBackend() =>
+        AssertStepMatchesTheCpuBackend(Config with { BatchNorm = false, Dropout = 0.2f, DropoutAt = DropoutPlacement.Embedding }, imageSeed: 3);
+
+    /// <summary>A last block without its pool (its conv, batch norm and ReLU as separate layers) on both backends.</summary>
+    [Fact]
+    public void TheUnpooledLastBlockTrainingStepMatchesTheCpuBackend()
     {
-        var config = Config with { BatchNorm = false, Dropout = 0.2f, DropoutAt = DropoutPlacement.Embedding };
+        var config = Config with { FinalPool = false };
+        Assert.Equal(3 * 3 * 8, config.EmbeddingDim); // 28 → 14 → 7 → 3, the last block unpooled
+        AssertStepMatchesTheCpuBackend(config, imageSeed: 5);
+    }
+
+    /// <summary>One cosine-mean training step's loss and gradients, and the embeddings after it, on the simulator and the CPU backend.</summary>
+    private void AssertStepMatchesTheCpuBackend(ConvNetConfig config, int imageSeed)
+    {
         var episode = new EpisodeShape(2, 2, 1, config.EmbeddingDim);
         var shape = ConvNet.InputShape(config, episode.Batch);
-        double[] images = TestData.Uniform(3, shape.Length);
+        double[] images = TestData.Uniform(imageSeed, shape.Length);
         var results = new List<(float Loss, float[][] Gradients, float[] Embeddings)>();
         foreach (INnOps ops in new INnOps[] { IlgpuNnOpsTests.Cpu(fx), IlgpuNnOpsTests.Gpu(fx) })
         {
@@ -70,6 +82,7 @@ public class IlgpuTrainingTests(SimulatorFixture fx)
             results.Add((l, net.Parameters.Select(p => p.Grad.ToArray()).ToArray(), net.Forward(x, shape, training: false).ToArray()));
         }
         var (cpu, gpu) = (results[0], results[1]);
+        Assert.Equal(episode.Batch * config.EmbeddingDim, cpu.Embeddings.Length);
         Assert.Equal(cpu.Loss, gpu.Loss, 1e-4);
         for (int i = 0; i < cpu.Gradients.Length; i++)
             AssertClose(cpu.Gradients[i].ToDouble(), gpu.Gradients[i], 1e-3, $"gradient {i}");

@@ -56,11 +56,37 @@ public class NetworkVariantTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture
     }
 
     [Fact]
+    public void WithoutTheFinalPoolTheLastBlockKeepsItsMap()
+    {
+        var config = new ConvNetConfig(FinalPool: false);
+        using var net = ConvNet.Create(fx.Ops, config, seed: 1);
+        Assert.Equal(4 * 4 - 1 + 1, net.Layers.Count);
+        Assert.Equal(new[] { "Conv2d", "BatchNorm2d", "ReLU", "Flatten" }, net.Layers.TakeLast(4).Select(l => l.Kind));
+        Assert.Equal(3, net.Layers.OfType<MaxPool2d>().Count());
+        // The parameters and their PyTorch names do not move: the missing pool is the last block's last layer.
+        Assert.Equal(ConvNet.Create(fx.Ops, new ConvNetConfig(), seed: 1).NamedParameters().Select(p => p.Name),
+            net.NamedParameters().Select(p => p.Name));
+        Assert.Equal(3, config.OutputSize); // 28 → 14 → 7 → 3, then no pool
+        Assert.Equal(576, config.EmbeddingDim);
+        Assert.Equal("conv4: 4×[conv3x3(64)+bn+relu+maxpool2] (no pool after the last), input 1×28×28, embedding 576", config.Describe());
+        var shape = ConvNet.InputShape(config, 2);
+        using var x = fx.Ops.Upload(TestData.Uniform(4, shape.Length));
+        Assert.Equal(2 * 576, net.Forward(x, shape, training: false).Length);
+        // A 1×1 map can still end the network when nothing pools it: 8 → 4 → 2 → 1 → (no pool) 1.
+        Assert.Equal(64, new ConvNetConfig(InputSize: 8, FinalPool: false).EmbeddingDim);
+        Assert.Throws<Lshk.Core.InputException>(() => new ConvNetConfig(InputSize: 4, FinalPool: false).Validate());
+    }
+
+    [Fact]
     public void DefaultMetadataHasNoVariantKeysSoOldFilesStayByteIdentical()
     {
         var m = ModelFile.Metadata(new ConvNetConfig());
         Assert.False(m.ContainsKey(ModelFile.BatchNormKey));
         Assert.False(m.ContainsKey(ModelFile.DropoutAtKey));
+        Assert.False(m.ContainsKey(ModelFile.FinalPoolKey));
+        var unpooled = new ConvNetConfig(FinalPool: false);
+        Assert.Equal("false", ModelFile.Metadata(unpooled)[ModelFile.FinalPoolKey]);
+        Assert.Equal(unpooled, ModelFile.ConfigFrom(ModelFile.Metadata(unpooled), "m.safetensors"));
         var study = ModelFile.Metadata(Study);
         Assert.Equal("false", study[ModelFile.BatchNormKey]);
         Assert.Equal("embedding", study[ModelFile.DropoutAtKey]);
@@ -78,6 +104,9 @@ public class NetworkVariantTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture
         m = new Dictionary<string, string>(ModelFile.Metadata(Study)) { [ModelFile.DropoutAtKey] = "input" };
         e = Assert.Throws<InvalidDataException>(() => ModelFile.ConfigFrom(m, "m.safetensors"));
         Assert.Equal("m.safetensors: metadata 'lshk.dropout_at' = 'input' is not blocks or embedding", e.Message);
+        m = new Dictionary<string, string>(ModelFile.Metadata(Study)) { [ModelFile.FinalPoolKey] = "no" };
+        e = Assert.Throws<InvalidDataException>(() => ModelFile.ConfigFrom(m, "m.safetensors"));
+        Assert.Equal("m.safetensors: metadata 'lshk.final_pool' = 'no' is not true or false", e.Message);
     }
 
     [Fact]

@@ -71,6 +71,22 @@ public class SequentialTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
     public void StudyNetworkMatchesTheFloat64ReferenceWhoseGradientsMatchCentralDifferences(Fusion fusion, DropoutPlacement placement) =>
         AssertMatchesReference(Small with { BatchNorm = false, DropoutAt = placement }, fusion, batch: 3);
 
+    /// <summary>
+    /// A last block without its pool (<see cref="ConvNetConfig.FinalPool"/> off): the earlier blocks fuse as usual, the
+    /// last runs as conv, batch norm (or not) and ReLU layers, and its whole map is the embedding.
+    /// </summary>
+    [Theory]
+    [InlineData(Fusion.ConvBlock, true, DropoutPlacement.Blocks)]
+    [InlineData(Fusion.ConvBlock, false, DropoutPlacement.Embedding)]
+    [InlineData(Fusion.None, true, DropoutPlacement.Embedding)]
+    public void UnpooledLastBlockMatchesTheFloat64ReferenceWhoseGradientsMatchCentralDifferences(Fusion fusion, bool batchNorm,
+        DropoutPlacement placement)
+    {
+        var config = Small with { FinalPool = false, BatchNorm = batchNorm, DropoutAt = placement };
+        Assert.Equal(6 * 5 * 5, config.EmbeddingDim); // 10 → 5 after the first block, the second keeps 5×5
+        AssertMatchesReference(config, fusion, batch: 3);
+    }
+
     /// <summary>Without batch norm the fused step pools before rectifying; max and ReLU commute, so it equals the layers bit for bit.</summary>
     [Fact]
     public void ConvReluPoolStepEqualsTheLayersExactly()

@@ -109,7 +109,8 @@ public static class TrainingJob
             schedule = r.Episodes is { } n ? $"cosine:{n}" : throw new SettingException("lr-schedule", "cosine needs an episode budget (or give cosine:N)");
         var d = r.Data.Kind.Defaults;
         float dropout = r.Dropout ?? (r.DropoutAt == DropoutPlacement.Embedding ? TrainRequest.StudyEmbeddingDropout : 0f);
-        var network = new ConvNetConfig(r.Layers, r.Filters, dropout, InputSize: r.ImageSize ?? d.ImageSize, BatchNorm: r.BatchNorm, DropoutAt: r.DropoutAt);
+        var network = new ConvNetConfig(r.Layers, r.Filters, dropout, InputSize: r.ImageSize ?? d.ImageSize, BatchNorm: r.BatchNorm, DropoutAt: r.DropoutAt,
+            FinalPool: r.FinalPool);
         var settings = new TrainSettings(r.Data.Id, network,
             r.Ways ?? d.Ways, r.Shots ?? d.Shots, r.Queries ?? d.Queries, r.Loss.Trim().ToLowerInvariant(), r.LearningRate, schedule, r.Seed,
             r.ValidationClasses ?? d.ValidationClasses, r.ValidateEvery, r.ValidationEpisodes)

@@ -55,6 +55,12 @@ internal sealed class TrainOptions
         Description = "on: batch norm after each conv; off: none, the conv bias alone (the 2018 study's network)",
         DefaultValueFactory = _ => "on",
     };
+    public Option<string> FinalPool { get; } = new("--final-pool")
+    {
+        Description = "on: every block ends with a 2×2 max-pool; off: the last block's map is flattened as it is " +
+                      "(Omniglot at 28×28: 3×3×64, a 576-d embedding at the same cost, more room for a hash layer's bits)",
+        DefaultValueFactory = _ => "on",
+    };
     public Option<float> Lr { get; } = new("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => TrainRequest.DefaultLearningRate };
     public Option<string> Schedule { get; } = new("--lr-schedule")
     {
@@ -150,7 +156,7 @@ internal sealed class TrainOptions
 
     public IEnumerable<Option> All =>
     [
-        Data, Split, Ways, Shots, Queries, ImageSize, Loss, Scale, Layers, Filters, Dropout, DropoutAt, BatchNorm, Lr, Schedule, Episodes, Minutes, Seed, Output,
+        Data, Split, Ways, Shots, Queries, ImageSize, Loss, Scale, Layers, Filters, Dropout, DropoutAt, BatchNorm, FinalPool, Lr, Schedule, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
         HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, HashCodeShots, HashCodeScale, HashNormalise, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
         .. Source.All, CheckpointPause, EpisodePause, Device, .. Tracing.All,
@@ -177,6 +183,7 @@ internal sealed class TrainOptions
         Dropout = parse.GetValue(Dropout),
         DropoutAt = ParsePlacement(parse.GetValue(DropoutAt)!),
         BatchNorm = CommonOptions.ParseOnOff(parse.GetValue(BatchNorm)!, "--batch-norm"),
+        FinalPool = CommonOptions.ParseOnOff(parse.GetValue(FinalPool)!, "--final-pool"),
         Scale = parse.GetValue(Scale),
         Loss = parse.GetValue(Loss)!,
         LearningRate = parse.GetValue(Lr),

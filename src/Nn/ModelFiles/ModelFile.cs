@@ -54,6 +54,8 @@ public static class ModelFile
     /// <summary>Metadata key of the dropout placement ("embedding"); absent (files before it, and the default) means after each block.</summary>
     public const string DropoutAtKey = "lshk.dropout_at";
     private const string EmbeddingPlacement = "embedding";
+    /// <summary>Metadata key of a network whose last block has no max-pool ("false"); absent (files before it, and the default) means it pools.</summary>
+    public const string FinalPoolKey = "lshk.final_pool";
 
     /// <summary>
     /// The architecture as metadata strings (plus "format": "pt", the safetensors convention for PyTorch). The keys of
@@ -65,6 +67,7 @@ public static class ModelFile
         var m = BaseMetadata(c);
         if (!c.BatchNorm) m[BatchNormKey] = "false";
         if (c.DropoutAt == DropoutPlacement.Embedding) m[DropoutAtKey] = EmbeddingPlacement;
+        if (!c.FinalPool) m[FinalPoolKey] = "false";
         return m;
     }
 
@@ -103,12 +106,13 @@ public static class ModelFile
         };
         if (!float.TryParse(Get("lshk.dropout"), NumberStyles.Float, CultureInfo.InvariantCulture, out float dropout))
             throw new InvalidDataException($"{source}: metadata 'lshk.dropout' = '{Get("lshk.dropout")}' is not a number");
-        bool batchNorm = metadata.TryGetValue(BatchNormKey, out var bn) ? bn switch
+        bool Flag(string key) => !metadata.TryGetValue(key, out var v) || v switch
         {
             "true" => true,
             "false" => false,
-            _ => throw new InvalidDataException($"{source}: metadata '{BatchNormKey}' = '{bn}' is not true or false"),
-        } : true;
+            _ => throw new InvalidDataException($"{source}: metadata '{key}' = '{v}' is not true or false"),
+        };
+        bool batchNorm = Flag(BatchNormKey), finalPool = Flag(FinalPoolKey);
         var placement = metadata.TryGetValue(DropoutAtKey, out var at) ? at switch
         {
             "blocks" => DropoutPlacement.Blocks,
@@ -116,7 +120,7 @@ public static class ModelFile
             _ => throw new InvalidDataException($"{source}: metadata '{DropoutAtKey}' = '{at}' is not blocks or embedding"),
         } : DropoutPlacement.Blocks;
         var config = new ConvNetConfig(Int("lshk.blocks"), Int("lshk.filters"), dropout, Int("lshk.input_channels"),
-            Int("lshk.input_size"), Int("lshk.kernel"), bias, batchNorm, placement);
+            Int("lshk.input_size"), Int("lshk.kernel"), bias, batchNorm, placement, finalPool);
         try
         {
             config.Validate();

@@ -6,7 +6,8 @@ namespace Lshk.Tests.Nn.Reference;
 /// <summary>
 /// The embedding network composed from <see cref="NnReference"/> in float64 (training mode: batch statistics), with
 /// its backward chained by hand. Parameters are in <see cref="Sequential.NamedParameters"/> order. Covers the 2018
-/// study's switches too: no batch norm (conv → ReLU → pool) and one dropout on the flattened embedding.
+/// study's switches too: no batch norm (conv → ReLU → pool) and one dropout on the flattened embedding; and a last
+/// block without its pool (<see cref="ConvNetConfig.FinalPool"/> off).
 /// </summary>
 public sealed class ReferenceConvNet(ConvNetConfig config, ulong dropoutSeed)
 {
@@ -15,8 +16,10 @@ public sealed class ReferenceConvNet(ConvNetConfig config, ulong dropoutSeed)
     private Conv2dShape ConvShape(int block, int batch, int size) =>
         new(batch, block == 0 ? config.InputChannels : config.Filters, size, size, config.Filters, config.Kernel, 1, config.Kernel / 2);
 
-    /// <summary>Layers per block before any dropout: conv, (batch norm,) ReLU, pool.</summary>
-    private int LayersPerBlock => config.BatchNorm ? 4 : 3;
+    /// <summary>Layers of block b before any dropout: conv, (batch norm,) ReLU, (pool).</summary>
+    private int LayersIn(int block) => (config.BatchNorm ? 3 : 2) + (config.Pools(block) ? 1 : 0);
+
+    private int BlockDropouts => config is { Dropout: > 0, DropoutAt: DropoutPlacement.Blocks } ? 1 : 0;
 
     /// <summary>
     /// The dropout mask of block b's first training forward (b = Blocks: the embedding's dropout, after Flatten), as the
@@ -24,8 +27,9 @@ public sealed class ReferenceConvNet(ConvNetConfig config, ulong dropoutSeed)
     /// </summary>
     private DropoutMask Mask(int block)
     {
-        int layerIndex = config.DropoutAt == DropoutPlacement.Blocks ? block * (LayersPerBlock + 1) + LayersPerBlock
-            : config.Blocks * LayersPerBlock + 1;
+        int layerIndex = 0;
+        for (int b = 0; b < block; b++) layerIndex += LayersIn(b) + BlockDropouts;
+        layerIndex += block < config.Blocks ? LayersIn(block) : 1; // the embedding's dropout follows Flatten
         return new DropoutMask(1f - config.Dropout, dropoutSeed, ((ulong)layerIndex << 32) + 0);
     }
 
@@ -50,11 +54,12 @@ public sealed class ReferenceConvNet(ConvNetConfig config, ulong dropoutSeed)
             var bs = new Nchw(batch, config.Filters, cs.OutHeight, cs.OutWidth);
             double[] bn = config.BatchNorm ? NnReference.BatchNormTraining(bs, conv, gamma, beta, Eps).Y : conv;
             double[] relu = NnReference.Relu(bn);
-            double[] pooled = NnReference.MaxPool(bs, relu);
+            bool pools = config.Pools(b);
+            double[] pooled = pools ? NnReference.MaxPool(bs, relu) : relu;
             int block = b;
             backward.Push(dPooled =>
             {
-                double[] dRelu = NnReference.MaxPoolBackward(bs, relu, dPooled);
+                double[] dRelu = pools ? NnReference.MaxPoolBackward(bs, relu, dPooled) : dPooled;
                 double[] dBn = NnReference.ReluBackward(bn, dRelu);
                 double[] dConv = dBn;
                 if (config.BatchNorm)
@@ -75,7 +80,7 @@ public sealed class ReferenceConvNet(ConvNetConfig config, ulong dropoutSeed)
                 x = NnReference.Dropout(pooled, mask);
                 backward.Push(d => NnReference.Dropout(d, mask));
             }
-            size /= 2;
+            if (pools) size /= 2;
         }
         if (config is { Dropout: > 0, DropoutAt: DropoutPlacement.Embedding })
         {
