@@ -14,11 +14,12 @@ namespace Lshk.Nn;
 /// pulling a class's codes together once its queries are already ranked first. <see cref="Normalise"/> relaxes each
 /// plane's projections divided by their RMS over the episode (see <see cref="IHashLayerOp"/>), so the quantisation
 /// term measures closeness to a plane against the spread of the projections, which scaling the planes cannot change.
+/// <see cref="StraightThrough"/> scores some rows' codes as sign() gives them (below).
 /// </summary>
 public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTrainingSettings.DefaultCodeLoss,
     float QuantisationWeight = HashTrainingSettings.DefaultQuantisationWeight, float BalanceWeight = HashTrainingSettings.DefaultBalanceWeight,
     int BetaEpisodes = HashTrainingSettings.DefaultBetaEpisodes, int CodeShots = HashTrainingSettings.EpisodeShots,
-    float CodeScale = CosineLoss.DefaultScale, bool Normalise = false)
+    float CodeScale = CosineLoss.DefaultScale, bool Normalise = false, StraightThrough StraightThrough = StraightThrough.Off)
 {
     /// <summary><see cref="CodeShots"/> meaning "as many as the episode has".</summary>
     public const int EpisodeShots = 0;
@@ -71,7 +72,41 @@ public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTraini
         $"bits={Bits},code-loss={CodeLoss},quantisation={QuantisationWeight:R},balance={BalanceWeight:R},beta-episodes={BetaEpisodes}") +
         (CodeShots == EpisodeShots ? "" : string.Create(CultureInfo.InvariantCulture, $",code-shots={CodeShots}")) +
         (CodeScale == CosineLoss.DefaultScale ? "" : string.Create(CultureInfo.InvariantCulture, $",code-scale={CodeScale:R}")) +
-        (Normalise ? ",normalise" : "");
+        (Normalise ? ",normalise" : "") +
+        (StraightThrough == StraightThrough.Off ? "" : $",straight-through={StraightThrough.Name()}");
+
+    /// <summary>
+    /// The first row of each class's block (its supports, then its queries, in the code loss's episode) that the code
+    /// loss sees as sign() codes; the block's length when none is.
+    /// </summary>
+    public int FirstSignedRow(EpisodeShape codeEpisode) => StraightThrough switch
+    {
+        StraightThrough.All => 0,
+        StraightThrough.Queries => codeEpisode.Shots,
+        _ => codeEpisode.PerClass,
+    };
+}
+
+/// <summary>
+/// Which codes the code loss scores as sign() gives them, with the straight-through estimator (the loss's gradient
+/// with respect to sign(h) handed to the relaxed code h unchanged, then through tanh's own derivative): none (the
+/// relaxed codes, the default), the queries (a query is matched by its bits when pure Hamming matching classifies it,
+/// while the supports stay relaxed so their class mean keeps a smooth gradient), or every row.
+/// </summary>
+public enum StraightThrough { Off, Queries, All }
+
+public static class StraightThroughNames
+{
+    public static string Name(this StraightThrough rows) => rows.ToString().ToLowerInvariant();
+
+    /// <summary>Parses off, queries or all; null for anything else.</summary>
+    public static StraightThrough? Parse(string text) => text.ToLowerInvariant() switch
+    {
+        "off" or "none" => StraightThrough.Off,
+        "queries" or "query" => StraightThrough.Queries,
+        "all" => StraightThrough.All,
+        _ => null,
+    };
 }
 
 /// <summary>
@@ -110,7 +145,11 @@ public sealed class HashTrainingLoss : IEpisodeLoss
     {
         var codes = Layer.Forward(embeddings, episode.Batch, Settings.Beta(Episode), Settings.Normalise);
         var (embeddingLoss, _) = _embeddingLoss.Compute(embeddings, episode);
-        var (codeLoss, codeAccuracy) = _codeLoss.Compute(codes, Settings.CodeEpisode(episode));
+        var codeEpisode = Settings.CodeEpisode(episode);
+        // Straight-through: the loss scores the signed rows, and its gradient goes to the relaxed codes as it is.
+        var scored = Settings.StraightThrough == StraightThrough.Off ? codes
+            : Layer.SignedCodes(codeEpisode.PerClass, Settings.FirstSignedRow(codeEpisode));
+        var (codeLoss, codeAccuracy) = _codeLoss.Compute(scored, codeEpisode);
         var dCodes = _codeLoss.Gradient;
         var penalties = Layer.AddPenalties(dCodes, Settings.QuantisationWeight, Settings.BalanceWeight);
         Layer.Backward(dCodes, _embeddingLoss.Gradient);

@@ -70,6 +70,8 @@ public class HashTrainingTests(ITestOutputHelper testLog)
         Assert.EndsWith(",code-scale=5", scaled.ToMetadata(0, null)["lshk.train.hash"]);
         var normalised = TrainingJob.Settings(omniglot with { HashBits = Bits, HashNormalise = true }).Settings;
         Assert.EndsWith(",normalise", normalised.ToMetadata(0, null)["lshk.train.hash"]);
+        var straight = TrainingJob.Settings(omniglot with { HashBits = Bits, HashStraightThrough = StraightThrough.Queries }).Settings;
+        Assert.EndsWith(",straight-through=queries", straight.ToMetadata(0, null)["lshk.train.hash"]);
         var negative = Assert.Throws<SettingException>(() => TrainingJob.Settings(omniglot with { HashBits = Bits, HashCodeScale = -1 }));
         Assert.Contains("must be a positive number (got -1)", negative.Message);
 

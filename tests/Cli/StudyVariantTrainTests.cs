@@ -60,6 +60,7 @@ public sealed class StudyVariantTrainTests : IDisposable
     [InlineData("--batch-norm,sometimes", "--batch-norm must be on or off (got 'sometimes')")]
     [InlineData("--scale,2", "--scale applies to the cosine losses (matching, cosine-mean), not proto")]
     [InlineData("--loss,matching,--scale,0", "--scale must be a positive number (got 0)")]
+    [InlineData("--hash-straight-through,sideways", "--hash-straight-through values are off, queries and all (got 'sideways')")]
     public void BadSwitchesAreOneLineUsageErrors(string args, string message)
     {
         var (code, _, error) = CliRunner.Run(Train(_tmp.File("never.safetensors"), args.Split(',')));

@@ -150,6 +150,30 @@ public class HashLayerTests(SimulatorFixture fx)
     }
 
     [Fact]
+    public void SignRowsSignsTheChosenRowsOfEachBlockOnBothBackends()
+    {
+        // Blocks of 3 rows (a class's supports, then its queries), rows 1 and 2 of each signed: ±1 with sign(0) = +1
+        // (and −0 too), as the Hamming kernels hash a zero projection to bit 1; row 0 copied as it is.
+        const int perBlock = 3, firstSigned = 1;
+        var codes = TestData.Uniform(51, Batch * Planes).Select(v => (float)v).ToArray();
+        codes[1 * Planes] = 0f;
+        codes[2 * Planes + 1] = -0f;
+        codes[0] = 0f;
+        var expected = codes.Select((v, k) => k / Planes % perBlock >= firstSigned ? (v >= 0f ? 1f : -1f) : v).ToArray();
+        Assert.Contains(expected, v => v is not (1f or -1f));
+        foreach (var ops in new INnOps[] { IlgpuNnOpsTests.Cpu(fx), IlgpuNnOpsTests.Gpu(fx) })
+        {
+            var op = NnOpRegistry.Create<IHashLayerOp>(ops);
+            using var h = ops.Allocate(codes.Length);
+            using var signed = ops.Allocate(codes.Length);
+            h.CopyFrom(codes);
+            op.SignRows(h, signed, new HashLayerShape(Batch, Dim, Planes), perBlock, firstSigned);
+            Assert.Equal(expected, signed.ToArray());
+            (op as IDisposable)?.Dispose();
+        }
+    }
+
+    [Fact]
     public void NormalisingIsScaleFreeAndKeepsEachCodesSign()
     {
         // Planes and offsets scaled by 10 give the same normalised codes (the point of normalising), and each code

@@ -49,6 +49,56 @@ public class HashTrainingLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixtu
         Assert.Equal(expectedOneShot, CodeLoss(new HashTrainingSettings(Bits, name, CodeShots: 1), e, w, b), 1e-5);
     }
 
+    /// <summary>The relaxed codes with the rows from <paramref name="firstSigned"/> on of each class's block replaced by their sign.</summary>
+    private static double[] SignedFrom(double[] codes, int perClass, int firstSigned) =>
+        codes.Select((v, k) => k / Bits % perClass >= firstSigned ? (v >= 0 ? 1.0 : -1.0) : v).ToArray();
+
+    [Theory]
+    [InlineData(StraightThrough.Queries, Shots)]
+    [InlineData(StraightThrough.All, 0)]
+    public void StraightThroughScoresSignedCodesAndHandsTheGradientToTheRelaxedOnes(StraightThrough rows, int firstSigned)
+    {
+        // The code loss is the reference's cosine loss on the codes with the chosen rows signed, and dL/dW is the
+        // gradient of the straight-through surrogate L(sign(h₀) − h₀ + h(W)) at W₀: the signed rows move with their
+        // relaxed codes, without sign()'s zero derivative. Penalties off, so the weight sees the code loss alone.
+        var settings = new HashTrainingSettings(Bits, QuantisationWeight: 0, BalanceWeight: 0, StraightThrough: rows);
+        var e = TestData.Uniform(41, Ways * (Shots + Queries) * Dim);
+        var w = TestData.Uniform(42, Bits * Dim);
+        var b = TestData.Uniform(43, Bits, 0.2);
+        var episode = new EpisodeShape(Ways, Shots, Queries, Bits);
+        int perClass = Shots + Queries;
+        var h0 = NnReference.HashCodes(e, w, b, Dim, beta: 1);
+        var signed = SignedFrom(h0, perClass, firstSigned);
+        double Surrogate(double[] weight)
+        {
+            var h = NnReference.HashCodes(e, weight, b, Dim, beta: 1);
+            return CosineLossReference.Loss(h.Select((v, k) => signed[k] - h0[k] + v).ToArray(), episode, CosineLossMode.CosineMean,
+                CosineLoss.DefaultScale);
+        }
+
+        var (loss, dWeight) = CodeLossAndWeightGradient(settings, e, w, b);
+        Assert.Equal(Surrogate(w), loss, 1e-5);
+        var numeric = GradientCheck.CentralDifferences(Surrogate, (double[])w.Clone());
+        GradientCheck.AssertClose(numeric, dWeight, 2e-5, "dL/dweight");
+        // Not the relaxed codes' loss or gradient: signing changes both.
+        var (relaxedLoss, relaxedGradient) = CodeLossAndWeightGradient(settings with { StraightThrough = StraightThrough.Off }, e, w, b);
+        Assert.True(Math.Abs(relaxedLoss - loss) > 1e-3, $"relaxed {relaxedLoss} vs signed {loss}");
+        Assert.True(relaxedGradient.Zip(dWeight).Max(p => Math.Abs(p.First - p.Second)) > 1e-4, "the gradients should differ");
+    }
+
+    private (float Loss, float[] WeightGradient) CodeLossAndWeightGradient(HashTrainingSettings settings, double[] e, double[] w, double[] b)
+    {
+        var ops = fx.Ops;
+        using var layer = new HashLayer(ops, Dim, Bits);
+        layer.Weight.Value.CopyFrom(w.ToFloat());
+        layer.Bias.Value.CopyFrom(b.ToFloat());
+        ops.Fill(layer.Weight.Grad, 0f);
+        using var loss = new HashTrainingLoss(ops, new PrototypicalLoss(ops), layer, settings) { Episode = 0 };
+        using var embeddings = ops.Upload(e);
+        loss.Compute(embeddings, new EpisodeShape(Ways, Shots, Queries, Dim));
+        return (loss.LastParts.Code, layer.Weight.Grad.ToArray());
+    }
+
     [Fact]
     public void TheCodeLossUsesItsOwnScale()
     {
@@ -93,5 +143,7 @@ public class HashTrainingLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixtu
         Assert.EndsWith(",beta-episodes=100,code-scale=5", new HashTrainingSettings(64, CodeScale: 5).Describe());
         Assert.EndsWith(",code-shots=1,code-scale=2.5", new HashTrainingSettings(64, CodeShots: 1, CodeScale: 2.5f).Describe());
         Assert.EndsWith(",beta-episodes=100,normalise", new HashTrainingSettings(64, Normalise: true).Describe());
+        Assert.EndsWith(",beta-episodes=100,straight-through=queries", new HashTrainingSettings(64, StraightThrough: StraightThrough.Queries).Describe());
+        Assert.EndsWith(",normalise,straight-through=all", new HashTrainingSettings(64, Normalise: true, StraightThrough: StraightThrough.All).Describe());
     }
 }

@@ -59,6 +59,8 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     public float? HashCodeScale { get; init; }
     /// <summary>Relax each plane's projections divided by their RMS over the episode (<see cref="HashTrainingSettings.Normalise"/>).</summary>
     public bool HashNormalise { get; init; }
+    /// <summary>Which rows the code loss scores as sign() codes (<see cref="HashTrainingSettings.StraightThrough"/>).</summary>
+    public StraightThrough HashStraightThrough { get; init; } = StraightThrough.Off;
 
     /// <summary>A fitted family (pca, itq) whose planes are fitted to the training classes at the end and stored with the model; null: none.</summary>
     public string? FitHash { get; init; }

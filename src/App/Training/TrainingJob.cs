@@ -57,6 +57,7 @@ public static class TrainingJob
                              (hash.CodeShots == HashTrainingSettings.EpisodeShots ? "" : $" on {hash.CodeShots}-shot views of the episodes") +
                              (hash.CodeScale == Lshk.Kernels.Nn.CosineLoss.DefaultScale ? "" : $" at scale {hash.CodeScale}") +
                              (hash.Normalise ? ", projections divided by their RMS over the episode" : "") +
+                             (hash.StraightThrough == StraightThrough.Off ? "" : $", {hash.StraightThrough.Name()} scored as sign() codes (straight-through)") +
                              $", quantisation weight {hash.QuantisationWeight}, " +
                              $"bit-balance weight {hash.BalanceWeight}, β = √(1 + episode/{hash.BetaEpisodes}); the planes are saved with the model as family 'learned'");
         reporter.Message($"episodes: {settings.Ways}-way {settings.Shots}-shot {settings.Queries}-query ({run.BatchImages} images per step), loss {settings.Loss}, " +
@@ -117,7 +118,8 @@ public static class TrainingJob
         {
             Hash = HashBits(r, d) is > 0 and var bits
                 ? new HashTrainingSettings(bits, r.HashCodeLoss.Trim().ToLowerInvariant(), r.HashQuantisation, r.HashBalance, r.HashBetaEpisodes,
-                    r.HashCodeShots, r.HashCodeScale ?? Lshk.Kernels.Nn.CosineLoss.DefaultScale, r.HashNormalise)
+                    r.HashCodeShots, r.HashCodeScale ?? Lshk.Kernels.Nn.CosineLoss.DefaultScale, r.HashNormalise,
+                    r.HashStraightThrough)
                 : null,
             LshSigmoid = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName ? r.LshSigmoid : null,
             Scale = r.Scale ?? Lshk.Kernels.Nn.CosineLoss.DefaultScale,

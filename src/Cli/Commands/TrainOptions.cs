@@ -123,6 +123,11 @@ internal sealed class TrainOptions
     {
         Description = "Relax each plane's projections divided by their RMS over the episode, so the quantisation term pushes images away from the planes rather than scaling them (sign, and so the stored planes, unchanged)",
     };
+    public Option<string> HashStraightThrough { get; } = new("--hash-straight-through")
+    {
+        Description = "Score these rows' codes as sign() gives them, the gradient passed straight through to the relaxed codes: off, queries (as pure Hamming matching sees a query) or all",
+        DefaultValueFactory = _ => "off",
+    };
     public Option<int> HashBetaEpisodes { get; } = new("--hash-beta-episodes")
     {
         Description = "How fast tanh(β·z) sharpens towards sign: β = √(1 + episode / N)",
@@ -158,7 +163,7 @@ internal sealed class TrainOptions
     [
         Data, Split, Ways, Shots, Queries, ImageSize, Loss, Scale, Layers, Filters, Dropout, DropoutAt, BatchNorm, FinalPool, Lr, Schedule, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
-        HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, HashCodeShots, HashCodeScale, HashNormalise, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
+        HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, HashCodeShots, HashCodeScale, HashNormalise, HashStraightThrough, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
         .. Source.All, CheckpointPause, EpisodePause, Device, .. Tracing.All,
     ];
 
@@ -210,6 +215,8 @@ internal sealed class TrainOptions
         HashCodeShots = parse.GetValue(HashCodeShots),
         HashCodeScale = parse.GetValue(HashCodeScale),
         HashNormalise = parse.GetValue(HashNormalise),
+        HashStraightThrough = StraightThroughNames.Parse(parse.GetValue(HashStraightThrough)!)
+            ?? throw new UsageException($"--hash-straight-through values are off, queries and all (got '{parse.GetValue(HashStraightThrough)}')"),
         FitHash = parse.GetValue(FitHash),
         FitPlanes = parse.GetValue(FitPlanes),
         LshSigmoid = new LshSigmoidLossSettings(parse.GetValue(LshPlanes), parse.GetValue(LshSharpness), parse.GetValue(LshTrainable)),

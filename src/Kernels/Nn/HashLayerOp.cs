@@ -55,4 +55,14 @@ public interface IHashLayerOp
     /// </summary>
     void Backward(NnBuffer embeddings, NnBuffer weight, NnBuffer codes, NnBuffer dCodes, NnBuffer dEmbeddings, NnBuffer dWeight,
         NnBuffer dBias, in HashLayerShape shape, float beta, bool normalise = false);
+
+    /// <summary>
+    /// The straight-through view of the codes (<c>lshk train --hash-straight-through</c>): the batch is blocks of
+    /// <paramref name="rowsPerBlock"/> rows (an episode's classes, each its supports then its queries), and in each block
+    /// the rows from <paramref name="firstSignedRow"/> on become sign(codes) = ±1 (sign(0) = +1, as a zero projection
+    /// hashes to bit 1) while the rows before it are copied: signed[b,i] = sign(codes[b,i]) or codes[b,i]. The loss
+    /// scored on this view sees those rows' codes as the Hamming kernels will; its gradient is handed to the relaxed
+    /// codes unchanged (the straight-through estimator), so <see cref="Backward"/> runs as it is.
+    /// </summary>
+    void SignRows(NnBuffer codes, NnBuffer signed, in HashLayerShape shape, int rowsPerBlock, int firstSignedRow);
 }

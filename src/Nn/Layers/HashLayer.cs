@@ -18,7 +18,7 @@ public sealed class HashLayer : IDisposable
     private const ulong InitialisationStream = 0x48415348UL; // "HASH"
 
     private readonly IHashLayerOp _op;
-    private NnBuffer? _codes, _input;
+    private NnBuffer? _codes, _input, _signed;
     private HashLayerShape _shape;
     private float _beta;
     private bool _normalise;
@@ -72,6 +72,21 @@ public sealed class HashLayer : IDisposable
         return codes;
     }
 
+    /// <summary>
+    /// The last forward's codes with the rows from <paramref name="firstSignedRow"/> on of each block of
+    /// <paramref name="rowsPerBlock"/> rows replaced by their sign (a buffer the layer owns; see
+    /// <see cref="IHashLayerOp.SignRows"/>): what a straight-through code loss scores.
+    /// </summary>
+    public NnBuffer SignedCodes(int rowsPerBlock, int firstSignedRow)
+    {
+        Kernels.Check.Positive(rowsPerBlock, "rows per block");
+        if (firstSignedRow < 0 || firstSignedRow > rowsPerBlock)
+            throw new ArgumentOutOfRangeException(nameof(firstSignedRow), $"must be 0 to {rowsPerBlock} (got {firstSignedRow})");
+        var signed = ReusedBuffer.Ensure(Ops, ref _signed, _shape.Codes);
+        _op.SignRows(_codes ?? throw NoForward(), signed, _shape, rowsPerBlock, firstSignedRow);
+        return signed;
+    }
+
     /// <summary>Adds the quantisation and bit-balance terms' gradients to <paramref name="dCodes"/>; returns their values.</summary>
     public HashPenalties AddPenalties(NnBuffer dCodes, float quantisationWeight, float balanceWeight) =>
         _op.AddPenaltyGradients(_codes ?? throw NoForward(), dCodes, _shape, quantisationWeight, balanceWeight);
@@ -97,7 +112,8 @@ public sealed class HashLayer : IDisposable
     public void Dispose()
     {
         _codes?.Dispose();
-        _codes = null;
+        _signed?.Dispose();
+        _codes = _signed = null;
         Weight.Dispose();
         Bias.Dispose();
         (_op as IDisposable)?.Dispose();

@@ -125,6 +125,20 @@ internal sealed class CpuHashLayer(CpuNnOps ops) : IHashLayerOp
         }
     }
 
+    public void SignRows(NnBuffer codes, NnBuffer signed, in HashLayerShape shape, int rowsPerBlock, int firstSignedRow)
+    {
+        var h = ops.SpanOf(codes);
+        var s = ops.SpanOf(signed);
+        int p = shape.Planes;
+        for (int row = 0; row < shape.Batch; row++)
+        {
+            var source = h.Slice(row * p, p);
+            var target = s.Slice(row * p, p);
+            if (row % rowsPerBlock < firstSignedRow) source.CopyTo(target);
+            else for (int i = 0; i < p; i++) target[i] = source[i] >= 0f ? 1f : -1f;
+        }
+    }
+
     /// <summary>dz ← (dz − u·mean_b(dz·u))/s per plane, u = z/s of the last normalised forward: dL/du → dL/dz.</summary>
     private void NormalisationGradient(Span<float> dz, in HashLayerShape shape)
     {

@@ -12,6 +12,10 @@ internal readonly record struct HashLayerArgs(int Batch, int Dim, int Planes, fl
     ArrayView<float> E, ArrayView<float> W, ArrayView<float> Bias, ArrayView<float> H, ArrayView<float> G, ArrayView<float> Dz,
     ArrayView<float> DE, ArrayView<float> DW, ArrayView<float> DBias, ArrayView<float> Stats, ArrayView<float> Z, ArrayView<float> Norm);
 
+/// <summary>Arguments of <see cref="HashLayerKernels.SignRows"/>: H codes B×P, Signed its straight-through view.</summary>
+internal readonly record struct HashSignArgs(int Batch, int Planes, int RowsPerBlock, int FirstSignedRow, ArrayView<float> H,
+    ArrayView<float> Signed);
+
 /// <summary>
 /// The GPU form's kernels, one thread per output value, every sum in the CPU form's order
 /// (<see cref="Cpu.CpuHashLayer"/>), so both backends agree to rounding of tanh.
@@ -126,6 +130,18 @@ internal static class HashLayerKernels
         }
     }
 
+    /// <summary>Signed[b,i] = sign(H[b,i]) (±1, sign(0) = +1) in rows b with b mod RowsPerBlock ≥ FirstSignedRow, else H[b,i].</summary>
+    [GpuKernel]
+    public static void SignRows(HashSignArgs a)
+    {
+        int total = a.Batch * a.Planes;
+        for (int t = Threads.Global; t < total; t += Threads.Total)
+        {
+            float v = a.H[t];
+            a.Signed[t] = (t / a.Planes) % a.RowsPerBlock < a.FirstSignedRow ? v : v >= 0f ? 1f : -1f;
+        }
+    }
+
     /// <summary>Dz = G·β·(1 − H²).</summary>
     [GpuKernel]
     public static void PreActivationGradient(HashLayerArgs a)
@@ -221,6 +237,10 @@ internal sealed class IlgpuHashLayer(IlgpuNnOps ops) : IHashLayerOp, IDisposable
         ops.Run(HashLayerKernels.InputGradient, shape.Inputs, args);
         ops.Run(HashLayerKernels.ParameterGradients, shape.Weights, args);
     }
+
+    public void SignRows(NnBuffer codes, NnBuffer signed, in HashLayerShape shape, int rowsPerBlock, int firstSignedRow) =>
+        ops.Run(HashLayerKernels.SignRows, shape.Codes,
+            new HashSignArgs(shape.Batch, shape.Planes, rowsPerBlock, firstSignedRow, ops.ViewOf(codes), ops.ViewOf(signed)));
 
     private (NnBuffer Dz, NnBuffer Stats) Scratch(in HashLayerShape shape)
     {

@@ -46,6 +46,7 @@ internal static partial class KernelRegistry
     public static readonly Action<HashLayerArgs> HashLayerNormalisedCodes = HashLayerKernels.NormalisedCodes;
     public static readonly Action<HashLayerArgs> HashLayerNormalisationStats = HashLayerKernels.NormalisationStats;
     public static readonly Action<HashLayerArgs> HashLayerNormalisationGradient = HashLayerKernels.NormalisationGradient;
+    public static readonly Action<HashSignArgs> HashLayerSignRows = HashLayerKernels.SignRows;
     public static readonly Action<LshSigmoidArgs> LshSigmoidProject = LshSigmoidLossKernels.Project;
     public static readonly Action<LshSigmoidArgs> LshSigmoidLogits = LshSigmoidLossKernels.Logits;
     public static readonly Action<LshSigmoidArgs> LshSigmoidSoftmax = LshSigmoidLossKernels.Softmax;
