@@ -109,6 +109,42 @@ def fine_tune(x, y, w, bias, steps, lr, beta, sigma, scale, seed):
     return wt.detach().numpy(), bt.detach().numpy()
 
 
+def fine_tune_asymmetric(x, y, w, bias, steps, lr, beta, scale, seed, hard_queries):
+    """Separate query planes (wq, bq) and support planes (ws, bs), both starting from the trained ones: asymmetric
+    hashing, still pure XNOR + popcount at match time (a query hashed with its planes, a support with its own)."""
+    torch.manual_seed(seed)
+    wq, bq = torch.tensor(w, requires_grad=True), torch.tensor(bias, requires_grad=True)
+    ws, bs = torch.tensor(w.copy(), requires_grad=True), torch.tensor(bias.copy(), requires_grad=True)
+    opt = torch.optim.Adam([wq, bq, ws, bs], lr=lr)
+    xt = torch.tensor(x)
+    ways, shots, queries = 60, 5, 5
+    truth = torch.arange(ways).repeat_interleave(queries)
+    for si, qi in episodes(y, ways, shots, queries, steps, seed):
+        zs = xt[si] @ ws.T + bs
+        zq = xt[qi] @ wq.T + bq
+        soft = torch.tanh(beta * zq)
+        codes_q = soft + (torch.sign(zq) - soft).detach() if hard_queries else soft
+        means = torch.tanh(beta * zs).reshape(ways, shots, -1).mean(1)
+        logits = scale * torch.nn.functional.normalize(codes_q, dim=1) @ torch.nn.functional.normalize(means, dim=1).T
+        loss = torch.nn.functional.cross_entropy(logits, truth)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return (wq.detach().numpy(), bq.detach().numpy()), (ws.detach().numpy(), bs.detach().numpy())
+
+
+def accuracy_asymmetric(x, y, query_planes, support_planes, count, seed, ways=20, queries=5):
+    """20-way 1-shot pure Hamming with a query hashed by the query planes and a support by the support planes."""
+    hits = total = 0
+    for si, qi in episodes(y, ways, 1, queries, count, seed):
+        truth = np.repeat(np.arange(ways), queries)
+        bq = signs(x[qi] @ query_planes[0].T + query_planes[1])
+        bs = signs(x[si] @ support_planes[0].T + support_planes[1])
+        hits += int(((bq @ bs.T).argmax(1) == truth).sum())
+        total += len(qi)
+    return {'hamming': round(100.0 * hits / total, 2)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--model', required=True)
@@ -117,6 +153,8 @@ def main():
     ap.add_argument('--episodes', type=int, default=1000)
     ap.add_argument('--steps', type=int, default=1500)
     ap.add_argument('--seed', type=int, default=7)
+    ap.add_argument('--asymmetric', action='store_true',
+                    help='also fine-tune separate query and support planes (asymmetric hashing) against the symmetric fine-tune')
     args = ap.parse_args()
     torch.set_num_threads(1)
     w, bias = load_planes(args.model)
@@ -129,6 +167,12 @@ def main():
         tuned = fine_tune(xt, yt, w, bias, args.steps, lr=3e-3, beta=6.0, sigma=sigma, scale=10.0, seed=args.seed)
         print(f'hash layer fine-tuned ({args.steps} episodes, straight-through query codes, noise {sigma}):',
               accuracy(xe, ye, *tuned, args.episodes, args.seed), flush=True)
+    if args.asymmetric:
+        for hard in (False, True):
+            q, s = fine_tune_asymmetric(xt, yt, w, bias, args.steps, lr=3e-3, beta=6.0, scale=10.0, seed=args.seed, hard_queries=hard)
+            print(f'separate query and support planes fine-tuned ({args.steps} episodes, '
+                  f'{"straight-through" if hard else "relaxed"} query codes):',
+                  accuracy_asymmetric(xe, ye, q, s, args.episodes, args.seed), flush=True)
 
 
 if __name__ == '__main__':
