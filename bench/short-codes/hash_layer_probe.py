@@ -85,43 +85,23 @@ def margins(x, y, w, bias):
             'share |z| < within-class rms': round(float((np.abs(z) < spread).mean()), 3)}
 
 
-def fine_tune(x, y, w, bias, steps, lr, beta, sigma, scale, seed):
-    torch.manual_seed(seed)
-    wt = torch.tensor(w, requires_grad=True)
-    bt = torch.tensor(bias, requires_grad=True)
-    opt = torch.optim.Adam([wt, bt], lr=lr)
-    xt = torch.tensor(x)
-    ways, shots, queries = 60, 5, 5
-    truth = torch.arange(ways).repeat_interleave(queries)
-    for si, qi in episodes(y, ways, shots, queries, steps, seed):
-        zs = xt[si] @ wt.T + bt
-        zq = xt[qi] @ wt.T + bt
-        if sigma > 0:
-            zq = zq + sigma * torch.randn_like(zq)
-        soft = torch.tanh(beta * zq)
-        hard_q = soft + (torch.sign(zq) - soft).detach()  # sign() forward, tanh's gradient backward
-        means = torch.tanh(beta * zs).reshape(ways, shots, -1).mean(1)
-        logits = scale * torch.nn.functional.normalize(hard_q, dim=1) @ torch.nn.functional.normalize(means, dim=1).T
-        loss = torch.nn.functional.cross_entropy(logits, truth)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return wt.detach().numpy(), bt.detach().numpy()
-
-
-def fine_tune_asymmetric(x, y, w, bias, steps, lr, beta, scale, seed, hard_queries):
-    """Separate query planes (wq, bq) and support planes (ws, bs), both starting from the trained ones: asymmetric
-    hashing, still pure XNOR + popcount at match time (a query hashed with its planes, a support with its own)."""
+def fine_tune(x, y, w, bias, steps, lr, beta, sigma, scale, seed, separate=False, hard_queries=True):
+    """Fine-tunes the planes on training-class episodes (network frozen) and returns (query planes, support planes).
+    One shared set by default; with `separate`, query planes and support planes of their own, both starting from the
+    trained ones (asymmetric hashing: still pure XNOR + popcount at match time, a query hashed with its planes and a
+    support with its own). `hard_queries`: sign() forward, tanh(beta z)'s gradient backward for the query codes."""
     torch.manual_seed(seed)
     wq, bq = torch.tensor(w, requires_grad=True), torch.tensor(bias, requires_grad=True)
-    ws, bs = torch.tensor(w.copy(), requires_grad=True), torch.tensor(bias.copy(), requires_grad=True)
-    opt = torch.optim.Adam([wq, bq, ws, bs], lr=lr)
+    ws, bs = (torch.tensor(w.copy(), requires_grad=True), torch.tensor(bias.copy(), requires_grad=True)) if separate else (wq, bq)
+    opt = torch.optim.Adam([wq, bq, ws, bs] if separate else [wq, bq], lr=lr)
     xt = torch.tensor(x)
     ways, shots, queries = 60, 5, 5
     truth = torch.arange(ways).repeat_interleave(queries)
     for si, qi in episodes(y, ways, shots, queries, steps, seed):
         zs = xt[si] @ ws.T + bs
         zq = xt[qi] @ wq.T + bq
+        if sigma > 0:
+            zq = zq + sigma * torch.randn_like(zq)
         soft = torch.tanh(beta * zq)
         codes_q = soft + (torch.sign(zq) - soft).detach() if hard_queries else soft
         means = torch.tanh(beta * zs).reshape(ways, shots, -1).mean(1)
@@ -164,12 +144,13 @@ def main():
     print('margins, training alphabets:  ', margins(xt, yt, w, bias))
     print('trained planes:', accuracy(xe, ye, w, bias, args.episodes, args.seed), flush=True)
     for sigma in (0.0, 0.15):
-        tuned = fine_tune(xt, yt, w, bias, args.steps, lr=3e-3, beta=6.0, sigma=sigma, scale=10.0, seed=args.seed)
+        tuned, _ = fine_tune(xt, yt, w, bias, args.steps, lr=3e-3, beta=6.0, sigma=sigma, scale=10.0, seed=args.seed)
         print(f'hash layer fine-tuned ({args.steps} episodes, straight-through query codes, noise {sigma}):',
               accuracy(xe, ye, *tuned, args.episodes, args.seed), flush=True)
     if args.asymmetric:
         for hard in (False, True):
-            q, s = fine_tune_asymmetric(xt, yt, w, bias, args.steps, lr=3e-3, beta=6.0, scale=10.0, seed=args.seed, hard_queries=hard)
+            q, s = fine_tune(xt, yt, w, bias, args.steps, lr=3e-3, beta=6.0, sigma=0.0, scale=10.0, seed=args.seed,
+                             separate=True, hard_queries=hard)
             print(f'separate query and support planes fine-tuned ({args.steps} episodes, '
                   f'{"straight-through" if hard else "relaxed"} query codes):',
                   accuracy_asymmetric(xe, ye, q, s, args.episodes, args.seed), flush=True)
