@@ -89,7 +89,7 @@ public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTraini
 
 /// <summary>
 /// Which codes the code loss scores as sign() gives them, with the straight-through estimator (the loss's gradient
-/// with respect to sign(h) handed to the relaxed code h unchanged, then through tanh's own derivative): none (the
+/// with respect to sign(h) handed to the relaxed code h unchanged, then through tanh's own derivative): off (the
 /// relaxed codes, the default), the queries (a query is matched by its bits when pure Hamming matching classifies it,
 /// while the supports stay relaxed so their class mean keeps a smooth gradient), or every row.
 /// </summary>
