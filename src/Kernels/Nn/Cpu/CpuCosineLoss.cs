@@ -8,25 +8,28 @@ namespace Lshk.Kernels.Nn.Cpu;
 /// n_i = e_i / r_i with r_i = √(‖e_i‖² + ε); cos_qs = n_q·n_s over every query q and support s.
 /// Matching: a_qs = scale·cos_qs, L_q = logΣ_s exp a_qs − logΣ_{s∈y} exp a_qs, so
 /// dL/dcos_qs = scale·(softmax_s − [s∈y]·exp a_qs / Σ_{s'∈y} exp a_qs') / Q.
-/// Cosine-mean: z_qc = scale·mean_{s∈c} cos_qs, L_q = logΣ_c exp z_qc − z_qy, so
-/// dL/dcos_qs = scale·(softmax_c − [c = y]) / (shots·Q) for s in class c.
-/// Backward of the cosines: dn_q = Σ_s G_qs n_s, dn_s = Σ_q G_qs n_q, and dL/de = (dn − n (n·dn)) / r.
+/// Cosine-mean: z_qc = scale·mean_{s∈c} cos_qs = scale·n_q·m_c with m_c = mean_{s∈c} n_s, L_q = logΣ_c exp z_qc − z_qy,
+/// so dn_q = scale·Σ_c dz_qc m_c and dn_s = scale·Σ_q dz_qc n_q / shots for s in class c, dz_qc = (softmax_c − [c = y]) / Q:
+/// one product per query and class instead of per query and support (a fifth of the work at 5 shots; the hash
+/// layer's code loss runs it every training episode).
+/// Matching's backward of the cosines: dn_q = Σ_s G_qs n_s, dn_s = Σ_q G_qs n_q; both then dL/de = (dn − n (n·dn)) / r.
 /// The row operations (dot products, scaled additions) are vectorised with TensorPrimitives; single-threaded, as the
-/// episode is small next to the network (60-way 5-shot 5-query at 64 dimensions: a few milliseconds).
+/// episode is small next to the network (60-way 5-shot 5-query at 64 dimensions: a few milliseconds). The GPU form is
+/// <see cref="Gpu.CosineLossKernels"/> (a thread per query–support cosine there); the float64 reference is the tests'
+/// <c>CosineLossReference</c>.
 /// </summary>
 internal sealed unsafe class CpuCosineLoss
 {
-    private readonly PinnedScratch<double> _normal = new(), _norm = new(), _g = new(), _dNormal = new(), _class = new();
+    private readonly PinnedScratch<double> _normal = new(), _norm = new(), _g = new(), _dNormal = new(), _class = new(),
+        _means = new(), _dMeans = new();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (float Loss, float Accuracy) Compute(float* e, in EpisodeShape ep, CosineLossMode mode, float scale, float* de)
     {
-        int d = ep.Dim, ways = ep.Ways, supports = ways * ep.Shots, queries = ways * ep.Queries;
+        int d = ep.Dim;
         double* n = _normal.Ensure(ep.Batch * d);
         double* r = _norm.Ensure(ep.Batch);
-        double* g = _g.Ensure(queries * supports);
         double* dn = _dNormal.EnsureZeroed(ep.Batch * d);
-        double* cls = _class.Ensure(ways);
 
         for (int i = 0; i < ep.Batch; i++)
         {
@@ -37,6 +40,26 @@ internal sealed unsafe class CpuCosineLoss
             TensorPrimitives.Divide(ni, r[i], ni);
         }
 
+        var (loss, correct) = mode == CosineLossMode.Matching ? Matching(n, dn, ep, scale) : CosineMean(n, dn, ep, scale);
+
+        // through the normalisation
+        for (int i = 0; i < ep.Batch; i++)
+        {
+            var ni = Row(n, i, d);
+            var dni = Row(dn, i, d);
+            double dot = TensorPrimitives.Dot<double>(ni, dni);
+            float* dRow = de + (long)i * d;
+            for (int j = 0; j < d; j++) dRow[j] = (float)((dni[j] - ni[j] * dot) / r[i]);
+        }
+        int queries = ep.Ways * ep.Queries;
+        return ((float)(loss / queries), (float)correct / queries);
+    }
+
+    /// <summary>The matching loss summed over queries and its gradient with respect to the normalised rows (into dn).</summary>
+    private (double Loss, int Correct) Matching(double* n, double* dn, in EpisodeShape ep, double scale)
+    {
+        int d = ep.Dim, supports = ep.Ways * ep.Shots, queries = ep.Ways * ep.Queries;
+        double* g = _g.Ensure(queries * supports);
         double loss = 0;
         int correct = 0;
         for (int q = 0; q < queries; q++)
@@ -45,9 +68,7 @@ internal sealed unsafe class CpuCosineLoss
             double* gq = g + (long)q * supports;
             var nq = Row(n, QueryRow(ep, q), d);
             for (int s = 0; s < supports; s++) gq[s] = TensorPrimitives.Dot<double>(nq, Row(n, SupportRow(ep, s), d));
-            var (queryLoss, best) = mode == CosineLossMode.Matching
-                ? MatchingQuery(gq, ep, y, scale, queries)
-                : CosineMeanQuery(gq, cls, ep, y, scale, queries);
+            var (queryLoss, best) = MatchingQuery(gq, ep, y, scale, queries);
             loss += queryLoss;
             if (best == y) correct++;
         }
@@ -65,16 +86,55 @@ internal sealed unsafe class CpuCosineLoss
                 TensorPrimitives.MultiplyAdd(nq, gq[s], dns, dns);
             }
         }
-        // through the normalisation
-        for (int i = 0; i < ep.Batch; i++)
+        return (loss, correct);
+    }
+
+    /// <summary>The cosine-mean loss summed over queries and its gradient with respect to the normalised rows (into dn).</summary>
+    private (double Loss, int Correct) CosineMean(double* n, double* dn, in EpisodeShape ep, double scale)
+    {
+        int d = ep.Dim, ways = ep.Ways, queries = ways * ep.Queries;
+        double* means = _means.EnsureZeroed(ways * d);
+        double* dMeans = _dMeans.EnsureZeroed(ways * d);
+        double* z = _class.Ensure(ways);
+        for (int c = 0; c < ways; c++)
         {
-            var ni = Row(n, i, d);
-            var dni = Row(dn, i, d);
-            double dot = TensorPrimitives.Dot<double>(ni, dni);
-            float* dRow = de + (long)i * d;
-            for (int j = 0; j < d; j++) dRow[j] = (float)((dni[j] - ni[j] * dot) / r[i]);
+            var mean = Row(means, c, d);
+            for (int k = 0; k < ep.Shots; k++) TensorPrimitives.Add(mean, Row(n, c * ep.PerClass + k, d), mean);
+            TensorPrimitives.Divide(mean, ep.Shots, mean);
         }
-        return ((float)(loss / queries), (float)correct / queries);
+
+        double loss = 0;
+        int correct = 0;
+        for (int q = 0; q < queries; q++)
+        {
+            int y = q / ep.Queries;
+            var nq = Row(n, QueryRow(ep, q), d);
+            double max = double.NegativeInfinity;
+            int best = 0;
+            for (int c = 0; c < ways; c++)
+            {
+                z[c] = scale * TensorPrimitives.Dot<double>(nq, Row(means, c, d));
+                if (z[c] > max) { max = z[c]; best = c; }
+            }
+            double total = 0;
+            for (int c = 0; c < ways; c++) total += Math.Exp(z[c] - max);
+            double logSum = max + Math.Log(total);
+            loss += logSum - z[y];
+            if (best == y) correct++;
+
+            var dnq = Row(dn, QueryRow(ep, q), d);
+            for (int c = 0; c < ways; c++)
+            {
+                double g = scale * (Math.Exp(z[c] - logSum) - (c == y ? 1 : 0)) / queries;
+                TensorPrimitives.MultiplyAdd(Row(means, c, d), g, dnq, dnq);
+                TensorPrimitives.MultiplyAdd(nq, g, Row(dMeans, c, d), Row(dMeans, c, d));
+            }
+        }
+        // a class mean's gradient shared equally by its supports
+        for (int c = 0; c < ways; c++)
+            for (int k = 0; k < ep.Shots; k++)
+                TensorPrimitives.Divide(Row(dMeans, c, d), ep.Shots, Row(dn, c * ep.PerClass + k, d));
+        return (loss, correct);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -114,28 +174,5 @@ internal sealed unsafe class CpuCosineLoss
             gq[s] = scale * (Math.Exp(a - max) / all - own) / queries;
         }
         return (max + Math.Log(all) - maxY - Math.Log(trueClass), best);
-    }
-
-    /// <summary>As <see cref="MatchingQuery"/> for the cosine-mean loss; <paramref name="z"/> holds the class logits.</summary>
-    private static (double Loss, int Best) CosineMeanQuery(double* gq, double* z, in EpisodeShape ep, int y, double scale, int queries)
-    {
-        double max = double.NegativeInfinity;
-        int best = 0;
-        for (int c = 0; c < ep.Ways; c++)
-        {
-            double sum = 0;
-            for (int s = c * ep.Shots; s < (c + 1) * ep.Shots; s++) sum += gq[s];
-            z[c] = scale * sum / ep.Shots;
-            if (z[c] > max) { max = z[c]; best = c; }
-        }
-        double total = 0;
-        for (int c = 0; c < ep.Ways; c++) total += Math.Exp(z[c] - max);
-        double logSum = max + Math.Log(total);
-        for (int c = 0; c < ep.Ways; c++)
-        {
-            double dz = (Math.Exp(z[c] - logSum) - (c == y ? 1 : 0)) / queries;
-            for (int s = c * ep.Shots; s < (c + 1) * ep.Shots; s++) gq[s] = scale * dz / ep.Shots;
-        }
-        return (logSum - z[y], best);
     }
 }
