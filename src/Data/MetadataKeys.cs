@@ -49,6 +49,8 @@ public static class MetadataKeys
         public const string ValidationAccuracy = "lshk.train.validation_accuracy";
         /// <summary>Hash-aware training's settings (bits, code loss, penalty weights, β growth), when it was on.</summary>
         public const string HashTraining = "lshk.train.hash";
+        /// <summary>The random affine distortions of the training images (<c>--augment</c>), written only when on.</summary>
+        public const string Augment = "lshk.train.augment";
         /// <summary>The lsh-sigmoid loss's planes, sharpness and whether the planes were trained, when it was the loss.</summary>
         public const string LshSigmoid = "lshk.train.lsh_sigmoid";
     }

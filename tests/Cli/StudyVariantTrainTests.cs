@@ -44,6 +44,18 @@ public sealed class StudyVariantTrainTests : IDisposable
     }
 
     [Fact]
+    public void AnAugmentedRunSaysSoAndRecordsItsLimits()
+    {
+        string model = _tmp.File("augmented.safetensors");
+        var (code, output, error) = CliRunner.Run(Train(model, "--augment", "rotate:10,shift:1"));
+        Assert.True(code == 0, error);
+        Assert.Contains("augmentation: every training image distorted at random within shift:1,rotate:10", output);
+        using var backend = new CpuBackend();
+        using var embedder = Embedder.Load(model, backend);
+        Assert.Equal("shift:1,rotate:10", embedder.Metadata["lshk.train.augment"]);
+    }
+
+    [Fact]
     public void DefaultRunsWriteNoVariantKeys()
     {
         string model = _tmp.File("plain.safetensors");
@@ -51,7 +63,7 @@ public sealed class StudyVariantTrainTests : IDisposable
         Assert.True(code == 0, error);
         using var backend = new CpuBackend();
         using var embedder = Embedder.Load(model, backend);
-        Assert.DoesNotContain(embedder.Metadata.Keys, k => k is "lshk.batch_norm" or "lshk.dropout_at" or "lshk.train.scale");
+        Assert.DoesNotContain(embedder.Metadata.Keys, k => k is "lshk.batch_norm" or "lshk.dropout_at" or "lshk.train.scale" or "lshk.train.augment");
         Assert.Equal("0", embedder.Metadata["lshk.dropout"]);
     }
 
@@ -61,6 +73,8 @@ public sealed class StudyVariantTrainTests : IDisposable
     [InlineData("--scale,2", "--scale applies to the cosine losses (matching, cosine-mean), not proto")]
     [InlineData("--loss,matching,--scale,0", "--scale must be a positive number (got 0)")]
     [InlineData("--hash-straight-through,sideways", "--hash-straight-through values are off, queries and all (got 'sideways')")]
+    [InlineData("--augment,rotate:500", "--augment 'rotate:500': the rotate limit is at most 180 degrees (got 500)")]
+    [InlineData("--augment,zoom:2", "--augment 'zoom:2': 'zoom:2' is not one of shift:LIMIT, rotate:LIMIT, scale:LIMIT, shear:LIMIT")]
     public void BadSwitchesAreOneLineUsageErrors(string args, string message)
     {
         var (code, _, error) = CliRunner.Run(Train(_tmp.File("never.safetensors"), args.Split(',')));

@@ -1,4 +1,5 @@
 using Lshk.App.Training;
+using Lshk.Data.Imaging;
 using Lshk.Kernels.Cpu;
 using Lshk.Kernels.Nn;
 using Lshk.Nn;
@@ -37,13 +38,19 @@ public class TrainDeterminismTests
         }
     }
 
-    [Fact]
-    public void ACheckpointContinuesExactly()
+    /// <summary>Limits for the augmented runs: every part of the distortion drawn.</summary>
+    private static readonly RandomAffine Distortions = new(ShiftPixels: 1, RotationDegrees: 10, ScaleFraction: 0.1f, Shear: 0.1f);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ACheckpointContinuesExactly(bool augment)
     {
         var data = DataFiles.OmniglotBackgroundSet;
         using var backend = new CpuBackend();
         using var ops = NnOps.For(backend, cpuThreads: 3);
-        using var straight = new EpisodeTraining(ops, Settings(0.3f), data);
+        var settings = Settings(0.3f) with { Augment = augment ? Distortions : null };
+        using var straight = new EpisodeTraining(ops, settings, data);
         byte[]? saved = null;
         for (int i = 0; i < 6; i++)
         {
@@ -51,7 +58,7 @@ public class TrainDeterminismTests
             if (i == 2) saved = Checkpoint.Serialize(straight, new RunProgress(straight.Episode, 0.5, 3, 1.0));
         }
 
-        using var resumed = new EpisodeTraining(ops, Settings(0.3f), data);
+        using var resumed = new EpisodeTraining(ops, settings, data);
         using var dir = new TempFolder();
         string path = dir.File("run.ckpt");
         Checkpoint.Write(path, saved!);
@@ -71,5 +78,24 @@ public class TrainDeterminismTests
         float[] ya = straight.Network.Forward(input, shape, training: false).ToArray();
         float[] yb = resumed.Network.Forward(input, shape, training: false).ToArray();
         Assert.Equal(ya, yb);
+    }
+
+    [Fact]
+    public void AugmentationChangesWhatTheRunLearnsAndRepeatsExactly()
+    {
+        var data = DataFiles.OmniglotBackgroundSet;
+        using var backend = new CpuBackend();
+        using var ops = NnOps.For(backend, cpuThreads: 2);
+        float[][] Train(RandomAffine? augment)
+        {
+            using var run = new EpisodeTraining(ops, Settings(0f) with { Augment = augment }, data);
+            for (int i = 0; i < 2; i++) run.Step();
+            return Parameters(run);
+        }
+        var plain = Train(null);
+        var first = Train(Distortions);
+        var second = Train(Distortions);
+        for (int p = 0; p < first.Length; p++) Assert.Equal(first[p], second[p]);
+        Assert.Contains(Enumerable.Range(0, first.Length), p => !first[p].SequenceEqual(plain[p]));
     }
 }

@@ -26,6 +26,7 @@ public sealed class EpisodeTraining : IDisposable
     private readonly EpisodeShape _episode;
     private readonly Nchw _inputShape;
     private readonly float[] _host;
+    private readonly float[] _undistorted;
     private readonly NnBuffer _images;
 
     public EpisodeTraining(INnOps ops, TrainSettings settings, Dataset train)
@@ -54,6 +55,7 @@ public sealed class EpisodeTraining : IDisposable
         _episode = new EpisodeShape(settings.Ways, settings.Shots, settings.Queries, config.EmbeddingDim);
         _inputShape = ConvNet.InputShape(config, _episode.Batch);
         _host = new float[_inputShape.Length];
+        _undistorted = new float[train.ImageLength];
         _images = ops.Allocate(_inputShape.Length);
     }
 
@@ -102,16 +104,32 @@ public sealed class EpisodeTraining : IDisposable
         return result;
     }
 
-    /// <summary>Copies the episode's images into the batch: class c's supports, then its queries.</summary>
+    /// <summary>
+    /// Copies the episode's images into the batch, class c's supports, then its queries, each distorted at random
+    /// when the run augments (<see cref="TrainSettings.Augment"/>; the draws depend on the episode and the position).
+    /// </summary>
     private void Gather(Episode episode)
     {
-        int length = _train.ImageLength, shots = Settings.Shots, queries = Settings.Queries;
+        int shots = Settings.Shots, queries = Settings.Queries;
         int item = 0;
         for (int c = 0; c < episode.Ways; c++)
         {
-            for (int k = 0; k < shots; k++) _train.Image(episode.Support[c * shots + k]).CopyTo(_host.AsSpan(item++ * length, length));
-            for (int k = 0; k < queries; k++) _train.Image(episode.Query[c * queries + k]).CopyTo(_host.AsSpan(item++ * length, length));
+            for (int k = 0; k < shots; k++) Place(episode.Support[c * shots + k], item++);
+            for (int k = 0; k < queries; k++) Place(episode.Query[c * queries + k], item++);
         }
+    }
+
+    private void Place(int image, int item)
+    {
+        int length = _train.ImageLength;
+        var slot = _host.AsSpan(item * length, length);
+        if (Settings.Augment is not { } augment)
+        {
+            _train.Image(image).CopyTo(slot);
+            return;
+        }
+        _train.Image(image).CopyTo(_undistorted);
+        augment.Draw(Settings.Seed, Episode, item).Warp(_undistorted, slot, _train.Channels, _train.Height, _train.Width);
     }
 
     public void Dispose()

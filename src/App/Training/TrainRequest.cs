@@ -47,6 +47,8 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     public float LearningRate { get; init; } = DefaultLearningRate;
     public string Schedule { get; init; } = DefaultSchedule;
     public ulong Seed { get; init; } = 1;
+    /// <summary>Random affine distortions of the training images (<see cref="Lshk.Data.Imaging.RandomAffine.Parse"/>); "none": off.</summary>
+    public string Augment { get; init; } = Lshk.Data.Imaging.RandomAffine.NoneName;
 
     /// <summary>Hash-aware training: P code bits of a trainable hash layer (null: off), and its loss and penalty weights.</summary>
     public int? HashBits { get; init; }

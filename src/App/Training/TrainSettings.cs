@@ -49,6 +49,12 @@ public sealed record TrainSettings(
     /// <summary>The planes and sharpness of <c>--loss lsh-sigmoid</c> (the study's LSH-in-the-loop loss); null: its defaults.</summary>
     public LshSigmoidLossSettings? LshSigmoid { get; init; }
 
+    /// <summary>
+    /// Random affine distortions of every training image (<c>--augment</c>); null: none. Stored and fingerprinted only
+    /// when on, so runs without it keep their files and checkpoints.
+    /// </summary>
+    public Lshk.Data.Imaging.RandomAffine? Augment { get; init; }
+
     public void Validate()
     {
         Network.Validate();
@@ -123,6 +129,7 @@ public sealed record TrainSettings(
             m[Keys.ValidationAccuracy] = acc.ToString("R", CultureInfo.InvariantCulture);
         if (Hash is { } hash) m[Keys.HashTraining] = hash.Describe();
         if (Loss == LshSigmoidLoss.LossName) m[Keys.LshSigmoid] = (LshSigmoid ?? new LshSigmoidLossSettings()).Describe();
+        if (Augment is { } augment) m[Keys.Augment] = augment.Describe();
         return m;
     }
 
@@ -134,7 +141,8 @@ public sealed record TrainSettings(
         + (Hash is { } hash ? $";hash={hash.Describe()}" : "")
         + (Loss == LshSigmoidLoss.LossName ? $";lsh-sigmoid={(LshSigmoid ?? new LshSigmoidLossSettings()).Describe()}" : "")
         + (DefaultScale ? "" : $";scale={Scale.ToString("R", CultureInfo.InvariantCulture)}")
-        + (Split is { } split ? $";split={split}" : "");
+        + (Split is { } split ? $";split={split}" : "")
+        + (Augment is { } augment ? $";augment={augment.Describe()}" : "");
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

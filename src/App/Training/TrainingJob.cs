@@ -60,6 +60,8 @@ public static class TrainingJob
                              (hash.StraightThrough == StraightThrough.Off ? "" : $", {hash.StraightThrough.Name()} scored as sign() codes (straight-through)") +
                              $", quantisation weight {hash.QuantisationWeight}, " +
                              $"bit-balance weight {hash.BalanceWeight}, β = √(1 + episode/{hash.BetaEpisodes}); the planes are saved with the model as family 'learned'");
+        if (settings.Augment is { } augment)
+            reporter.Message($"augmentation: every training image distorted at random within {augment.Describe()} (shift in pixels, rotate in degrees)");
         reporter.Message($"episodes: {settings.Ways}-way {settings.Shots}-shot {settings.Queries}-query ({run.BatchImages} images per step), loss {settings.Loss}, " +
                          $"Adam lr {settings.LearningRate} ({settings.Schedule}), seed {settings.Seed}; budget " +
                          string.Join(" or ", new[] { episodeBudget is { } e ? $"{e} episodes" : null, minuteBudget is { } m ? $"{m} minutes" : null }.Where(s => s is not null)));
@@ -124,9 +126,16 @@ public static class TrainingJob
             LshSigmoid = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName ? r.LshSigmoid : null,
             Scale = r.Scale ?? Lshk.Kernels.Nn.CosineLoss.DefaultScale,
             Split = r.Split?.Trim().ToLowerInvariant(),
+            Augment = ParseAugment(r.Augment),
         };
         settings.Validate();
         return (settings, r.Episodes, minutes);
+    }
+
+    private static Lshk.Data.Imaging.RandomAffine? ParseAugment(string text)
+    {
+        try { return Lshk.Data.Imaging.RandomAffine.Parse(text); }
+        catch (FormatException e) { throw new SettingException("augment", $"'{text}': {e.Message}"); }
     }
 
     /// <summary>

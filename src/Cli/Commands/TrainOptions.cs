@@ -153,6 +153,11 @@ internal sealed class TrainOptions
         Description = "Planes --fit-hash fits",
         DefaultValueFactory = _ => TrainRequest.DefaultFitPlanes,
     };
+    public Option<string> Augment { get; } = new("--augment")
+    {
+        Description = "Distort every training image at random, within limits such as shift:1,rotate:10,scale:0.1,shear:0.1 (shift in pixels per axis, rotate in degrees, scale a fraction of the size, shear a factor; any subset), about its centre with bilinear resampling; none: off",
+        DefaultValueFactory = _ => Lshk.Data.Imaging.RandomAffine.NoneName,
+    };
     public Option<float> HashBalance { get; } = new("--hash-balance")
     {
         Description = "Weight of the bit-balance term (mean over bits of the batch mean²)",
@@ -161,7 +166,7 @@ internal sealed class TrainOptions
 
     public IEnumerable<Option> All =>
     [
-        Data, Split, Ways, Shots, Queries, ImageSize, Loss, Scale, Layers, Filters, Dropout, DropoutAt, BatchNorm, FinalPool, Lr, Schedule, Episodes, Minutes, Seed, Output,
+        Data, Split, Ways, Shots, Queries, ImageSize, Loss, Scale, Layers, Filters, Dropout, DropoutAt, BatchNorm, FinalPool, Lr, Schedule, Augment, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
         HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, HashCodeShots, HashCodeScale, HashNormalise, HashStraightThrough, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
         .. Source.All, CheckpointPause, EpisodePause, Device, .. Tracing.All,
@@ -194,6 +199,7 @@ internal sealed class TrainOptions
         LearningRate = parse.GetValue(Lr),
         Schedule = parse.GetValue(Schedule)!,
         Seed = parse.GetValue(Seed),
+        Augment = parse.GetValue(Augment)!,
         ValidateEvery = parse.GetValue(ValidateEvery),
         ValidationEpisodes = parse.GetValue(ValidationEpisodes),
         Episodes = parse.GetValue(Episodes),
