@@ -13,6 +13,9 @@ It prints
      5-query, the network frozen) with the query codes hard: sign() forward, tanh(beta z)'s gradient backward
      (straight-through), optionally with Gaussian noise on the query projections.
 
+With --double-bit it prints only 20-way 1-shot pure Hamming of 1-bit codes against double-bit (thermometer) codes of
+the trained planes at equal code length (see `double_bit`).
+
 Episodes are numpy's (seeded), not lshk's, so the figures are comparable with each other, not digit for digit with
 `lshk eval`. Needs numpy and torch (Debian: python3-numpy python3-torch); run with /usr/bin/python3.
 """
@@ -125,6 +128,39 @@ def accuracy_asymmetric(x, y, query_planes, support_planes, count, seed, ways=20
     return {'hamming': round(100.0 * hits / total, 2)}
 
 
+def thermometer(z, threshold):
+    """Two bits per projection, [z > -t, z > t] as +-1: three levels, and the Hamming distance between two such codes is
+    the difference of their levels (Kong & Li's double-bit quantisation): a projection near its plane lands in the
+    middle level, one bit from either side, instead of a coin flip two levels apart."""
+    return np.concatenate([signs(z + threshold), signs(z - threshold)], 1)
+
+
+def double_bit(x, y, w, bias, spread, count, seed, ways=20, queries=5):
+    """20-way 1-shot pure Hamming, support-mean centred, at equal bits: 64 planes x 1 bit against a seeded half of the
+    planes x 2 thermometer bits, thresholds +-a x each plane's standard deviation on the training alphabets; and all
+    planes x 2 bits (twice the bits) against the 1-bit codes for scale."""
+    half = np.sort(np.random.default_rng(0).choice(len(bias), len(bias) // 2, replace=False))
+    every = np.arange(len(bias))
+    variants = [(f'{len(every)} planes x 1 bit', every, None), (f'{len(half)} planes x 1 bit', half, None)]
+    variants += [(f'{len(half)} planes x 2 bits, t = {a} sd', half, a) for a in (0.1, 0.2, 0.35, 0.5, 0.75)]
+    variants += [(f'{len(every)} planes x 2 bits, t = {a} sd', every, a) for a in (0.2, 0.35, 0.5)]
+    hits = [0] * len(variants)
+    total = 0
+    for si, qi in episodes(y, ways, 1, queries, count, seed):
+        truth = np.repeat(np.arange(ways), queries)
+        zs, zq = x[si] @ w.T + bias, x[qi] @ w.T + bias
+        centre = zs.mean(0)
+        zs, zq = zs - centre, zq - centre
+        for i, (_, planes, a) in enumerate(variants):
+            if a is None:
+                bs, bq = signs(zs[:, planes]), signs(zq[:, planes])
+            else:
+                bs, bq = thermometer(zs[:, planes], a * spread[planes]), thermometer(zq[:, planes], a * spread[planes])
+            hits[i] += int(((bq @ bs.T).argmax(1) == truth).sum())
+        total += len(qi)
+    return {name: round(100.0 * h / total, 2) for (name, _, _), h in zip(variants, hits)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--model', required=True)
@@ -135,11 +171,18 @@ def main():
     ap.add_argument('--seed', type=int, default=7)
     ap.add_argument('--asymmetric', action='store_true',
                     help='also fine-tune separate query and support planes (asymmetric hashing) against the symmetric fine-tune')
+    ap.add_argument('--double-bit', action='store_true',
+                    help='only compare 1-bit codes with double-bit (thermometer) codes of the trained planes at equal bits')
     args = ap.parse_args()
     torch.set_num_threads(1)
     w, bias = load_planes(args.model)
     xe, ye = load_embeddings(args.eval)
     xt, yt = load_embeddings(args.train)
+    if args.double_bit:
+        spread = (xt @ w.T + bias).std(0)
+        for name, value in double_bit(xe, ye, w, bias, spread, args.episodes, args.seed).items():
+            print(f'double-bit probe, 20-way 1-shot pure Hamming (support-mean centred), {name}: {value}', flush=True)
+        return
     print('margins, evaluation alphabets:', margins(xe, ye, w, bias))
     print('margins, training alphabets:  ', margins(xt, yt, w, bias))
     print('trained planes:', accuracy(xe, ye, w, bias, args.episodes, args.seed), flush=True)
