@@ -26,7 +26,6 @@ public sealed class EpisodeTraining : IDisposable
     private readonly EpisodeShape _episode;
     private readonly Nchw _inputShape;
     private readonly float[] _host;
-    private readonly float[] _undistorted;
     private readonly NnBuffer _images;
 
     public EpisodeTraining(INnOps ops, TrainSettings settings, Dataset train)
@@ -55,7 +54,6 @@ public sealed class EpisodeTraining : IDisposable
         _episode = new EpisodeShape(settings.Ways, settings.Shots, settings.Queries, config.EmbeddingDim);
         _inputShape = ConvNet.InputShape(config, _episode.Batch);
         _host = new float[_inputShape.Length];
-        _undistorted = new float[train.ImageLength];
         _images = ops.Allocate(_inputShape.Length);
     }
 
@@ -128,8 +126,7 @@ public sealed class EpisodeTraining : IDisposable
             _train.Image(image).CopyTo(slot);
             return;
         }
-        _train.Image(image).CopyTo(_undistorted);
-        augment.Draw(Settings.Seed, Episode, item).Warp(_undistorted, slot, _train.Channels, _train.Height, _train.Width);
+        augment.Draw(Settings.Seed, Episode, item).Warp(_train.Image(image), slot, _train.Channels, _train.Height, _train.Width);
     }
 
     public void Dispose()
