@@ -160,7 +160,7 @@ public class HashTrainingTests(ITestOutputHelper testLog)
     {
         using var dir = new TempFolder();
         string[] Args(string output, int episodes, params string[] more) =>
-            TinyHashRun(output, episodes, ["--validate-every", "0", "--summary-episodes", "0", "--checkpoint-every", "4", .. more]);
+            TinyHashRun(output, episodes, ["--validate-every", "0", "--summary-episodes", "0", "--checkpoint-every", "4", "--lr-schedule", "step:2000:0.5", .. more]);
         string reference = dir.File("reference.safetensors"), model = dir.File("model.safetensors");
         Assert.Equal(0, CliRunner.Run(Args(reference, 8)).Code);
         // Stopped after episode 6, resumed from its checkpoint of episode 4 (a finished run writes none at its end).

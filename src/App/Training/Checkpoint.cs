@@ -85,9 +85,12 @@ public static class Checkpoint
             : throw new InvalidDataException($"{path}: checkpoint entry '{key}' = '{Get(key)}' is not a number");
 
         if (Get(Keys.Version) != Version) throw new InvalidDataException($"{path}: checkpoint version {Get(Keys.Version)} is not supported");
+        // A minutes budget's cosine that had timed itself before the checkpoint carries on with the length it measured.
+        if (run.Settings.AwaitsPace && TrainSettings.MeasuredCosineIn(Get(Keys.Settings)) is { } measured) run.UseSchedule(measured);
         string settings = run.Settings.Fingerprint();
         if (Get(Keys.Settings) != settings)
-            throw new InvalidDataException($"{path}: the checkpoint was made with other settings ({Get(Keys.Settings)}) than this run ({settings})");
+            throw new InvalidDataException($"{path}: the checkpoint was made with other settings ({Get(Keys.Settings)}) than this run ({settings})" +
+                                           CosineHint(TrainSettings.ScheduleIn(Get(Keys.Settings)), run.Settings.Schedule));
 
         var model = tensors.Where(t => !t.Name.StartsWith(OptimiserPrefix, StringComparison.Ordinal)).ToArray();
         ModelFile.LoadStateDict(run.Network, model.Where(t => !StoredPlanes.IsPlaneTensor(t.Name)).ToArray(), path);
@@ -173,4 +176,11 @@ public static class Checkpoint
     private static Dropout[] Dropouts(EpisodeTraining run) => run.Network.Layers.OfType<Dropout>().ToArray();
 
     private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Why two cosine schedules of other lengths do not resume into each other, when that is the difference.</summary>
+    private static string CosineHint(string? stored, string asked) =>
+        stored is not null && stored != asked && TrainSettings.IsCosine(stored) && TrainSettings.IsCosine(asked)
+            ? $"; a cosine schedule is one curve over its budget ({stored} here, {asked} asked): resume with the budget the run began with, " +
+              "or train with a fixed schedule (such as step:2000:0.5) to grow a run into a longer one"
+            : "";
 }

@@ -58,9 +58,20 @@ public sealed class EpisodeTraining : IDisposable
     }
 
     public INnOps Ops { get; }
-    public TrainSettings Settings { get; }
+    public TrainSettings Settings { get; private set; }
     public Sequential Network { get; }
     public Optimiser Optimiser { get; }
+
+    /// <summary>
+    /// Replaces the learning-rate schedule from the next episode on (a minutes budget's cosine, once the run knows its
+    /// pace): the settings, and so the model's metadata and the checkpoint's fingerprint, name the new one.
+    /// </summary>
+    public void UseSchedule(string schedule)
+    {
+        var settings = Settings with { Schedule = schedule };
+        Optimiser.Schedule = settings.CreateSchedule();
+        Settings = settings;
+    }
 
     /// <summary>The hash layer of hash-aware training, or null.</summary>
     public HashLayer? Hash { get; }

@@ -13,8 +13,6 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     public const int DefaultFilters = 64;
     public const string DefaultLoss = "proto";
     public const float DefaultLearningRate = 1e-3f;
-    /// <summary>Halve every 2000 episodes, as the prototypical-networks paper.</summary>
-    public const string DefaultSchedule = "step:2000:0.5";
     public const double DefaultMinutes = 12;
     public const int DefaultValidateEvery = 500;
     /// <summary>Seeded episodes per validation task: enough to tell checkpoints apart, few enough to take seconds.</summary>
@@ -45,7 +43,8 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     public float? Scale { get; init; }
     public string Loss { get; init; } = DefaultLoss;
     public float LearningRate { get; init; } = DefaultLearningRate;
-    public string Schedule { get; init; } = DefaultSchedule;
+    /// <summary>The learning-rate schedule (null: the dataset's, <see cref="Lshk.Data.Datasets.TrainingDefaults.Schedule"/>).</summary>
+    public string? Schedule { get; init; }
     public ulong Seed { get; init; } = 1;
     /// <summary>Random affine distortions of the training images (<see cref="Lshk.Data.Imaging.RandomAffine.Parse"/>); "none": off.</summary>
     public string Augment { get; init; } = Lshk.Data.Imaging.RandomAffine.NoneName;

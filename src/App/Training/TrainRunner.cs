@@ -19,7 +19,16 @@ public sealed record RunPlan(
     string DataName,
     ImagePreprocessing Preprocessing,
     int CheckpointPauseMs = 0,
-    int EpisodePauseMs = 0);
+    int EpisodePauseMs = 0,
+    int PaceEpisodes = RunPlan.DefaultPaceEpisodes)
+{
+    /// <summary>
+    /// Episodes a minutes budget's cosine schedule times before it sets its length (at the full rate meanwhile): 3–6 %
+    /// of a 12-minute Omniglot run, enough to average out the slower first episodes. Later validations are not in the
+    /// pace; their seconds come off the end, where the rate is near 0.
+    /// </summary>
+    public const int DefaultPaceEpisodes = 200;
+}
 
 /// <summary>What a run tells the user: progress after every episode, lines at intervals, and messages.</summary>
 public interface ITrainReporter
@@ -49,6 +58,7 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
     public void Run()
     {
         var settings = run.Settings;
+        bool pacing = settings.AwaitsPace;
         double spent = 0;
         if (plan.Resume && plan.CheckpointPath is { } ckpt)
         {
@@ -68,6 +78,8 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
         bool validating = validation is not null && settings.ValidateEvery > 0;
         long target = plan.Episodes ?? long.MaxValue;
         double budgetSeconds = plan.Minutes is { } m ? m * 60 : double.PositiveInfinity;
+        // A minutes budget's cosine that had timed itself before the checkpoint ends where it measured.
+        if (pacing && run.Settings.CosineEnd is { } measuredEnd) target = Math.Min(target, measuredEnd);
 
         var clock = Stopwatch.StartNew();
         var intervalClock = Stopwatch.StartNew();
@@ -88,6 +100,8 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
             long e = run.Episode;
             double elapsed = clock.Elapsed.TotalSeconds;
             double rate = (e - startEpisode) * run.BatchImages / Math.Max(elapsed, 1e-9);
+            if (run.Settings.AwaitsPace && e >= plan.PaceEpisodes && !double.IsInfinity(budgetSeconds))
+                target = Math.Min(target, SetCosineLength(e, spent + clock.Elapsed.TotalSeconds, budgetSeconds));
             reporter.Episode(e, Fraction(e, spent + elapsed, target, budgetSeconds), loss, accuracy, rate);
 
             last = e >= target || spent + clock.Elapsed.TotalSeconds >= budgetSeconds;
@@ -120,6 +134,23 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
             SaveModel(null);
             reporter.Message($"saved the final model (episode {run.Episode}) to {plan.Output}");
         }
+    }
+
+    /// <summary>
+    /// Gives a minutes budget's cosine schedule its length: the episodes the budget holds at the pace of the first
+    /// <paramref name="episode"/> (the run then ends there, or when the time is up if it slows down; either way with the
+    /// rate near 0). Returns that length, or no limit when the budget is already spent.
+    /// </summary>
+    private long SetCosineLength(long episode, double seconds, double budgetSeconds)
+    {
+        double perEpisode = seconds / episode;
+        long total = (long)Math.Min(int.MaxValue, episode + Math.Floor((budgetSeconds - seconds) / perEpisode));
+        if (total <= episode) return long.MaxValue;
+        run.UseSchedule(TrainSettings.MeasuredCosine(total, episode));
+        reporter.Message($"lr schedule: cosine over {total} episodes, what the {budgetSeconds / 60:0.##}-minute budget holds at the pace of " +
+                         $"the first {episode} ({perEpisode:F3} s/episode); the run ends there, or sooner if it slows down " +
+                         $"(a budget of {total} episodes with the schedule {run.Settings.Schedule} repeats it exactly)");
+        return total;
     }
 
     private static double Fraction(long episode, double seconds, long target, double budgetSeconds) =>

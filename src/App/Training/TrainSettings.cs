@@ -88,23 +88,66 @@ public sealed record TrainSettings(
     }
 
     /// <summary>
+    /// A cosine schedule over a budget in minutes, before the run has timed itself: the full rate until
+    /// <see cref="TrainRunner"/> has run its first <see cref="RunPlan.PaceEpisodes"/> episodes and turns it into
+    /// <see cref="MeasuredCosine"/> (the command turns a bare "cosine" with an episode budget into "cosine:N" at once).
+    /// </summary>
+    public const string BudgetCosine = "cosine";
+
+    /// <summary>Whether the schedule is a cosine over a minutes budget still waiting for the run's pace.</summary>
+    public bool AwaitsPace => Schedule.Trim().ToLowerInvariant() == BudgetCosine;
+
+    /// <summary>
+    /// The schedule a minutes budget's cosine becomes once the run has timed its first <paramref name="fullRate"/>
+    /// episodes: cosine over <paramref name="total"/> episodes (what the budget holds at that pace), those first ones
+    /// at the full rate. <c>--episodes TOTAL --lr-schedule cosine:TOTAL:FULLRATE</c> repeats the run exactly.
+    /// </summary>
+    public static string MeasuredCosine(long total, long fullRate) =>
+        string.Create(CultureInfo.InvariantCulture, $"{BudgetCosine}:{total}:{fullRate}");
+
+    /// <summary>The schedule a <see cref="Fingerprint"/> names (null if none).</summary>
+    public static string? ScheduleIn(string fingerprint)
+    {
+        const string field = "schedule=";
+        return fingerprint.Split(';').FirstOrDefault(f => f.StartsWith(field, StringComparison.Ordinal))?[field.Length..];
+    }
+
+    /// <summary>The measured cosine ("cosine:N:K") that a <see cref="Fingerprint"/> names, or null if it names another schedule.</summary>
+    public static string? MeasuredCosineIn(string fingerprint) =>
+        ScheduleIn(fingerprint) is { } schedule && IsCosine(schedule) && schedule.Split(':').Length == 3 ? schedule : null;
+
+    /// <summary>Whether a schedule is a cosine of some length (bare, "cosine:N" or "cosine:N:K").</summary>
+    public static bool IsCosine(string schedule) => schedule == BudgetCosine || schedule.StartsWith(BudgetCosine + ":", StringComparison.Ordinal);
+
+    /// <summary>The episode a cosine schedule reaches its end (the rate 0) at; null for other schedules.</summary>
+    public long? CosineEnd => CreateSchedule() is CosineDecay cosine ? cosine.TotalSteps : null;
+
+    /// <summary>
     /// The learning-rate schedule: "constant", "step:EVERY:GAMMA" (multiply by GAMMA every EVERY episodes; the
-    /// prototypical-networks paper halves every 2000) or "cosine:N" (to 0 over N episodes; the command turns a bare
-    /// "cosine" into cosine over the episode budget, see <see cref="TrainRequest"/>).
+    /// prototypical-networks paper halves every 2000), "cosine:N" (to 0 over N episodes; the command turns a bare
+    /// "cosine" into cosine over the episode budget, see <see cref="TrainRequest"/>), "cosine:N:K" (the same with the
+    /// first K episodes at the full rate: what a minutes budget's cosine becomes, see <see cref="MeasuredCosine"/>) or
+    /// a bare "cosine" (<see cref="BudgetCosine"/>: the full rate until the run has timed itself).
     /// </summary>
     public ILearningRateSchedule CreateSchedule()
     {
         string text = Schedule.Trim().ToLowerInvariant();
-        if (text == "constant") return new ConstantRate(LearningRate);
+        if (text == "constant" || text == BudgetCosine) return new ConstantRate(LearningRate);
         var parts = text.Split(':');
-        if (parts.Length == 2 && parts[0] == "cosine" && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int total) && total > 0)
-            return new CosineDecay(LearningRate, total);
+        if (parts[0] == "cosine" && parts.Length is 2 or 3 && Count(parts[1]) is int total and > 0)
+        {
+            if (parts.Length == 2) return new CosineDecay(LearningRate, total);
+            if (Count(parts[2]) is int fullRate && fullRate < total) return new CosineDecay(LearningRate, total) { FullRateSteps = fullRate };
+        }
         if (parts.Length == 3 && parts[0] == "step"
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int every) && every > 0
             && float.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out float gamma) && gamma > 0 && gamma <= 1)
             return new StepDecay(LearningRate, every, gamma);
-        throw new SettingException("lr-schedule", $"'{Schedule}' is not a schedule (constant, cosine[:EPISODES], or step:EVERY:GAMMA such as step:2000:0.5)");
+        throw new SettingException("lr-schedule", $"'{Schedule}' is not a schedule (constant, cosine[:EPISODES[:FULL-RATE-EPISODES]], " +
+                                                  "or step:EVERY:GAMMA such as step:2000:0.5)");
     }
+
+    private static int? Count(string text) => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : null;
 
     /// <summary>lshk.train.* entries of the model metadata (no times or paths: equal runs write equal files).</summary>
     public Dictionary<string, string> ToMetadata(long episodesTrained, double? validationAccuracy)

@@ -62,8 +62,11 @@ public static class TrainingJob
                              $"bit-balance weight {hash.BalanceWeight}, β = √(1 + episode/{hash.BetaEpisodes}); the planes are saved with the model as family 'learned'");
         if (settings.Augment is { } augment)
             reporter.Message($"augmentation: every training image distorted at random within {augment.Describe()} (shift in pixels, rotate in degrees)");
+        string schedule = settings.AwaitsPace
+            ? $"cosine over the time budget, its length set at the pace of the first {RunPlan.DefaultPaceEpisodes} episodes"
+            : settings.Schedule;
         reporter.Message($"episodes: {settings.Ways}-way {settings.Shots}-shot {settings.Queries}-query ({run.BatchImages} images per step), loss {settings.Loss}, " +
-                         $"Adam lr {settings.LearningRate} ({settings.Schedule}), seed {settings.Seed}; budget " +
+                         $"Adam lr {settings.LearningRate} ({schedule}), seed {settings.Seed}; budget " +
                          string.Join(" or ", new[] { episodeBudget is { } e ? $"{e} episodes" : null, minuteBudget is { } m ? $"{m} minutes" : null }.Where(s => s is not null)));
 
         var validation = Validation(few.Validation, settings);
@@ -107,10 +110,11 @@ public static class TrainingJob
         if (r.SummaryEpisodes < 0) throw new SettingException("summary-episodes", $"must not be negative (got {r.SummaryEpisodes})");
         if (r.Threads < 0) throw new SettingException("threads", $"must not be negative (got {r.Threads})");
         double? minutes = r.Episodes is null && r.Minutes is null ? TrainRequest.DefaultMinutes : r.Minutes;
-        string schedule = r.Schedule.Trim().ToLowerInvariant();
-        if (schedule == "cosine")
-            schedule = r.Episodes is { } n ? $"cosine:{n}" : throw new SettingException("lr-schedule", "cosine needs an episode budget (or give cosine:N)");
         var d = r.Data.Kind.Defaults;
+        string schedule = (r.Schedule ?? d.Schedule).Trim().ToLowerInvariant();
+        // A bare cosine runs over the budget: an episode budget gives its length now; a minutes budget alone leaves it
+        // to the run, which times its first episodes (TrainRunner).
+        if (schedule == TrainSettings.BudgetCosine && r.Episodes is { } n) schedule = $"cosine:{n}";
         float dropout = r.Dropout ?? (r.DropoutAt == DropoutPlacement.Embedding ? TrainRequest.StudyEmbeddingDropout : 0f);
         var network = new ConvNetConfig(r.Layers, r.Filters, dropout, InputSize: r.ImageSize ?? d.ImageSize, BatchNorm: r.BatchNorm, DropoutAt: r.DropoutAt,
             FinalPool: r.FinalPool);

@@ -62,10 +62,12 @@ internal sealed class TrainOptions
         DefaultValueFactory = _ => "on",
     };
     public Option<float> Lr { get; } = new("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => TrainRequest.DefaultLearningRate };
-    public Option<string> Schedule { get; } = new("--lr-schedule")
+    public Option<string?> Schedule { get; } = new("--lr-schedule")
     {
-        Description = "constant, cosine (over --episodes), cosine:N, or step:EVERY:GAMMA (default: halve every 2000 episodes, as the prototypical-networks paper)",
-        DefaultValueFactory = _ => TrainRequest.DefaultSchedule,
+        Description = "constant; cosine (to 0 over the budget: over --episodes, or over the episodes --minutes holds at the pace of the first " +
+                      $"{RunPlan.DefaultPaceEpisodes}, which are taken at the full rate); cosine:N[:K] (over N episodes, the first K at the full rate); " +
+                      $"or step:EVERY:GAMMA, e.g. {TrainingDefaults.PaperSchedule} halves every 2000 episodes as the prototypical-networks paper " +
+                      $"(default {DatasetRegistry.DescribeDefault(d => d.Schedule)})",
     };
     public Option<long?> Episodes { get; } = new("--episodes") { Description = "Budget: training episodes" };
     public Option<double?> Minutes { get; } = new("--minutes") { Description = $"Budget: minutes of training (default {TrainRequest.DefaultMinutes} when --episodes is not given either)" };
@@ -197,7 +199,7 @@ internal sealed class TrainOptions
         Scale = parse.GetValue(Scale),
         Loss = parse.GetValue(Loss)!,
         LearningRate = parse.GetValue(Lr),
-        Schedule = parse.GetValue(Schedule)!,
+        Schedule = parse.GetValue(Schedule),
         Seed = parse.GetValue(Seed),
         Augment = parse.GetValue(Augment)!,
         ValidateEvery = parse.GetValue(ValidateEvery),

@@ -6,10 +6,15 @@ namespace Lshk.Data.Datasets;
 /// <summary>
 /// What training on a dataset uses unless told otherwise: episode shape (ways, shots, queries), the image side the
 /// network takes, the class split (null: the dataset's own default, see <see cref="DatasetKind.DefaultSplit"/>) and
-/// how many training classes are held out for validation, and the bits of hash-aware training (0: none).
+/// how many training classes are held out for validation, the bits of hash-aware training (0: none) and the
+/// learning-rate schedule (see <c>TrainSettings.CreateSchedule</c>; "cosine" runs over the budget, episodes or minutes).
 /// </summary>
-public sealed record TrainingDefaults(int Ways, int Shots, int Queries, int ImageSize, int ValidationClasses, int HashBits = 0)
+public sealed record TrainingDefaults(int Ways, int Shots, int Queries, int ImageSize, int ValidationClasses, int HashBits = 0,
+    string Schedule = TrainingDefaults.PaperSchedule)
 {
+    /// <summary>Halve the rate every 2000 episodes, as the prototypical-networks paper.</summary>
+    public const string PaperSchedule = "step:2000:0.5";
+
     /// <summary>60-way 5-shot 5-query episodes on 28×28 images (the prototypical-networks setting for Omniglot).</summary>
     public static TrainingDefaults Standard { get; } = new(Ways: 60, Shots: 5, Queries: 5, ImageSize: 28, ValidationClasses: 0);
 

@@ -28,9 +28,17 @@ public sealed record StepDecay(float LearningRate, int Every, float Gamma) : ILe
 /// </summary>
 public sealed record CosineDecay(float LearningRate, int TotalSteps, float Minimum = 0f) : ILearningRateSchedule
 {
+    /// <summary>
+    /// Steps at the full rate before the curve applies (0: none). A run budgeted in minutes does not know T until it
+    /// has timed its first steps, so it takes them at the full rate (where the curve is within a fraction of a percent
+    /// of it anyway) and then follows the curve from step t on, as if it had applied from the start.
+    /// </summary>
+    public int FullRateSteps { get; init; }
+
     public float Rate(int step)
     {
         Kernels.Check.Positive(TotalSteps, "cosine schedule length");
+        if (step < FullRateSteps) return LearningRate;
         double t = Math.Min(step, TotalSteps);
         return (float)(Minimum + (LearningRate - Minimum) * (1 + Math.Cos(Math.PI * t / TotalSteps)) / 2);
     }

@@ -18,7 +18,11 @@ public abstract class Optimiser : IDisposable
 
     protected INnOps Ops { get; }
     public IReadOnlyList<Parameter> Parameters { get; }
-    public ILearningRateSchedule Schedule { get; }
+    /// <summary>
+    /// The rates by step. Set once more by a run budgeted in minutes, when it has timed its first steps and knows how
+    /// long its cosine schedule is (steps taken keep the rates they had).
+    /// </summary>
+    public ILearningRateSchedule Schedule { get; set; }
 
     /// <summary>Steps taken so far (set when restoring a training checkpoint, with <see cref="State"/>).</summary>
     public int StepCount
