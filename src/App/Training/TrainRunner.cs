@@ -80,6 +80,7 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
         double budgetSeconds = plan.Minutes is { } m ? m * 60 : double.PositiveInfinity;
         // A minutes budget's cosine that had timed itself before the checkpoint ends where it measured.
         if (pacing && run.Settings.CosineEnd is { } measuredEnd) target = Math.Min(target, measuredEnd);
+        bool awaitingPace = run.Settings.AwaitsPace && !double.IsInfinity(budgetSeconds);
 
         var clock = Stopwatch.StartNew();
         var intervalClock = Stopwatch.StartNew();
@@ -100,8 +101,11 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
             long e = run.Episode;
             double elapsed = clock.Elapsed.TotalSeconds;
             double rate = (e - startEpisode) * run.BatchImages / Math.Max(elapsed, 1e-9);
-            if (run.Settings.AwaitsPace && e >= plan.PaceEpisodes && !double.IsInfinity(budgetSeconds))
+            if (awaitingPace && e >= plan.PaceEpisodes)
+            {
                 target = Math.Min(target, SetCosineLength(e, spent + clock.Elapsed.TotalSeconds, budgetSeconds));
+                awaitingPace = run.Settings.AwaitsPace;
+            }
             reporter.Episode(e, Fraction(e, spent + elapsed, target, budgetSeconds), loss, accuracy, rate);
 
             last = e >= target || spent + clock.Elapsed.TotalSeconds >= budgetSeconds;
