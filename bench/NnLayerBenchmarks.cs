@@ -55,9 +55,13 @@ public class NnConv2dBenchmark : NnBenchmarkBase
 {
     private NnBuffer _x = null!, _w = null!, _b = null!, _y = null!, _dy = null!, _dx = null!, _dw = null!, _db = null!;
 
+    /// <summary>true: blocks 1–3 by the direct path instead of Winograd's F(2×2, 3×3) (block 0 is always direct).</summary>
+    [Params(false, true)] public bool Direct { get; set; }
+
     protected override void Setup()
     {
         var s = Conv;
+        Ops.ForceDirectConv = Direct;
         _x = Random(s.InputLength, 1);
         _w = Random(s.WeightLength, 2, 0.05f);
         _b = Random(64, 3);

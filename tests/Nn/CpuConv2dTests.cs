@@ -1,4 +1,5 @@
 using Lshk.Kernels.Nn;
+using Lshk.Kernels.Nn.Cpu;
 using Lshk.Tests.Nn.Reference;
 using static Lshk.Tests.Nn.Reference.GradientCheck;
 
@@ -65,6 +66,65 @@ public class CpuConv2dTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         }
     }
 
+    // batch, cin, h, w, cout, bias: shapes Winograd's F(2×2, 3×3) takes (odd sizes leave part-empty tiles; 40 and
+    // 56 channels leave part-empty 32-channel column blocks; 3×3 and 1×1 maps are one tile)
+    public static TheoryData<int, int, int, int, int, bool> WinogradShapes => new()
+    {
+        { 2, 64, 14, 14, 64, true },
+        { 3, 40, 9, 11, 32, false },
+        { 2, 32, 7, 7, 56, true },
+        { 2, 64, 3, 3, 64, false },
+        { 3, 32, 1, 1, 32, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(WinogradShapes))]
+    public void WinogradMatchesTheReferenceAndTheDirectPath(int batch, int cin, int h, int w, int cout, bool bias)
+    {
+        var s = new Conv2dShape(batch, cin, h, w, cout);
+        Assert.True(WinogradConv.Applies(s));
+        CheckAgainstReference(s, bias, im2col: false, seed: 500 + cin + h);
+
+        // the direct path computes the same function to rounding
+        var ops = fx.Ops;
+        double[] x = TestData.Uniform(60, s.InputLength), wt = TestData.Uniform(61, s.WeightLength), dy = TestData.Uniform(62, s.OutputLength);
+        float[][] Run(bool direct)
+        {
+            ops.ForceDirectConv = direct;
+            try
+            {
+                using var bx = ops.Upload(x);
+                using var bw = ops.Upload(wt);
+                using var bdy = ops.Upload(dy);
+                using var by = ops.Allocate(s.OutputLength);
+                using var bdx = ops.Allocate(s.InputLength);
+                using var bdw = ops.Allocate(s.WeightLength);
+                ops.Conv2dForward(s, bx, bw, null, by);
+                ops.Conv2dBackward(s, bx, bw, bdy, bdx, bdw, null);
+                return [by.ToArray(), bdx.ToArray(), bdw.ToArray()];
+            }
+            finally
+            {
+                ops.ForceDirectConv = false;
+            }
+        }
+        float[][] winograd = Run(direct: false), direct = Run(direct: true);
+        for (int i = 0; i < 3; i++)
+            AssertClose(direct[i].Select(v => (double)v).ToArray(), winograd[i], 1e-5, new[] { "y", "dx", "dw" }[i]);
+    }
+
+    [Fact]
+    public void WinogradLeavesOtherShapesToTheDirectPath()
+    {
+        Assert.False(WinogradConv.Applies(new Conv2dShape(2, 1, 28, 28, 64)));     // Conv-4's first block
+        Assert.False(WinogradConv.Applies(new Conv2dShape(2, 8, 14, 14, 8)));      // few channels
+        Assert.False(WinogradConv.Applies(new Conv2dShape(2, 36, 14, 14, 64)));    // not a multiple of 8
+        Assert.False(WinogradConv.Applies(new Conv2dShape(2, 64, 14, 14, 64, 3, 2, 1)));
+        Assert.False(WinogradConv.Applies(new Conv2dShape(2, 64, 14, 14, 64, 3, 1, 0)));
+        Assert.False(WinogradConv.Applies(new Conv2dShape(2, 64, 14, 14, 64, 5, 1, 2)));
+        Assert.True(WinogradConv.Applies(new Conv2dShape(2, 64, 14, 14, 64)));
+    }
+
     [Fact]
     public void ParameterGradientsAccumulateAndInputGradientIsOverwritten()
     {
@@ -92,14 +152,15 @@ public class CpuConv2dTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
     }
 
     [Theory]
-    [InlineData(1, 1)]
-    [InlineData(2, 1)]
-    [InlineData(1, 0)]
-    public void DirectionalDerivativeOfFloat32ForwardMatchesBackward(int stride, int pad)
+    [InlineData(1, 1, 4)]
+    [InlineData(2, 1, 4)]
+    [InlineData(1, 0, 4)]
+    [InlineData(1, 1, 32)] // Winograd's path
+    public void DirectionalDerivativeOfFloat32ForwardMatchesBackward(int stride, int pad, int channels)
     {
         var ops = fx.Ops;
-        var s = new Conv2dShape(2, 4, 8, 8, 6, 3, stride, pad);
-        double[] x = TestData.Uniform(30, s.InputLength), w = TestData.Uniform(31, s.WeightLength), b = TestData.Uniform(32, 6);
+        var s = new Conv2dShape(2, channels, 8, 8, channels == 4 ? 6 : 40, 3, stride, pad);
+        double[] x = TestData.Uniform(30, s.InputLength), w = TestData.Uniform(31, s.WeightLength), b = TestData.Uniform(32, s.OutChannels);
         double[] r = TestData.Uniform(33, s.OutputLength);
         double[] vx = TestData.Uniform(34, x.Length), vw = TestData.Uniform(35, w.Length), vb = TestData.Uniform(36, b.Length);
         const double eps = 1e-2;

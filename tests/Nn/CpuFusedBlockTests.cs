@@ -1,4 +1,5 @@
 using Lshk.Kernels.Nn;
+using Lshk.Kernels.Nn.Cpu;
 using Lshk.Tests.Nn.Reference;
 using static Lshk.Tests.Nn.Reference.GradientCheck;
 
@@ -67,11 +68,58 @@ public class CpuFusedBlockTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         Assert.Equal(evalPooled.ToArray(), fusedPooled.ToArray());
     }
 
+    // batch, cin, height, width, cout, bias: convolutions the fused block recomputes (up to 27 taps)
+    public static TheoryData<int, int, int, int, int, bool> RecomputedCases => new()
+    {
+        { 3, 1, 28, 28, 16, true }, { 2, 1, 9, 11, 8, false }, { 2, 3, 12, 10, 5, true }, { 2, 2, 6, 17, 33, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(RecomputedCases))]
+    public void RecomputedConvolutionGivesTheStoredOutputsBits(int n, int cin, int h, int w, int cout, bool bias)
+    {
+        var ops = fx.Ops;
+        var conv = new Conv2dShape(n, cin, h, w, cout);
+        Assert.True(ConvRecompute.Applies(conv));
+        var s = conv.Output;
+        double[] x = TestData.Uniform(40, conv.InputLength), wt = TestData.Uniform(41, conv.WeightLength, 0.3);
+        double[] b = TestData.Uniform(42, cout), gamma = TestData.Uniform(43, cout), beta = TestData.Uniform(44, cout);
+        double[] dp = TestData.Uniform(45, s.Pooled.Length);
+        float[][] Run(bool stored)
+        {
+            ops.ForceStoredConv = stored;
+            try
+            {
+                using var layer = new CpuBatchNormTests.Layer(ops, gamma, beta);
+                using var bx = ops.Upload(x);
+                using var bw = ops.Upload(wt);
+                using var bb = bias ? ops.Upload(b) : null;
+                using var bdp = ops.Upload(dp);
+                using var y = ops.Allocate(conv.OutputLength);
+                using var pooled = ops.Allocate(s.Pooled.Length);
+                using var dx = ops.Allocate(conv.InputLength);
+                using var dw = ops.Allocate(conv.WeightLength);
+                using var db = ops.Allocate(cout);
+                ops.ConvBlockForward(conv, bx, bw, bb, y, pooled, layer.Buffers, training: true, 0.1f, Eps);
+                ops.ConvBlockBackward(conv, bx, bw, bb, y, bdp, dx, dw, bias ? db : null, layer.Buffers);
+                return [y.ToArray(), pooled.ToArray(), dx.ToArray(), dw.ToArray(), db.ToArray(),
+                    layer.Buffers.WeightGrad.ToArray(), layer.Buffers.BiasGrad.ToArray()];
+            }
+            finally
+            {
+                ops.ForceStoredConv = false;
+            }
+        }
+        float[][] stored = Run(stored: true), recomputed = Run(stored: false);
+        for (int i = 0; i < stored.Length; i++) Assert.Equal(stored[i], recomputed[i]); // bit for bit
+        Assert.Contains(stored[1], v => v != 0f); // the pooled outputs are not trivially equal
+    }
+
     // batch, cin, size, cout, stride, bias, input offset (a large common offset tests the statistics' precision)
     public static TheoryData<int, int, int, int, int, bool, double> ConvBlockCases => new()
     {
         { 3, 1, 12, 8, 1, true, 0 }, { 2, 5, 9, 6, 1, false, 0 }, { 2, 3, 11, 5, 2, true, 0 }, { 4, 2, 8, 7, 1, true, 50 },
-        { 2, 16, 5, 33, 1, true, 0 },
+        { 2, 16, 5, 33, 1, true, 0 }, { 2, 32, 7, 40, 1, true, 50 }, { 3, 64, 6, 64, 1, false, 0 }, // the last two: Winograd
     };
 
     [Theory]
@@ -110,7 +158,7 @@ public class CpuFusedBlockTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         using var dw2 = ops.Allocate(conv.WeightLength);
         using var db2 = ops.Allocate(cout);
         ops.ConvBlockForward(conv, bx, bw, bb, y2, pooled2, fused.Buffers, training: true, 0.1f, Eps);
-        ops.ConvBlockBackward(conv, bx, bw, y2, bdp, dx2, dw2, bias ? db2 : null, fused.Buffers);
+        ops.ConvBlockBackward(conv, bx, bw, bb, y2, bdp, dx2, dw2, bias ? db2 : null, fused.Buffers);
 
         Assert.Equal(y.ToArray(), y2.ToArray());
         AssertClose(plain.Buffers.SavedMean.ToDoubles(), fused.Buffers.SavedMean.ToArray(), 1e-6, "mean");
@@ -128,7 +176,7 @@ public class CpuFusedBlockTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         ops.ConvBlockForward(conv, bx, bw, bb, y2, pooled2, plain.Buffers, training: false, 0.1f, Eps);
         Assert.Equal(pooled.ToArray(), pooled2.ToArray());
         using var dw3 = ops.Allocate(conv.WeightLength);
-        ops.ConvBlockBackward(conv, bx, bw, y2, bdp, null, dw3, null, fused.Buffers);
+        ops.ConvBlockBackward(conv, bx, bw, bb, y2, bdp, null, dw3, null, fused.Buffers);
         AssertClose(dw2.ToDoubles(), dw3.ToArray(), 1e-5, "dw without dx");
     }
 }

@@ -41,7 +41,7 @@ public class NnValidationTests(SimulatorFixture fx)
         ["dropout backward: short gradient"] = o => o.DropoutBackward(o.Allocate(3), o.Allocate(8), 8, new DropoutMask(0.5f, 1, 1)),
         ["fused: wrong pooled size"] = o => o.BatchNormReluPoolForward(Image, o.Allocate(32), o.Allocate(9), Norm(o), true, 0.1f,
             1e-5f),
-        ["conv block: wrong pooled gradient"] = o => o.ConvBlockBackward(Conv, o.Allocate(16), o.Allocate(18), o.Allocate(32),
+        ["conv block: wrong pooled gradient"] = o => o.ConvBlockBackward(Conv, o.Allocate(16), o.Allocate(18), null, o.Allocate(32),
             o.Allocate(7), null, null, null, Norm(o)),
         ["adam: short second moment"] = o => o.AdamUpdate(o.Allocate(4), o.Allocate(4), o.Allocate(4), o.Allocate(3), 4,
             new AdamStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1)),

@@ -72,11 +72,61 @@ public unsafe class Vector256KernelTests
         {
             float** rows = stackalloc float*[TileRows];
             for (int i = 0; i < TileRows; i++) rows[i] = ps + i * 61; // overlapping shifted rows, as the taps are
-            ConvMicroKernels.AccumulateTile512(rows, pb, ldb, count, p512, ldc);
-            ConvMicroKernels.AccumulateTile256(rows, pb, ldb, count, p256, ldc);
+            ConvMicroKernels.AccumulateTile512(rows, pb, ldb, count, p512, ldc, fromZero: false);
+            ConvMicroKernels.AccumulateTile256(rows, pb, ldb, count, p256, ldc, fromZero: false);
         }
         AssertBitwiseEqual(c512, c256);
     }
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(37, false)]
+    [InlineData(37, true)]
+    public void ProductAndOuterTilesGiveTheVector512BitsAndTheirSums(int count, bool outer)
+    {
+        const int lda = TileRows + 5, ldb = TileCols + 16, ldc = TileCols + 8;
+        float[] a = Random(11, count * lda + TileRows * 64), b = Random(12, count * ldb);
+        float[] start = Random(13, TileRows * ldc);
+        float[] c512 = (float[])start.Clone(), c256 = (float[])start.Clone();
+        var expected = new double[TileRows * ldc];
+        fixed (float* pa = a, pb = b, p512 = c512, p256 = c256)
+        {
+            float** rows = stackalloc float*[TileRows];
+            for (int i = 0; i < TileRows; i++) rows[i] = pa + i * 64;
+            if (outer)
+            {
+                ConvMicroKernels.OuterTile512(pa, lda, pb, ldb, count, p512, ldc);
+                OuterTileAs256(pa, lda, pb, ldb, count, p256, ldc);
+            }
+            else
+            {
+                ConvMicroKernels.AccumulateTile512(rows, pb, ldb, count, p512, ldc, fromZero: true);
+                ConvMicroKernels.AccumulateTile256(rows, pb, ldb, count, p256, ldc, fromZero: true);
+            }
+            // the sums in float64: the outer tile adds to what c held, the product tile ignores it
+            for (int i = 0; i < TileRows; i++)
+                for (int j = 0; j < TileCols; j++)
+                {
+                    double sum = outer ? start[i * ldc + j] : 0;
+                    for (int t = 0; t < count; t++)
+                        sum += (outer ? (double)a[t * lda + i] : rows[i][t]) * b[t * ldb + j];
+                    expected[i * ldc + j] = sum;
+                }
+        }
+        AssertBitwiseEqual(c512, c256);
+        for (int i = 0; i < TileRows; i++)
+            for (int j = 0; j < TileCols; j++)
+                Assert.True(Math.Abs(expected[i * ldc + j] - c512[i * ldc + j]) <= 1e-5 * (1 + Math.Abs(expected[i * ldc + j])),
+                    $"[{i}, {j}]: {c512[i * ldc + j]} against {expected[i * ldc + j]}");
+        // columns past the tile are not touched
+        for (int i = 0; i < TileRows; i++)
+            for (int j = TileCols; j < ldc; j++)
+                Assert.Equal(start[i * ldc + j], c512[i * ldc + j]);
+    }
+
+    /// <summary>The AVX2 form of the outer tile, which <see cref="ConvMicroKernels.OuterTile"/> picks without AVX-512.</summary>
+    private static void OuterTileAs256(float* a, int lda, float* b, int ldb, int count, float* c, int ldc) =>
+        ConvMicroKernels.OuterTile256(a, lda, b, ldb, count, c, ldc);
 
     [Theory]
     [InlineData(28, 28, true)]

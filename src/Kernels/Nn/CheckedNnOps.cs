@@ -141,13 +141,14 @@ public abstract class CheckedNnOps : INnOps
         ConvBlockForwardCore(conv, x, weight, bias, convOut, pooled, bn, training, momentum, epsilon);
     }
 
-    public void ConvBlockBackward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer convOut, NnBuffer dPooled,
-        NnBuffer? dx, NnBuffer? dWeight, NnBuffer? dBias, in BatchNormBuffers bn)
+    public void ConvBlockBackward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer convOut,
+        NnBuffer dPooled, NnBuffer? dx, NnBuffer? dWeight, NnBuffer? dBias, in BatchNormBuffers bn)
     {
         NnChecks.ConvBackward(conv, x, weight, dx, dWeight, dBias);
+        if (bias is not null) NnChecks.Expect(bias, conv.OutChannels, "conv bias");
         NnChecks.ValidateBatchNormReluPoolBackward(conv.Output, bn, dPooled);
         NnChecks.Expect(convOut, conv.OutputLength, "conv output");
-        ConvBlockBackwardCore(conv, x, weight, convOut, dPooled, dx, dWeight, dBias, bn);
+        ConvBlockBackwardCore(conv, x, weight, bias, convOut, dPooled, dx, dWeight, dBias, bn);
     }
 
     // ------------------------------------------------------------------ optimisers
@@ -233,7 +234,7 @@ public abstract class CheckedNnOps : INnOps
     private protected abstract void ConvBlockForwardCore(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias,
         NnBuffer convOut, NnBuffer pooled, in BatchNormBuffers bn, bool training, float momentum, float epsilon);
 
-    private protected abstract void ConvBlockBackwardCore(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer convOut,
+    private protected abstract void ConvBlockBackwardCore(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer convOut,
         NnBuffer dPooled, NnBuffer? dx, NnBuffer? dWeight, NnBuffer? dBias, in BatchNormBuffers bn);
 
     private protected abstract void AdamUpdateCore(NnBuffer parameter, NnBuffer gradient, NnBuffer firstMoment,

@@ -91,9 +91,10 @@ public interface INnOps : IDisposable
     /// <summary>
     /// Backward of the training-mode <see cref="ConvBlockForward"/>: equal to <see cref="BatchNormReluPoolBackward"/>
     /// followed by <see cref="Conv2dBackward"/>. The CPU computes the convolution's output gradient image by image in
-    /// cache instead of writing the whole tensor.
+    /// cache instead of writing the whole tensor, and may recompute a cheap convolution's output from x, weight and
+    /// bias (the forward's) instead of reading convOut.
     /// </summary>
-    void ConvBlockBackward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer convOut, NnBuffer dPooled, NnBuffer? dx,
+    void ConvBlockBackward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer convOut, NnBuffer dPooled, NnBuffer? dx,
         NnBuffer? dWeight, NnBuffer? dBias, in BatchNormBuffers bn);
 
     // ------------------------------------------------------------------ optimisers

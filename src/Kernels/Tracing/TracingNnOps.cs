@@ -130,11 +130,11 @@ public sealed class TracingNnOps(INnOps inner, TraceRecorder recorder, Action? s
             Floats(conv.OutputLength + output.Pooled.Length) + (training ? Statistics(output.Channels) : 0), Conv(conv));
     }
 
-    public void ConvBlockBackward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer convOut, NnBuffer dPooled, NnBuffer? dx,
-        NnBuffer? dWeight, NnBuffer? dBias, in BatchNormBuffers bn)
+    public void ConvBlockBackward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer convOut,
+        NnBuffer dPooled, NnBuffer? dx, NnBuffer? dWeight, NnBuffer? dBias, in BatchNormBuffers bn)
     {
         long start = recorder.Now();
-        Inner.ConvBlockBackward(conv, x, weight, convOut, dPooled, dx, dWeight, dBias, bn);
+        Inner.ConvBlockBackward(conv, x, weight, bias, convOut, dPooled, dx, dWeight, dBias, bn);
         var output = conv.Output;
         Done("conv-block-backward", start,
             Floats(conv.InputLength + conv.WeightLength + conv.OutputLength + output.Pooled.Length) + Statistics(output.Channels),

@@ -37,7 +37,7 @@ internal sealed class ConvBatchNormReluPool(Conv2d conv, BatchNorm2d bn) : Step
     public override NnBuffer? Backward(NnBuffer dy, Nchw inputShape, bool inputGradient)
     {
         var dx = inputGradient ? ReusedBuffer.Ensure(conv.Ops, ref _dx, _shape.InputLength) : null;
-        conv.Ops.ConvBlockBackward(_shape, _input!, conv.Weight.Value, _convOut!, dy, dx, conv.Weight.Grad, conv.Bias?.Grad,
+        conv.Ops.ConvBlockBackward(_shape, _input!, conv.Weight.Value, conv.Bias?.Value, _convOut!, dy, dx, conv.Weight.Grad, conv.Bias?.Grad,
             bn.Buffers);
         return dx;
     }

@@ -16,6 +16,16 @@ internal sealed unsafe class CpuBatchNormReluPool
 
     private Nchw _s;
     private float* _x, _pooled, _dPooled, _dx, _scale, _shift, _mean;
+    private ConvRecompute? _recompute; // when set, each image's x is recomputed from the convolution instead of read
+
+    /// <summary>
+    /// The calls that follow read image n's input as <paramref name="recompute"/> computes it (slot 0 for the
+    /// forward and the sums, slot 1 for the input gradient), not from x; null: from x again.
+    /// </summary>
+    public void ReadThrough(ConvRecompute? recompute) => _recompute = recompute;
+
+    private float* Input(int n, int worker, int slot) =>
+        _recompute is null ? _x + (long)n * _s.Channels * _s.Plane : _recompute.Image(n, worker, slot);
 
     public CpuBatchNormReluPool(WorkerPool pool, CpuBatchNorm bn)
     {
@@ -36,7 +46,9 @@ internal sealed unsafe class CpuBatchNormReluPool
         _pool.For(s.Batch, _forwardImage);
     }
 
-    private void ForwardImage(int n, int worker) => PoolImages.Forward(_s, n, _x, _pooled, _scale, _shift, relu: true);
+    private void ForwardImage(int n, int worker) =>
+        PoolImages.Forward(_s, Input(n, worker, slot: 0), _pooled + (long)n * _s.Channels * (_s.Height / 2 * (_s.Width / 2)),
+            _scale, _shift, relu: true);
 
     /// <summary>
     /// The backward: pass 1 sums, per channel, the gradient reaching each window's first maximum (when positive)
@@ -82,10 +94,11 @@ internal sealed unsafe class CpuBatchNormReluPool
         var s = _s;
         int pooled = s.Height / 2 * (s.Width / 2);
         double* s1 = _partials.Pointer + worker * 2 * s.Channels, s2 = s1 + s.Channels;
+        float* image = Input(n, worker, slot: 0);
         for (int c = 0; c < s.Channels; c++)
         {
             long plane = (long)n * s.Channels + c;
-            PoolRows.Sums(_x + plane * s.Plane, _dPooled + plane * pooled, s.Height, s.Width, _scale[c], _shift[c], _mean[c],
+            PoolRows.Sums(image + (long)c * s.Plane, _dPooled + plane * pooled, s.Height, s.Width, _scale[c], _shift[c], _mean[c],
                 relu: true, out float sum, out float sumProducts);
             s1[c] += sum;
             s2[c] += sumProducts;
@@ -93,9 +106,10 @@ internal sealed unsafe class CpuBatchNormReluPool
     }
 
     private void BackwardImage(int n, int worker) =>
-        BackwardImageInto(n, _dx + (long)n * _s.Channels * _s.Plane);
+        BackwardImageInto(n, worker, _dx + (long)n * _s.Channels * _s.Plane);
 
     /// <summary>Pass 2 for image n (after <see cref="Coefficients"/>): its input gradient, C × H × W, into dx.</summary>
-    public void BackwardImageInto(int n, float* dx) => PoolImages.Backward(_s, n, _x, _dPooled, dx, _scale, _shift,
-        relu: true, _gradA.Pointer, _gradB.Pointer, _gradC.Pointer);
+    public void BackwardImageInto(int n, int worker, float* dx) =>
+        PoolImages.Backward(_s, n, Input(n, worker, slot: 1), _dPooled, dx, _scale, _shift, relu: true, _gradA.Pointer,
+            _gradB.Pointer, _gradC.Pointer);
 }

@@ -17,6 +17,9 @@ namespace Lshk.Kernels.Nn.Cpu;
 /// (padding K−1−pad). The weight gradient multiplies shifted input rows by the output gradient laid out
 /// column-major on the same grid, zero at the dropped positions.
 ///
+/// 3×3 stride-1 convolutions with at least <see cref="WinogradConv.MinChannels"/> channels each side (Conv-4's
+/// inner blocks) go to <see cref="WinogradConv"/>, which needs 2.25× fewer multiplications.
+///
 /// Other strides build the im2col matrix explicitly and use the same micro-kernels, with a scatter-add (col2im)
 /// for the input gradient.
 /// </summary>
@@ -36,6 +39,7 @@ internal sealed unsafe class CpuConv2d
     private readonly PinnedScratch<int> _backwardOffsets = new();
     private readonly WorkerPool.Body _forwardImage;
     private readonly WorkerPool.Body _backwardImage;
+    private readonly WinogradConv _winograd;
 
     // The call in progress (set before each parallel loop; calls are one at a time).
     private Conv2dShape _s;
@@ -53,10 +57,16 @@ internal sealed unsafe class CpuConv2d
         for (int w = 0; w < _scratch.Length; w++) _scratch[w] = new Scratch();
         _forwardImage = ForwardImage;
         _backwardImage = BackwardImage;
+        _winograd = new WinogradConv(pool);
     }
 
     /// <summary>For tests: use the explicit im2col path for stride 1 too.</summary>
     internal bool ForceGeneric { get; set; }
+
+    /// <summary>For tests and benchmarks: compute the shapes <see cref="WinogradConv"/> takes by the direct path.</summary>
+    internal bool ForceDirect { get; set; }
+
+    private bool UsesWinograd(in Conv2dShape s) => !ForceGeneric && !ForceDirect && WinogradConv.Applies(s);
 
     private bool UsesGrid(in Conv2dShape s) => !ForceGeneric && s.Stride == 1 && s.Padding <= s.Kernel - 1;
 
@@ -71,6 +81,11 @@ internal sealed unsafe class CpuConv2d
         double* stats = null)
     {
         if (s.Batch == 0) return;
+        if (UsesWinograd(s))
+        {
+            _winograd.Forward(s, x, w, bias, y, statsShift, stats);
+            return;
+        }
         _s = s;
         _x = x;
         _bias = bias;
@@ -277,6 +292,11 @@ internal sealed unsafe class CpuConv2d
         ImageProducer? dyProducer = null)
     {
         if (s.Batch == 0 || (dx == null && dWeight == null && dBias == null)) return;
+        if (UsesWinograd(s))
+        {
+            _winograd.Backward(s, x, w, dy, dx, dWeight, dBias, dyProducer);
+            return;
+        }
         _s = s;
         _x = x;
         _dy = dy;

@@ -63,7 +63,7 @@ internal sealed unsafe class CpuMaxPool
     private void BackwardImage(int n, int worker)
     {
         float* ones = _ones.Pointer, zeros = _zeros.Pointer;
-        PoolImages.Backward(_s, n, _x, _dy, _dx + (long)n * _s.Channels * _s.Plane, ones, zeros, relu: false, ones, zeros,
+        PoolImages.Backward(_s, n, _x + (long)n * _s.Channels * _s.Plane, _dy, _dx + (long)n * _s.Channels * _s.Plane, ones, zeros, relu: false, ones, zeros,
             zeros);
     }
 }

@@ -18,6 +18,7 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
     private readonly PinnedScratch<float> _statsShift = new();
     private readonly PinnedScratch<double> _stats = new();
     private readonly CpuConv2d.ImageProducer _convBlockGradient;
+    private readonly ConvRecompute _recompute;
     private bool _disposed;
 
     /// <summary>Operations on <paramref name="threads"/> worker threads (default: one per logical processor).</summary>
@@ -29,7 +30,8 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
         _bnReluPool = new CpuBatchNormReluPool(_pool, _bn);
         _elementwise = new CpuElementwise(_pool);
         _maxPool = new CpuMaxPool(_pool);
-        _convBlockGradient = (n, worker, destination) => _bnReluPool.BackwardImageInto(n, destination);
+        _convBlockGradient = (n, worker, destination) => _bnReluPool.BackwardImageInto(n, worker, destination);
+        _recompute = new ConvRecompute(_pool.Workers);
         var info = global::Lshk.Kernels.Cpu.CpuBackend.Describe();
         string simd = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512" : "no AVX-512";
         Device = info with { Name = $"CPU ({_pool.Workers} threads, {simd})" };
@@ -45,6 +47,16 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
         get => _conv.ForceGeneric;
         set => _conv.ForceGeneric = value;
     }
+
+    /// <summary>For tests and benchmarks: compute the convolutions Winograd's method would take by the direct path.</summary>
+    internal bool ForceDirectConv
+    {
+        get => _conv.ForceDirect;
+        set => _conv.ForceDirect = value;
+    }
+
+    /// <summary>For tests and benchmarks: the fused conv block reads a cheap convolution's output back instead of recomputing it.</summary>
+    internal bool ForceStoredConv { get; set; }
 
     private protected override NnBuffer AllocateCore(int length)
     {
@@ -161,18 +173,45 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
                     Ptr(bn.RunningMean), Ptr(bn.RunningVar), momentum, epsilon, updateRunning: true);
             _bn.ScaleShift(shape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd));
         }
-        _bnReluPool.Forward(shape, Ptr(convOut), Ptr(pooled), _bn.Scale, _bn.Shift);
+        ReadConvThrough(training ? conv : null, x, weight, bias);
+        try
+        {
+            _bnReluPool.Forward(shape, Ptr(convOut), Ptr(pooled), _bn.Scale, _bn.Shift);
+        }
+        finally
+        {
+            _bnReluPool.ReadThrough(null);
+        }
     }
 
-    private protected override void ConvBlockBackwardCore(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer convOut,
+    /// <summary>
+    /// For a cheap convolution (<see cref="ConvRecompute.Applies"/>), the fused norm-ReLU-pool passes that follow
+    /// recompute its output image by image, bit for bit, instead of reading the batch tensor back from memory.
+    /// </summary>
+    private void ReadConvThrough(Conv2dShape? conv, NnBuffer x, NnBuffer weight, NnBuffer? bias)
+    {
+        if (conv is not { } s || !ConvRecompute.Applies(s) || ForceIm2col || ForceStoredConv) return;
+        _recompute.Begin(s, Ptr(x), Ptr(weight), bias is null ? null : Ptr(bias));
+        _bnReluPool.ReadThrough(_recompute);
+    }
+
+    private protected override void ConvBlockBackwardCore(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer convOut,
         NnBuffer dPooled, NnBuffer? dx, NnBuffer? dWeight, NnBuffer? dBias, in BatchNormBuffers bn)
     {
         var shape = conv.Output;
         _bn.ScaleShift(shape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd));
-        _bnReluPool.Coefficients(shape, Ptr(convOut), Ptr(dPooled), _bn.Scale, _bn.Shift, Ptr(bn.Weight), Ptr(bn.SavedMean),
-            Ptr(bn.SavedInvStd), Ptr(bn.WeightGrad), Ptr(bn.BiasGrad));
-        _conv.Backward(conv, Ptr(x), Ptr(weight), null, dx is null ? null : Ptr(dx), dWeight is null ? null : Ptr(dWeight),
-            dBias is null ? null : Ptr(dBias), _convBlockGradient);
+        ReadConvThrough(conv, x, weight, bias);
+        try
+        {
+            _bnReluPool.Coefficients(shape, Ptr(convOut), Ptr(dPooled), _bn.Scale, _bn.Shift, Ptr(bn.Weight), Ptr(bn.SavedMean),
+                Ptr(bn.SavedInvStd), Ptr(bn.WeightGrad), Ptr(bn.BiasGrad));
+            _conv.Backward(conv, Ptr(x), Ptr(weight), null, dx is null ? null : Ptr(dx), dWeight is null ? null : Ptr(dWeight),
+                dBias is null ? null : Ptr(dBias), _convBlockGradient);
+        }
+        finally
+        {
+            _bnReluPool.ReadThrough(null);
+        }
     }
 
     // ------------------------------------------------------------------ optimisers and loss

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using Lshk.Kernels.Nn;
+using Lshk.Kernels.Nn.Cpu;
+using Lshk.Kernels.Random;
+
+namespace Lshk.Bench;
+
+/// <summary>
+/// Conv-4's convolutions at the training batch (600 images), Winograd's F(2×2, 3×3) against the direct path,
+/// interleaved call by call so both see the same machine state; prints the median milliseconds of each. A bare loop
+/// rather than BenchmarkDotNet, to compare the two paths quickly while working on either.
+/// Run: dotnet bench/bin/Release/net10.0/Lshk.Bench.dll conv [repeats]
+/// </summary>
+public static class ConvTiming
+{
+    private const int Batch = 600;
+    private static readonly int[] Sizes = [28, 14, 7, 3];
+
+    public static void Run(int repeats)
+    {
+        using var ops = new CpuNnOps();
+        Console.WriteLine($"block  pass      direct ms  winograd ms  speed-up   ({ops.Device.Name}, median of {repeats})");
+        for (int block = 1; block < Sizes.Length; block++)
+        {
+            var s = new Conv2dShape(Batch, 64, Sizes[block], Sizes[block], 64);
+            var x = Random(ops, s.InputLength, 1, 1f);
+            var w = Random(ops, s.WeightLength, 2, 0.05f);
+            var dy = Random(ops, s.OutputLength, 4, 0.01f);
+            var y = ops.Allocate(s.OutputLength);
+            var dx = ops.Allocate(s.InputLength);
+            var dw = ops.Allocate(s.WeightLength);
+            foreach (bool backward in new[] { false, true })
+            {
+                var times = new List<double>[] { new(), new() };
+                for (int r = 0; r < repeats + 2; r++)
+                    for (int path = 0; path < 2; path++)
+                    {
+                        ops.ForceDirectConv = path == 0;
+                        long start = Stopwatch.GetTimestamp();
+                        if (backward) ops.Conv2dBackward(s, x, w, dy, dx, dw, null);
+                        else ops.Conv2dForward(s, x, w, null, y);
+                        if (r >= 2) times[path].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                    }
+                double direct = Median(times[0]), winograd = Median(times[1]);
+                Console.WriteLine($"{block,5}  {(backward ? "backward" : "forward"),-8}  {direct,9:F2}  {winograd,11:F2}  {direct / winograd,8:F2}×");
+            }
+            ops.ForceDirectConv = false;
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+
+    private static NnBuffer Random(CpuNnOps ops, int length, ulong stream, float scale)
+    {
+        var buffer = ops.Allocate(length);
+        float[] values = RandomArrays.Gaussian(length, 7, stream);
+        for (int i = 0; i < values.Length; i++) values[i] *= scale;
+        buffer.CopyFrom(values);
+        return buffer;
+    }
+}
