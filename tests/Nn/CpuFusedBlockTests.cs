@@ -76,7 +76,7 @@ public class CpuFusedBlockTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
 
     [Theory]
     [MemberData(nameof(RecomputedCases))]
-    public void RecomputedConvolutionGivesTheStoredOutputsBits(int n, int cin, int h, int w, int cout, bool bias)
+    public void RecomputedConvolutionGivesTheStoredPathsBits(int n, int cin, int h, int w, int cout, bool bias)
     {
         var ops = fx.Ops;
         var conv = new Conv2dShape(n, cin, h, w, cout);
@@ -102,8 +102,11 @@ public class CpuFusedBlockTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
                 using var db = ops.Allocate(cout);
                 ops.ConvBlockForward(conv, bx, bw, bb, y, pooled, layer.Buffers, training: true, 0.1f, Eps);
                 ops.ConvBlockBackward(conv, bx, bw, bb, y, bdp, dx, dw, bias ? db : null, layer.Buffers);
-                return [y.ToArray(), pooled.ToArray(), dx.ToArray(), dw.ToArray(), db.ToArray(),
-                    layer.Buffers.WeightGrad.ToArray(), layer.Buffers.BiasGrad.ToArray()];
+                using var evalPooled = ops.Allocate(s.Pooled.Length);
+                ops.ConvBlockForward(conv, bx, bw, bb, y, evalPooled, layer.Buffers, training: false, 0.1f, Eps);
+                return [pooled.ToArray(), dx.ToArray(), dw.ToArray(), db.ToArray(), layer.Buffers.WeightGrad.ToArray(),
+                    layer.Buffers.BiasGrad.ToArray(), layer.Buffers.RunningMean.ToArray(), layer.Buffers.RunningVar.ToArray(),
+                    evalPooled.ToArray()];
             }
             finally
             {
@@ -112,7 +115,7 @@ public class CpuFusedBlockTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         }
         float[][] stored = Run(stored: true), recomputed = Run(stored: false);
         for (int i = 0; i < stored.Length; i++) Assert.Equal(stored[i], recomputed[i]); // bit for bit
-        Assert.Contains(stored[1], v => v != 0f); // the pooled outputs are not trivially equal
+        Assert.Contains(stored[0], v => v != 0f); // the pooled outputs are not trivially equal
     }
 
     // batch, cin, size, cout, stride, bias, input offset (a large common offset tests the statistics' precision)
@@ -160,7 +163,7 @@ public class CpuFusedBlockTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         ops.ConvBlockForward(conv, bx, bw, bb, y2, pooled2, fused.Buffers, training: true, 0.1f, Eps);
         ops.ConvBlockBackward(conv, bx, bw, bb, y2, bdp, dx2, dw2, bias ? db2 : null, fused.Buffers);
 
-        Assert.Equal(y.ToArray(), y2.ToArray());
+        if (!ConvRecompute.Applies(conv)) Assert.Equal(y.ToArray(), y2.ToArray()); // a recomputed block leaves it unwritten
         AssertClose(plain.Buffers.SavedMean.ToDoubles(), fused.Buffers.SavedMean.ToArray(), 1e-6, "mean");
         AssertClose(plain.Buffers.SavedInvStd.ToDoubles(), fused.Buffers.SavedInvStd.ToArray(), 1e-4, "inverse std");
         AssertClose(plain.Buffers.RunningVar.ToDoubles(), fused.Buffers.RunningVar.ToArray(), 1e-5, "running variance");

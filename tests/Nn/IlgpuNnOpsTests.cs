@@ -174,7 +174,7 @@ public class IlgpuNnOpsTests(SimulatorFixture fx)
         G.ConvBlockForward(conv, x.Gpu, w.Gpu, b.Gpu, convOut.Gpu, pooled.Gpu, gn, true, 0.1f, 1e-5f);
         C.ConvBlockBackward(conv, x.Cpu, w.Cpu, b.Cpu, convOut.Cpu, dPooled.Cpu, dx.Cpu, dw.Cpu, db.Cpu, cn);
         G.ConvBlockBackward(conv, x.Gpu, w.Gpu, b.Gpu, convOut.Gpu, dPooled.Gpu, dx.Gpu, dw.Gpu, db.Gpu, gn);
-        Same(convOut, "conv output");
+        // (the CPU recomputes this small convolution's output where needed instead of keeping it in convOut)
         Same(pooled, "block output");
         Same(dx, "block dx");
         Same(dw, "block dw");

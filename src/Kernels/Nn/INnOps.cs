@@ -83,7 +83,9 @@ public interface INnOps : IDisposable
     /// <summary>
     /// One block of the embedding network: convOut = conv(x) (+ bias), then pooled = maxpool2x2(relu(batchnorm(convOut))),
     /// equal to <see cref="Conv2dForward"/> followed by <see cref="BatchNormReluPoolForward"/>. The CPU takes the batch
-    /// statistics while the convolution's outputs are still in cache.
+    /// statistics while the convolution's outputs are still in cache. convOut is the backward's: an implementation may
+    /// leave it unwritten and recompute a cheap convolution's output from x, weight and bias where it is needed (the
+    /// CPU does so for up to 27 taps, Conv-4's first block), so only pooled is this call's result.
     /// </summary>
     void ConvBlockForward(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias, NnBuffer convOut, NnBuffer pooled,
         in BatchNormBuffers bn, bool training, float momentum, float epsilon);

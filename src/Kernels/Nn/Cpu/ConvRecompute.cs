@@ -75,6 +75,11 @@ internal sealed unsafe class ConvRecompute
 
         int oh = s.OutHeight, ow = s.OutWidth, k = s.Kernel;
         float* output = _images[2 * worker + slot].Ensure(s.OutChannels * oh * ow);
+        if (s.InChannels == 1 && k == 3)
+        {
+            OneChannel3x3(padded, output);
+            return output;
+        }
         float* taps = stackalloc float[s.Taps];
         int* offsets = stackalloc int[s.Taps];
         for (int c = 0, t = 0; c < s.InChannels; c++)
@@ -102,5 +107,45 @@ internal sealed unsafe class ConvRecompute
             }
         }
         return output;
+    }
+
+    /// <summary>
+    /// The one-channel 3×3 case (Conv-4's first block): each eight-wide row segment's nine shifted input vectors are
+    /// loaded once and serve every output channel, so the work is the nine multiply-adds per value and little else.
+    /// </summary>
+    private void OneChannel3x3(float* padded, float* output)
+    {
+        var s = _s;
+        int oh = s.OutHeight, ow = s.OutWidth, plane = oh * ow;
+        const int lanes = 8;
+        for (int r = 0; r < oh; r++)
+        {
+            float* r0 = padded + r * _wp, r1 = r0 + _wp, r2 = r1 + _wp;
+            for (int j = 0; j < ow; j += lanes)
+            {
+                var x0 = Vector256.Load(r0 + j); var x1 = Vector256.Load(r0 + j + 1); var x2 = Vector256.Load(r0 + j + 2);
+                var x3 = Vector256.Load(r1 + j); var x4 = Vector256.Load(r1 + j + 1); var x5 = Vector256.Load(r1 + j + 2);
+                var x6 = Vector256.Load(r2 + j); var x7 = Vector256.Load(r2 + j + 1); var x8 = Vector256.Load(r2 + j + 2);
+                int tail = Math.Min(lanes, ow - j);
+                float* o = output + r * ow + j;
+                for (int co = 0; co < s.OutChannels; co++)
+                {
+                    float* w = _w + co * 9;
+                    // the grid path's chain: from zero, taps in order, then the bias
+                    var acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[0]), x0, Vector256<float>.Zero);
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[1]), x1, acc);
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[2]), x2, acc);
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[3]), x3, acc);
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[4]), x4, acc);
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[5]), x5, acc);
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[6]), x6, acc);
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[7]), x7, acc);
+                    acc = Vector256.FusedMultiplyAdd(Vector256.Create(w[8]), x8, acc);
+                    acc += Vector256.Create(_bias == null ? 0f : _bias[co]);
+                    if (tail == lanes) acc.Store(o + (long)co * plane);
+                    else Lshk.Kernels.Cpu.Masked256.StoreFirst(o + (long)co * plane, tail, acc);
+                }
+            }
+        }
     }
 }

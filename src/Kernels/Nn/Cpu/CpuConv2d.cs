@@ -48,6 +48,7 @@ internal sealed unsafe class CpuConv2d
     private bool _doDx, _doDw, _doDb, _generic;
     private int _call;
     private float* _statsShift;        // forward: per-channel shift for the output statistics (null: none)
+    private bool _keepOutput = true;   // forward: write y (false: worker scratch only)
     private ImageProducer? _dyProducer; // backward: computes each image's dy instead of reading it
 
     public CpuConv2d(WorkerPool pool)
@@ -75,14 +76,17 @@ internal sealed unsafe class CpuConv2d
     /// <summary>
     /// y = conv(x, w) + bias. With <paramref name="statsShift"/> given, also sums, per output channel, (y − shift) and
     /// (y − shift)² over the batch into <paramref name="stats"/>[2·co] and [2·co + 1] (double): batch norm's statistics
-    /// taken while the outputs are still in cache.
+    /// taken while the outputs are still in cache. With <paramref name="keepOutput"/> false, each image's output goes
+    /// to worker scratch and y is not written (a caller that only wants the statistics).
     /// </summary>
     public void Forward(in Conv2dShape s, float* x, float* w, float* bias, float* y, float* statsShift = null,
-        double* stats = null)
+        double* stats = null, bool keepOutput = true)
     {
         if (s.Batch == 0) return;
+        _keepOutput = keepOutput;
         if (UsesWinograd(s))
         {
+            if (!keepOutput) throw new InvalidOperationException("the Winograd path always writes its output");
             _winograd.Forward(s, x, w, bias, y, statsShift, stats);
             return;
         }
@@ -122,7 +126,9 @@ internal sealed unsafe class CpuConv2d
         var scratch = Prepare(worker);
         var s = _s;
         float* input = _x + (long)n * s.InChannels * s.Height * s.Width;
-        float* output = _y + (long)n * s.OutChannels * s.OutHeight * s.OutWidth;
+        float* output = _keepOutput
+            ? _y + (long)n * s.OutChannels * s.OutHeight * s.OutWidth
+            : scratch.Discarded.Ensure(s.OutChannels * s.OutHeight * s.OutWidth + ConvMicroKernels.Cols);
         if (_generic)
         {
             float* col = scratch.Col.Ensure(s.Taps * _forward.Ld);
@@ -476,6 +482,7 @@ internal sealed unsafe class CpuConv2d
         public readonly PinnedScratch<float> PartialW = new();   // taps (padded to 8) × Cout (padded to 32)
         public readonly PinnedScratch<float> PartialB = new();
         public readonly PinnedScratch<float> Gradient = new();     // one image's produced output gradient
+        public readonly PinnedScratch<float> Discarded = new();    // one image's output when y is not kept
         public readonly PinnedScratch<float> StatsVectors = new(); // per channel: Σ(y − shift), Σ(y − shift)² lane-wise
         public readonly PinnedScratch<double> Stats = new();       // per channel: the same summed over images
     }

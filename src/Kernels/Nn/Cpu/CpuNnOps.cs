@@ -155,25 +155,27 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
     {
         var shape = conv.Output;
         float* b = bias is null ? null : Ptr(bias);
+        bool recompute = Recomputes(conv);
         if (!training)
         {
-            _conv.Forward(conv, Ptr(x), Ptr(weight), b, Ptr(convOut));
+            if (!recompute) _conv.Forward(conv, Ptr(x), Ptr(weight), b, Ptr(convOut));
             _bn.InferenceScaleShift(shape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.RunningMean), Ptr(bn.RunningVar), epsilon);
         }
         else
         {
-            // statistics of (y − shift) with a shift near each channel's values (its first output), summed in double
+            // statistics of (y − shift) with a shift near each channel's values (its first output), summed in double;
+            // a recomputed convolution's output is not kept
             float* shift = _statsShift.Ensure(conv.OutChannels);
             for (int c = 0; c < conv.OutChannels; c++) shift[c] = CpuConv2d.OutputAt(conv, Ptr(x), Ptr(weight), b, 0, c, 0, 0);
             double* stats = _stats.Ensure(2 * conv.OutChannels);
-            _conv.Forward(conv, Ptr(x), Ptr(weight), b, Ptr(convOut), shift, stats);
+            _conv.Forward(conv, Ptr(x), Ptr(weight), b, Ptr(convOut), shift, stats, keepOutput: !recompute);
             double m = (double)shape.Batch * shape.Plane;
             for (int c = 0; c < conv.OutChannels; c++)
                 CpuBatchNorm.Finish(c, stats[2 * c], stats[2 * c + 1], m, shift[c], Ptr(bn.SavedMean), Ptr(bn.SavedInvStd),
                     Ptr(bn.RunningMean), Ptr(bn.RunningVar), momentum, epsilon, updateRunning: true);
             _bn.ScaleShift(shape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd));
         }
-        ReadConvThrough(training ? conv : null, x, weight, bias);
+        if (recompute) ReadConvThrough(conv, x, weight, bias);
         try
         {
             _bnReluPool.Forward(shape, Ptr(convOut), Ptr(pooled), _bn.Scale, _bn.Shift);
@@ -185,13 +187,15 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
     }
 
     /// <summary>
-    /// For a cheap convolution (<see cref="ConvRecompute.Applies"/>), the fused norm-ReLU-pool passes that follow
-    /// recompute its output image by image, bit for bit, instead of reading the batch tensor back from memory.
+    /// Whether the fused block recomputes <paramref name="conv"/>'s output image by image (<see cref="ConvRecompute"/>,
+    /// bit for bit) instead of writing it to convOut and reading it back: then convOut is left unwritten.
     /// </summary>
-    private void ReadConvThrough(Conv2dShape? conv, NnBuffer x, NnBuffer weight, NnBuffer? bias)
+    private bool Recomputes(in Conv2dShape conv) => ConvRecompute.Applies(conv) && !ForceIm2col && !ForceStoredConv;
+
+    /// <summary>The fused norm-ReLU-pool passes that follow read the convolution's images as recomputed.</summary>
+    private void ReadConvThrough(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias)
     {
-        if (conv is not { } s || !ConvRecompute.Applies(s) || ForceIm2col || ForceStoredConv) return;
-        _recompute.Begin(s, Ptr(x), Ptr(weight), bias is null ? null : Ptr(bias));
+        _recompute.Begin(conv, Ptr(x), Ptr(weight), bias is null ? null : Ptr(bias));
         _bnReluPool.ReadThrough(_recompute);
     }
 
@@ -200,7 +204,7 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
     {
         var shape = conv.Output;
         _bn.ScaleShift(shape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd));
-        ReadConvThrough(conv, x, weight, bias);
+        if (Recomputes(conv)) ReadConvThrough(conv, x, weight, bias);
         try
         {
             _bnReluPool.Coefficients(shape, Ptr(convOut), Ptr(dPooled), _bn.Scale, _bn.Shift, Ptr(bn.Weight), Ptr(bn.SavedMean),
