@@ -30,7 +30,7 @@ internal sealed unsafe class ConvRecompute
     public ConvRecompute(int workers)
     {
         _padded = new PinnedScratch<float>[workers];
-        _images = new PinnedScratch<float>[2 * workers];
+        _images = new PinnedScratch<float>[workers];
         _preparedCall = new int[workers];
         for (int i = 0; i < workers; i++) _padded[i] = new PinnedScratch<float>();
         for (int i = 0; i < _images.Length; i++) _images[i] = new PinnedScratch<float>();
@@ -53,10 +53,9 @@ internal sealed unsafe class ConvRecompute
     }
 
     /// <summary>
-    /// Image n's output (Cout × OH × OW) in worker scratch: <paramref name="slot"/> 0 or 1 picks one of two buffers
-    /// per worker, for a caller that needs a recomputed image while another one is still in use.
+    /// Image n's output (Cout × OH × OW) in the worker's scratch, valid until the worker's next call.
     /// </summary>
-    public float* Image(int n, int worker, int slot)
+    public float* Image(int n, int worker)
     {
         var s = _s;
         int plane = s.Height * s.Width;
@@ -74,7 +73,7 @@ internal sealed unsafe class ConvRecompute
                     .CopyTo(new Span<float>(padded + (long)c * _hp * _wp + (ih + s.Padding) * _wp + s.Padding, s.Width));
 
         int oh = s.OutHeight, ow = s.OutWidth, k = s.Kernel;
-        float* output = _images[2 * worker + slot].Ensure(s.OutChannels * oh * ow);
+        float* output = _images[worker].Ensure(s.OutChannels * oh * ow);
         if (s.InChannels == 1 && k == 3)
         {
             OneChannel3x3(padded, output);

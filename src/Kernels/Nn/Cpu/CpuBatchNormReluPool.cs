@@ -19,13 +19,13 @@ internal sealed unsafe class CpuBatchNormReluPool
     private ConvRecompute? _recompute; // when set, each image's x is recomputed from the convolution instead of read
 
     /// <summary>
-    /// The calls that follow read image n's input as <paramref name="recompute"/> computes it (slot 0 for the
-    /// forward and the sums, slot 1 for the input gradient), not from x; null: from x again.
+    /// The calls that follow read image n's input as <paramref name="recompute"/> computes it, not from x; null: from
+    /// x again.
     /// </summary>
     public void ReadThrough(ConvRecompute? recompute) => _recompute = recompute;
 
-    private float* Input(int n, int worker, int slot) =>
-        _recompute is null ? _x + (long)n * _s.Channels * _s.Plane : _recompute.Image(n, worker, slot);
+    private float* Input(int n, int worker) =>
+        _recompute is null ? _x + (long)n * _s.Channels * _s.Plane : _recompute.Image(n, worker);
 
     public CpuBatchNormReluPool(WorkerPool pool, CpuBatchNorm bn)
     {
@@ -47,7 +47,7 @@ internal sealed unsafe class CpuBatchNormReluPool
     }
 
     private void ForwardImage(int n, int worker) =>
-        PoolImages.Forward(_s, Input(n, worker, slot: 0), _pooled + (long)n * _s.Channels * (_s.Height / 2 * (_s.Width / 2)),
+        PoolImages.Forward(_s, Input(n, worker), _pooled + (long)n * _s.Channels * (_s.Height / 2 * (_s.Width / 2)),
             _scale, _shift, relu: true);
 
     /// <summary>
@@ -94,7 +94,7 @@ internal sealed unsafe class CpuBatchNormReluPool
         var s = _s;
         int pooled = s.Height / 2 * (s.Width / 2);
         double* s1 = _partials.Pointer + worker * 2 * s.Channels, s2 = s1 + s.Channels;
-        float* image = Input(n, worker, slot: 0);
+        float* image = Input(n, worker);
         for (int c = 0; c < s.Channels; c++)
         {
             long plane = (long)n * s.Channels + c;
@@ -110,6 +110,6 @@ internal sealed unsafe class CpuBatchNormReluPool
 
     /// <summary>Pass 2 for image n (after <see cref="Coefficients"/>): its input gradient, C × H × W, into dx.</summary>
     public void BackwardImageInto(int n, int worker, float* dx) =>
-        PoolImages.Backward(_s, n, Input(n, worker, slot: 1), _dPooled, dx, _scale, _shift, relu: true, _gradA.Pointer,
+        PoolImages.Backward(_s, n, Input(n, worker), _dPooled, dx, _scale, _shift, relu: true, _gradA.Pointer,
             _gradB.Pointer, _gradC.Pointer);
 }
