@@ -41,16 +41,16 @@ internal sealed unsafe class WinogradConv
     private const int Rows = ConvMicroKernels.Rows;
 
     /// <summary>
-    /// Floats added to the row and matrix strides so they are not multiples of 4 KiB: with the Conv-4 shapes they
-    /// were (a 14×14 map's padded row of 64 channels is 16·64·4 bytes), and loads then falsely waited on unrelated
-    /// stores whose addresses matched in their low 12 bits (4K aliasing), which made the transforms several times slower.
+    /// Floats added to the row and matrix strides so they are not multiples of 4 KiB, as they would be for Conv-4 (a
+    /// 14×14 map's padded row of 64 channels is 16·64·4 bytes): there loads can falsely wait on unrelated stores whose
+    /// addresses match in their low 12 bits (4K aliasing). A precaution; on the Zen 4 its effect was within the noise.
     /// </summary>
     private const int Skew = 16;
 
     /// <summary>
     /// Tiles transformed, multiplied and transformed back together. An image's tiles are taken a chunk at a time so
-    /// that the chunk's 16 transformed matrices stay in the core's caches between the steps; whole images of Conv-4's
-    /// 14×14 block (49 tiles) made V and M 229 KB each, and the transforms then waited on the L2 cache.
+    /// that the chunk's 16 transformed matrices (64 KB each of V and M for 64 channels) stay in the core's caches between
+    /// the steps; whole images of Conv-4's 14×14 block (49 tiles) would make them 229 KB each.
     /// </summary>
     private const int ChunkTiles = 16;
     private const int Cols = ConvMicroKernels.Cols;
