@@ -100,7 +100,7 @@ internal sealed unsafe class WinogradConv
         _dyProducer = null;
         _call++;
         FillOffsets(_g);
-        TransformWeights(w, _g, _u.Ensure(Points * _g.CP * _g.KP), transposed: null);
+        TransformWeights(w, _g, _u.Ensure(Points * _g.CP * _g.KP), transposed: false);
         _pool.For(s.Batch, _forwardImage);
         if (statsShift == null) return;
         new Span<double>(stats, 2 * s.OutChannels).Clear();
@@ -274,7 +274,7 @@ internal sealed unsafe class WinogradConv
         _doDb = dBias != null;
         _call++;
         FillOffsets(_g);
-        if (_doDx) TransformWeights(w, _g, _u.Ensure(Points * _g.CP * _g.KP), _ut.Ensure(Points * _g.KP * _g.CP));
+        if (_doDx) TransformWeights(w, _g, _ut.Ensure(Points * _g.KP * _g.CP), transposed: true);
         _pool.For(s.Batch, _backwardImage);
 
         var g = _g;
@@ -465,24 +465,21 @@ internal sealed unsafe class WinogradConv
     // ------------------------------------------------------------------ weights
 
     /// <summary>
-    /// U[ξ][c][k] = (G g Gᵀ)[ξ] for the 3×3 kernel g = w[k][c], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]; with
-    /// <paramref name="transposed"/>, also Uᵀ[ξ][k][c]. Padding columns stay zero, so the products' extra columns are.
+    /// U[ξ][c][k] = (G g Gᵀ)[ξ] for the 3×3 kernel g = w[k][c], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1] (the forward's);
+    /// with <paramref name="transposed"/>, Uᵀ[ξ][k][c] instead (the input gradient's). Padding columns stay zero, so
+    /// the products' extra columns are.
     /// </summary>
-    private static void TransformWeights(float* w, in Geometry g, float* u, float* transposed)
+    private static void TransformWeights(float* w, in Geometry g, float* u, bool transposed)
     {
         new Span<float>(u, Points * g.CP * g.KP).Clear();
-        if (transposed != null) new Span<float>(transposed, Points * g.KP * g.CP).Clear();
         float* t = stackalloc float[Points];
         for (int k = 0; k < g.Cout; k++)
             for (int c = 0; c < g.Cin; c++)
             {
                 float* kernel = w + ((long)k * g.Cin + c) * 9;
                 KernelTransform(kernel, t);
-                for (int xi = 0; xi < Points; xi++)
-                {
-                    u[((long)xi * g.CP + c) * g.KP + k] = t[xi];
-                    if (transposed != null) transposed[((long)xi * g.KP + k) * g.CP + c] = t[xi];
-                }
+                long at = transposed ? (long)k * g.CP + c : (long)c * g.KP + k, xiStride = (long)g.CP * g.KP;
+                for (int xi = 0; xi < Points; xi++) u[xi * xiStride + at] = t[xi];
             }
     }
 
