@@ -181,5 +181,5 @@ public class NnFusedBlockBenchmark : NnBenchmarkBase
 
     [Benchmark]
     public void ConvBlockBackward() =>
-        Ops.ConvBlockBackward(Conv, _x, _w, _convOut, _dPooled, Block == 0 ? null : _dx, _dw, _db, _bn);
+        Ops.ConvBlockBackward(Conv, _x, _w, _b, _convOut, _dPooled, Block == 0 ? null : _dx, _dw, _db, _bn);
 }
