@@ -331,6 +331,7 @@ internal sealed unsafe class WinogradConv
             OutputGradientTransform(g, outHwc, dm, t0, count);
             if (_doDw)
             {
+                // V again, as the forward made it: keeping it for the whole batch would cost 16/4 = 4× the input's memory
                 InputTransform(g, hwc, v, t0, count);
                 // dU[ξ] += V[ξ]ᵀ·dM[ξ] over these tiles: rows are input channels, columns output channels.
                 float* partial = scratch.PartialU.Pointer;
