@@ -6,9 +6,9 @@ using Lshk.Kernels.Random;
 namespace Lshk.Bench;
 
 /// <summary>
-/// Conv-4's convolutions at the training batch (600 images), Winograd's F(2×2, 3×3) against the direct path,
-/// interleaved call by call so both see the same machine state; prints the median milliseconds of each. A bare loop
-/// rather than BenchmarkDotNet, to compare the two paths quickly while working on either.
+/// Conv-4's convolutions at the training batch (600 images): the direct path, Winograd's F(2×2, 3×3) and F(4×4, 3×3),
+/// interleaved call by call so all three see the same machine state; prints the median milliseconds of each. A bare
+/// loop rather than BenchmarkDotNet, to compare the paths quickly while working on any of them.
 /// Run: dotnet bench/bin/Release/net10.0/Lshk.Bench.dll conv [repeats]
 /// </summary>
 public static class ConvTiming
@@ -19,7 +19,9 @@ public static class ConvTiming
     public static void Run(int repeats)
     {
         using var ops = new CpuNnOps();
-        Console.WriteLine($"block  pass      direct ms  winograd ms  speed-up   ({ops.Device.Name}, median of {repeats})");
+        Console.WriteLine($"block  pass      direct ms   F(2×2) ms   F(4×4) ms   F(2×2) ×   F(4×4) ×   ({ops.Device.Name}, median of {repeats})");
+        // (force direct, Winograd tile) per path
+        (bool Direct, int Tile)[] paths = [(true, 0), (false, 2), (false, 4)];
         for (int block = 1; block < Sizes.Length; block++)
         {
             var s = new Conv2dShape(Batch, 64, Sizes[block], Sizes[block], 64);
@@ -31,20 +33,22 @@ public static class ConvTiming
             var dw = ops.Allocate(s.WeightLength);
             foreach (bool backward in new[] { false, true })
             {
-                var times = new List<double>[] { new(), new() };
+                var times = paths.Select(_ => new List<double>()).ToArray();
                 for (int r = 0; r < repeats + 2; r++)
-                    for (int path = 0; path < 2; path++)
+                    for (int path = 0; path < paths.Length; path++)
                     {
-                        ops.ForceDirectConv = path == 0;
+                        ops.ForceDirectConv = paths[path].Direct;
+                        ops.WinogradTile = paths[path].Tile;
                         long start = Stopwatch.GetTimestamp();
                         if (backward) ops.Conv2dBackward(s, x, w, dy, dx, dw, null);
                         else ops.Conv2dForward(s, x, w, null, y);
                         if (r >= 2) times[path].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                     }
-                double direct = Median(times[0]), winograd = Median(times[1]);
-                Console.WriteLine($"{block,5}  {(backward ? "backward" : "forward"),-8}  {direct,9:F2}  {winograd,11:F2}  {direct / winograd,8:F2}×");
+                double direct = Median(times[0]), f2 = Median(times[1]), f4 = Median(times[2]);
+                Console.WriteLine($"{block,5}  {(backward ? "backward" : "forward"),-8}  {direct,9:F2}  {f2,10:F2}  {f4,10:F2}  {direct / f2,8:F2}×  {direct / f4,8:F2}×");
             }
             ops.ForceDirectConv = false;
+            ops.WinogradTile = 0;
         }
     }
 

@@ -118,6 +118,55 @@ public class CpuFusedBlockTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         Assert.Contains(stored[0], v => v != 0f); // the pooled outputs are not trivially equal
     }
 
+    [Theory]
+    [MemberData(nameof(RecomputedCases))]
+    public void WeightGradientFromTheSumsPassEqualsTheProducedOne(int n, int cin, int h, int w, int cout, bool bias)
+    {
+        // Without an input gradient a recomputed block takes its weight gradient from batch norm's sums pass; with
+        // ForceProducedConvGradient it produces the output gradient and runs the convolution's backward as before.
+        // An input offset of 20 makes the cancelling terms of the sums-pass form large against the result.
+        var ops = fx.Ops;
+        var conv = new Conv2dShape(n, cin, h, w, cout);
+        var s = conv.Output;
+        foreach (double offset in new[] { 0.0, 20.0 })
+        {
+            double[] x = TestData.Uniform(50, conv.InputLength).Select(v => v + offset).ToArray();
+            double[] wt = TestData.Uniform(51, conv.WeightLength, 0.3), b = TestData.Uniform(52, cout);
+            double[] gamma = TestData.Uniform(53, cout), beta = TestData.Uniform(54, cout), dp = TestData.Uniform(55, s.Pooled.Length);
+            float[][] Run(bool produced)
+            {
+                ops.ForceProducedConvGradient = produced;
+                try
+                {
+                    using var layer = new CpuBatchNormTests.Layer(ops, gamma, beta);
+                    using var bx = ops.Upload(x);
+                    using var bw = ops.Upload(wt);
+                    using var bb = bias ? ops.Upload(b) : null;
+                    using var bdp = ops.Upload(dp);
+                    using var y = ops.Allocate(conv.OutputLength);
+                    using var pooled = ops.Allocate(s.Pooled.Length);
+                    using var dw = ops.Allocate(conv.WeightLength);
+                    using var db = ops.Allocate(cout);
+                    ops.Fill(dw, 0.25f); // the gradients accumulate
+                    ops.Fill(db, -0.5f);
+                    ops.ConvBlockForward(conv, bx, bw, bb, y, pooled, layer.Buffers, training: true, 0.1f, Eps);
+                    ops.ConvBlockBackward(conv, bx, bw, bb, y, bdp, null, dw, db, layer.Buffers);
+                    return [dw.ToArray(), db.ToArray(), layer.Buffers.WeightGrad.ToArray(), layer.Buffers.BiasGrad.ToArray()];
+                }
+                finally
+                {
+                    ops.ForceProducedConvGradient = false;
+                }
+            }
+            float[][] produced = Run(produced: true), fromSums = Run(produced: false);
+            AssertClose(produced[0].Select(v => (double)v).ToArray(), fromSums[0], 2e-5, $"dw (offset {offset})");
+            AssertClose(produced[1].Select(v => (double)v).ToArray(), fromSums[1], 2e-5, $"db (offset {offset})");
+            Assert.Equal(produced[2], fromSums[2]); // batch norm's own gradients come from the same sums
+            Assert.Equal(produced[3], fromSums[3]);
+            Assert.Contains(produced[0], v => Math.Abs(v - 0.25f) > 1e-3f); // a gradient that is not trivially zero
+        }
+    }
+
     // batch, cin, size, cout, stride, bias, input offset (a large common offset tests the statistics' precision)
     public static TheoryData<int, int, int, int, int, bool, double> ConvBlockCases => new()
     {

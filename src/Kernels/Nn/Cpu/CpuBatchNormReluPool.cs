@@ -11,18 +11,28 @@ internal sealed unsafe class CpuBatchNormReluPool
     private readonly WorkerPool _pool;
     private readonly CpuBatchNorm _bn;
     private readonly WorkerPool.Body _forwardImage, _sumsImage, _backwardImage;
-    private readonly PinnedScratch<double> _partials = new();
+    private readonly PinnedScratch<double> _partials = new(), _channelSums = new();
     private readonly PinnedScratch<float> _gradA = new(), _gradB = new(), _gradC = new();
 
     private Nchw _s;
     private float* _x, _pooled, _dPooled, _dx, _scale, _shift, _mean;
     private ConvRecompute? _recompute; // when set, each image's x is recomputed from the convolution instead of read
+    private RecomputedConvGradient? _convGradient; // when set, the sums pass also gathers the convolution's weight gradient sums
 
     /// <summary>
     /// The calls that follow read image n's input as <paramref name="recompute"/> computes it, not from x; null: from
     /// x again.
     /// </summary>
     public void ReadThrough(ConvRecompute? recompute) => _recompute = recompute;
+
+    /// <summary>
+    /// The sums passes that follow (<see cref="Coefficients"/>) also feed each image to <paramref name="gradient"/>
+    /// (which needs the images recomputed: <see cref="ReadThrough"/>); null: they do not.
+    /// </summary>
+    public void GatherConvGradient(RecomputedConvGradient? gradient) => _convGradient = gradient;
+
+    /// <summary>After <see cref="Coefficients"/>: per channel, Σg and Σg·(x_win − mean), as it passed them to the coefficients.</summary>
+    public double* ChannelSums => _channelSums.Pointer;
 
     private float* Input(int n, int worker) =>
         _recompute is null ? _x + (long)n * _s.Channels * _s.Plane : _recompute.Image(n, worker);
@@ -76,6 +86,7 @@ internal sealed unsafe class CpuBatchNormReluPool
         double* partials = _partials.EnsureZeroed(workers * 2 * s.Channels);
         _pool.For(s.Batch, _sumsImage);
         float* a = _gradA.Ensure(s.Channels), b = _gradB.Ensure(s.Channels), cc = _gradC.Ensure(s.Channels);
+        double* sums = _channelSums.Ensure(2 * s.Channels);
         double m = (double)s.Batch * s.Plane;
         for (int c = 0; c < s.Channels; c++)
         {
@@ -85,6 +96,8 @@ internal sealed unsafe class CpuBatchNormReluPool
                 s1 += partials[(w * 2) * s.Channels + c];
                 s2 += partials[(w * 2 + 1) * s.Channels + c];
             }
+            sums[2 * c] = s1;
+            sums[2 * c + 1] = s2;
             CpuBatchNorm.SetGradientCoefficients(c, s1, s2, m, gamma, mean, invStd, dGamma, dBeta, a, b, cc);
         }
     }
@@ -103,6 +116,7 @@ internal sealed unsafe class CpuBatchNormReluPool
             s1[c] += sum;
             s2[c] += sumProducts;
         }
+        _convGradient?.AddImage(worker, image, _dPooled + (long)n * s.Channels * pooled, _scale, _shift);
     }
 
     private void BackwardImage(int n, int worker) =>

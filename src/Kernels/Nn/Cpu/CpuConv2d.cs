@@ -18,7 +18,7 @@ namespace Lshk.Kernels.Nn.Cpu;
 /// column-major on the same grid, zero at the dropped positions.
 ///
 /// 3×3 stride-1 convolutions with at least <see cref="WinogradConv.MinChannels"/> channels each side (Conv-4's
-/// inner blocks) go to <see cref="WinogradConv"/>, which needs 2.25× fewer multiplications.
+/// inner blocks) go to <see cref="WinogradConv"/>, which needs 4× fewer multiplications.
 ///
 /// Other strides build the im2col matrix explicitly and use the same micro-kernels, with a scatter-add (col2im)
 /// for the input gradient.
@@ -66,6 +66,13 @@ internal sealed unsafe class CpuConv2d
 
     /// <summary>For tests and benchmarks: compute the shapes <see cref="WinogradConv"/> takes by the direct path.</summary>
     internal bool ForceDirect { get; set; }
+
+    /// <summary>For tests and benchmarks: <see cref="WinogradConv"/>'s output tile side (2 or 4; 0 for its default).</summary>
+    internal int WinogradTile
+    {
+        get => _winograd.ForceTile;
+        set => _winograd.ForceTile = value;
+    }
 
     private bool UsesWinograd(in Conv2dShape s) => !ForceGeneric && !ForceDirect && WinogradConv.Applies(s);
 

@@ -19,6 +19,8 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
     private readonly PinnedScratch<double> _stats = new();
     private readonly CpuConv2d.ImageProducer _convBlockGradient;
     private readonly ConvRecompute _recompute;
+    private readonly RecomputedConvGradient _recomputedGradient;
+    private readonly RecomputedConvStatistics _recomputedStatistics;
     private bool _disposed;
 
     /// <summary>Operations on <paramref name="threads"/> worker threads (default: one per logical processor).</summary>
@@ -32,6 +34,8 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
         _maxPool = new CpuMaxPool(_pool);
         _convBlockGradient = (n, worker, destination) => _bnReluPool.BackwardImageInto(n, worker, destination);
         _recompute = new ConvRecompute(_pool.Workers);
+        _recomputedGradient = new RecomputedConvGradient(_pool.Workers);
+        _recomputedStatistics = new RecomputedConvStatistics(_pool);
         var info = global::Lshk.Kernels.Cpu.CpuBackend.Describe();
         string simd = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512" : "no AVX-512";
         Device = info with { Name = $"CPU ({_pool.Workers} threads, {simd})" };
@@ -55,8 +59,22 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
         set => _conv.ForceDirect = value;
     }
 
+    /// <summary>For tests and benchmarks: Winograd's output tile side (2 or 4; 0 for the default).</summary>
+    internal int WinogradTile
+    {
+        get => _conv.WinogradTile;
+        set => _conv.WinogradTile = value;
+    }
+
     /// <summary>For tests and benchmarks: the fused conv block reads a cheap convolution's output back instead of recomputing it.</summary>
     internal bool ForceStoredConv { get; set; }
+
+    /// <summary>
+    /// For tests and benchmarks: a recomputed block whose input needs no gradient still produces its output gradient
+    /// and runs the convolution's backward, instead of taking its weight gradient from the sums pass
+    /// (<see cref="RecomputedConvGradient"/>).
+    /// </summary>
+    internal bool ForceProducedConvGradient { get; set; }
 
     private protected override NnBuffer AllocateCore(int length)
     {
@@ -168,7 +186,18 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
             float* shift = _statsShift.Ensure(conv.OutChannels);
             for (int c = 0; c < conv.OutChannels; c++) shift[c] = CpuConv2d.OutputAt(conv, Ptr(x), Ptr(weight), b, 0, c, 0, 0);
             double* stats = _stats.Ensure(2 * conv.OutChannels);
-            _conv.Forward(conv, Ptr(x), Ptr(weight), b, Ptr(convOut), shift, stats, keepOutput: !recompute);
+            if (StatisticsFromInput(conv))
+            {
+                // a convolution with few taps: the statistics from its input's moments; its output is written only
+                // when it is not recomputed (and then by the same code either way, so both give the same bits)
+                if (!recompute) _conv.Forward(conv, Ptr(x), Ptr(weight), b, Ptr(convOut));
+                _recompute.Begin(conv, Ptr(x), Ptr(weight), b);
+                _recomputedStatistics.Compute(conv, _recompute, Ptr(weight), b, shift, stats);
+            }
+            else
+            {
+                _conv.Forward(conv, Ptr(x), Ptr(weight), b, Ptr(convOut), shift, stats, keepOutput: !recompute);
+            }
             double m = (double)shape.Batch * shape.Plane;
             for (int c = 0; c < conv.OutChannels; c++)
                 CpuBatchNorm.Finish(c, stats[2 * c], stats[2 * c + 1], m, shift[c], Ptr(bn.SavedMean), Ptr(bn.SavedInvStd),
@@ -192,6 +221,12 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
     /// </summary>
     private bool Recomputes(in Conv2dShape conv) => ConvRecompute.Applies(conv) && !ForceIm2col && !ForceStoredConv;
 
+    /// <summary>
+    /// Whether the fused block takes <paramref name="conv"/>'s batch-norm statistics from its input's moments
+    /// (<see cref="RecomputedConvStatistics"/>): the convolutions it can recompute, stored or not.
+    /// </summary>
+    private bool StatisticsFromInput(in Conv2dShape conv) => ConvRecompute.Applies(conv) && !ForceIm2col;
+
     /// <summary>The fused norm-ReLU-pool passes that follow read the convolution's images as recomputed.</summary>
     private void ReadConvThrough(in Conv2dShape conv, NnBuffer x, NnBuffer weight, NnBuffer? bias)
     {
@@ -204,17 +239,31 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
     {
         var shape = conv.Output;
         _bn.ScaleShift(shape.Channels, Ptr(bn.Weight), Ptr(bn.Bias), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd));
-        if (Recomputes(conv)) ReadConvThrough(conv, x, weight, bias);
+        bool recompute = Recomputes(conv);
+        // a recomputed convolution whose input needs no gradient gets its weight gradient from the sums pass
+        bool fromSums = recompute && dx is null && (dWeight is not null || dBias is not null) && !ForceProducedConvGradient;
+        if (recompute) ReadConvThrough(conv, x, weight, bias);
         try
         {
+            if (fromSums)
+            {
+                _recomputedGradient.Begin(conv, _recompute);
+                _bnReluPool.GatherConvGradient(_recomputedGradient);
+            }
             _bnReluPool.Coefficients(shape, Ptr(convOut), Ptr(dPooled), _bn.Scale, _bn.Shift, Ptr(bn.Weight), Ptr(bn.SavedMean),
                 Ptr(bn.SavedInvStd), Ptr(bn.WeightGrad), Ptr(bn.BiasGrad));
-            _conv.Backward(conv, Ptr(x), Ptr(weight), null, dx is null ? null : Ptr(dx), dWeight is null ? null : Ptr(dWeight),
-                dBias is null ? null : Ptr(dBias), _convBlockGradient);
+            if (fromSums)
+                _recomputedGradient.Finish(Ptr(weight), bias is null ? null : Ptr(bias), _bnReluPool.ChannelSums,
+                    (double)shape.Batch * shape.Plane, Ptr(bn.Weight), Ptr(bn.SavedMean), Ptr(bn.SavedInvStd),
+                    dWeight is null ? null : Ptr(dWeight), dBias is null ? null : Ptr(dBias));
+            else
+                _conv.Backward(conv, Ptr(x), Ptr(weight), null, dx is null ? null : Ptr(dx), dWeight is null ? null : Ptr(dWeight),
+                    dBias is null ? null : Ptr(dBias), _convBlockGradient);
         }
         finally
         {
             _bnReluPool.ReadThrough(null);
+            _bnReluPool.GatherConvGradient(null);
         }
     }
 

@@ -7,21 +7,26 @@ namespace Lshk.Kernels.Nn.Cpu;
 
 /// <summary>
 /// The 3×3, stride-1, padding-1 convolution of Conv-4's inner blocks on the CPU by Winograd's minimal filtering
-/// F(2×2, 3×3) (Lavin &amp; Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): each 2×2 block of outputs
-/// ("tile") comes from a 4×4 window of the input as Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, which takes 16 multiplications per
-/// channel pair where the direct form takes 36. Across channels the 16 element-wise products become 16 matrix
-/// products, M[ξ] = V[ξ]·U[ξ] (tiles × input channels times input channels × output channels), run by the same
-/// register-blocked micro-kernels as the direct convolution (<see cref="ConvMicroKernels"/>).
+/// (Lavin &amp; Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): each m×m block of outputs ("tile")
+/// comes from an (m + 2)×(m + 2) window of the input as Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A. F(4×4, 3×3)
+/// (<see cref="WinogradF4"/>) takes 36 multiplications per tile and channel pair where the direct form takes 144;
+/// F(2×2, 3×3) (<see cref="WinogradF2"/>) takes 16 where it takes 36, with less rounding. Across channels the
+/// element-wise products become one matrix product per point ξ, M[ξ] = V[ξ]·U[ξ] (tiles × input channels times input
+/// channels × output channels), run by the same register-blocked micro-kernels as the direct convolution
+/// (<see cref="ConvMicroKernels"/>). This class drives them: tiles, work items, products; the two files hold the
+/// transforms.
 ///
 /// The backward pass is the exact adjoint of those linear maps, not an approximation: with dM = A·dY·Aᵀ per tile,
-/// the input gradient is Σ over tiles of B·(dM·Uᵀ)·Bᵀ scattered back onto the overlapping 4×4 windows, and the weight
+/// the input gradient is Σ over tiles of B·(dM·Uᵀ)·Bᵀ scattered back onto the overlapping windows, and the weight
 /// gradient is Gᵀ·(Σ over tiles and images of Vᵀ·dM)·G. So the gradients are those of the computed forward, and
-/// <c>CpuConv2dTests</c> checks all three against the float64 reference and central differences.
+/// <c>CpuConv2dTests</c> checks all three against the float64 reference and central differences, at both tile sizes.
 ///
 /// Layout: the transforms work on eight channels at a time (Vector256, so the AVX2 and AVX-512 forms give the same
 /// bits), which needs channel-contiguous data: each image is transposed to height × width × channels on the way in
-/// and back on the way out. The reference for this op is <c>NnReference.Conv2dForward</c>; its GPU kernel is the
-/// direct convolution in <c>Gpu/ConvKernels.cs</c> (the same function, to rounding).
+/// and back on the way out. Small maps take several images per work item (<see cref="WinogradGeometry"/>), so the
+/// products see 16 tiles at a time however few one image has. The reference for this op is
+/// <c>NnReference.Conv2dForward</c>; its GPU kernel is the direct convolution in <c>Gpu/ConvKernels.cs</c> (the same
+/// function, to rounding).
 /// </summary>
 internal sealed unsafe class WinogradConv
 {
@@ -35,25 +40,9 @@ internal sealed unsafe class WinogradConv
     /// <summary>The transforms take channels a vector of this many at a time, so channel counts must be multiples.</summary>
     private const int ChannelStep = 8;
 
-    private const int TileOut = 2;  // m: outputs per tile side
-    private const int Window = 4;   // α = m + r − 1: input window side
-    private const int Points = Window * Window; // ξ: the 16 transformed points
     private const int Rows = ConvMicroKernels.Rows;
-
-    /// <summary>
-    /// Floats added to the row and matrix strides so they are not multiples of 4 KiB, as they would be for Conv-4 (a
-    /// 14×14 map's padded row of 64 channels is 16·64·4 bytes): there loads can falsely wait on unrelated stores whose
-    /// addresses match in their low 12 bits (4K aliasing). A precaution; on the Zen 4 its effect was within the noise.
-    /// </summary>
-    private const int Skew = 16;
-
-    /// <summary>
-    /// Tiles transformed, multiplied and transformed back together. An image's tiles are taken a chunk at a time so
-    /// that the chunk's 16 transformed matrices (64 KB each of V and M for 64 channels) stay in the core's caches between
-    /// the steps; whole images of Conv-4's 14×14 block (49 tiles) would make them 229 KB each.
-    /// </summary>
-    private const int ChunkTiles = 16;
     private const int Cols = ConvMicroKernels.Cols;
+    private const int ChunkTiles = WinogradGeometry.ChunkTiles;
 
     /// <summary>Whether <paramref name="s"/> is a convolution this class computes.</summary>
     public static bool Applies(in Conv2dShape s) =>
@@ -61,16 +50,36 @@ internal sealed unsafe class WinogradConv
         s.InChannels >= MinChannels && s.OutChannels >= MinChannels &&
         s.InChannels % ChannelStep == 0 && s.OutChannels % ChannelStep == 0;
 
+    /// <summary>
+    /// The output tile side used when none is forced: F(4×4, 3×3) where the map is at least a tile a side (Conv-4's
+    /// 14×14 and 7×7 maps: 1.16–1.23× faster than F(2×2) at batch 600, bench/RESULTS.md), F(2×2, 3×3) below that,
+    /// where a 4×4 tile is mostly padding and the two measured level (Conv-4's 3×3 map), so the more exact one.
+    /// </summary>
+    public static int DefaultTile(in Conv2dShape s) =>
+        s.OutHeight >= WinogradF4.Tile && s.OutWidth >= WinogradF4.Tile ? WinogradF4.Tile : WinogradF2.Tile;
+
+    /// <summary>For tests and benchmarks: the output tile side (2 or 4) instead of <see cref="DefaultTile"/>'s; 0 for the default.</summary>
+    internal int ForceTile
+    {
+        get => _forceTile;
+        set => _forceTile = value is 0 or WinogradF2.Tile or WinogradF4.Tile ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "Winograd tiles are 2 or 4 outputs a side");
+    }
+
+    private int _forceTile;
     private readonly WorkerPool _pool;
     private readonly Scratch[] _scratch;
     private readonly PinnedScratch<float> _u = new();   // [ξ][c][k], row length KP: the transformed weights
     private readonly PinnedScratch<float> _ut = new();  // [ξ][k][c], row length CP: their transpose (input gradient)
     private readonly PinnedScratch<int> _inOffsets = new();  // per input position: where it lives channels-last (padded)
     private readonly PinnedScratch<int> _outOffsets = new(); // per output position: the same in the output buffer
-    private readonly WorkerPool.Body _forwardImage, _backwardImage;
+    private readonly PinnedScratch<int> _tileIn = new();     // per tile of a work item: where its input window starts
+    private readonly PinnedScratch<int> _tileOut = new();    // per tile of a work item: where its output block starts
+    private readonly WorkerPool.Body _forwardItem, _backwardItem;
 
     // The call in progress (calls are one at a time).
-    private Geometry _g;
+    private WinogradGeometry _g;
+    private int _batch;
     private float* _x, _bias, _y, _dy, _dx;
     private float* _statsShift;
     private bool _doDx, _doDw, _doDb;
@@ -82,8 +91,26 @@ internal sealed unsafe class WinogradConv
         _pool = pool;
         _scratch = new Scratch[pool.Workers];
         for (int w = 0; w < _scratch.Length; w++) _scratch[w] = new Scratch();
-        _forwardImage = ForwardImage;
-        _backwardImage = BackwardImage;
+        _forwardItem = ForwardItem;
+        _backwardItem = BackwardItem;
+    }
+
+    private void Begin(in Conv2dShape s)
+    {
+        _g = new WinogradGeometry(s, _forceTile == 0 ? DefaultTile(s) : _forceTile);
+        _batch = s.Batch;
+        _call++;
+        var g = _g;
+        FillOffsets(_inOffsets.Ensure(g.InPlane), g.H, g.W, g.InRow, g.CP, border: 1);
+        FillOffsets(_outOffsets.Ensure(g.OutPlane), g.OH, g.OW, g.OutRow, g.KP, border: 0);
+        g.FillTileOffsets(_tileIn.Ensure(g.T), _tileOut.Ensure(g.T));
+    }
+
+    /// <summary>The first image of work item <paramref name="item"/> and how many it holds.</summary>
+    private (int First, int Count) Images(int item)
+    {
+        int first = item * _g.Group;
+        return (first, Math.Min(_g.Group, _batch - first));
     }
 
     // ------------------------------------------------------------------ forward
@@ -91,17 +118,15 @@ internal sealed unsafe class WinogradConv
     /// <summary>As <see cref="CpuConv2d.Forward"/>, for a shape where <see cref="Applies"/> holds.</summary>
     public void Forward(in Conv2dShape s, float* x, float* w, float* bias, float* y, float* statsShift, double* stats)
     {
-        _g = new Geometry(s);
         _x = x;
         _bias = bias;
         _y = y;
         _statsShift = statsShift;
         _doDx = _doDw = _doDb = false;
         _dyProducer = null;
-        _call++;
-        FillOffsets(_g);
-        TransformWeights(w, _g, _u.Ensure(Points * _g.CP * _g.KP), transposed: false);
-        _pool.For(s.Batch, _forwardImage);
+        Begin(s);
+        TransformWeights(w, _g, _u.Ensure(_g.Points * _g.CP * _g.KP), transposed: false);
+        _pool.For(_g.Items(s.Batch), _forwardItem);
         if (statsShift == null) return;
         new Span<double>(stats, 2 * s.OutChannels).Clear();
         foreach (var scratch in _scratch)
@@ -109,19 +134,22 @@ internal sealed unsafe class WinogradConv
                 for (int i = 0; i < 2 * s.OutChannels; i++) stats[i] += scratch.Stats.Pointer[i];
     }
 
-    private void ForwardImage(int n, int worker)
+    private void ForwardItem(int item, int worker)
     {
         var scratch = Prepare(worker);
         var g = _g;
+        var (first, images) = Images(item);
         float* v = scratch.V.Pointer, m = scratch.M.Pointer, hwc = scratch.Hwc.Pointer, outHwc = scratch.Hwc2.Pointer;
-        ToChannelsLast(_x + (long)n * g.Cin * g.InPlane, g.Cin, g.InPlane, _inOffsets.Pointer, hwc);
+        for (int i = 0; i < images; i++)
+            ToChannelsLast(_x + (long)(first + i) * g.Cin * g.InPlane, g.Cin, g.InPlane, _inOffsets.Pointer, hwc + (long)i * g.InImage);
         float** rows = stackalloc float*[Rows];
-        for (int t0 = 0; t0 < g.T; t0 += ChunkTiles)
+        int tiles = images * g.TilesPerImage;
+        for (int t0 = 0; t0 < tiles; t0 += ChunkTiles)
         {
-            int count = Math.Min(ChunkTiles, g.T - t0);
-            InputTransform(g, hwc, v, t0, count);
+            int count = Math.Min(ChunkTiles, tiles - t0);
+            InputTransform(g, hwc, _tileIn.Pointer, v, t0, count);
             // M[ξ] = V[ξ]·U[ξ]: rows are tiles, the shared dimension input channels, columns output channels.
-            for (int xi = 0; xi < Points; xi++)
+            for (int xi = 0; xi < g.Points; xi++)
             {
                 float* vXi = v + (long)xi * g.VXi, uXi = _u.Pointer + (long)xi * g.CP * g.KP, mXi = m + (long)xi * g.MXi;
                 for (int r0 = 0; r0 < count; r0 += Rows)
@@ -131,107 +159,18 @@ internal sealed unsafe class WinogradConv
                         ConvMicroKernels.ProductTile(rows, uXi + k0, g.KP, g.Cin, mXi + (long)r0 * g.KP + k0, g.KP);
                 }
             }
-            OutputTransform(g, m, _bias, outHwc, t0, count);
+            OutputTransform(g, m, _bias, outHwc, _tileOut.Pointer, t0, count);
         }
-        float* output = _y + (long)n * g.Cout * g.OutPlane;
-        FromChannelsLast(outHwc, _outOffsets.Pointer, output, g.Cout, g.OutPlane);
-        if (_statsShift != null) AddStatistics(g, output, _statsShift, scratch.Stats.Pointer);
-    }
-
-    /// <summary>
-    /// V[ξ][t − t0][c] = (Bᵀ d B)[ξ] for the tiles t0 … t0 + count − 1 and every input channel c, where d is the
-    /// tile's 4×4 window of the zero-padded input, laid out as (H + pad) × (W + pad) × channels so that eight channels
-    /// of a window point are one vector.
-    /// </summary>
-    private static void InputTransform(in Geometry g, float* hwc, float* v, int t0, int count)
-    {
-        long xiStride = g.VXi;
-        for (int t = t0; t < t0 + count; t++)
-            {
-                int th = t / g.TW, tw = t - th * g.TW;
-                float* window = hwc + (long)(TileOut * th) * g.InRow + TileOut * tw * g.CP;
-                float* dst = v + (long)(t - t0) * g.CP;
-                long row = g.InRow;
-                for (int c = 0; c < g.Cin; c += ChannelStep)
-                {
-                    float* p0 = window + c, p1 = p0 + row, p2 = p1 + row, p3 = p2 + row;
-                    int cp = g.CP;
-                    // R = Bᵀ d (rows), Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]
-                    var r00 = Vector256.Load(p0) - Vector256.Load(p2);
-                    var r01 = Vector256.Load(p0 + cp) - Vector256.Load(p2 + cp);
-                    var r02 = Vector256.Load(p0 + 2 * cp) - Vector256.Load(p2 + 2 * cp);
-                    var r03 = Vector256.Load(p0 + 3 * cp) - Vector256.Load(p2 + 3 * cp);
-                    var r10 = Vector256.Load(p1) + Vector256.Load(p2);
-                    var r11 = Vector256.Load(p1 + cp) + Vector256.Load(p2 + cp);
-                    var r12 = Vector256.Load(p1 + 2 * cp) + Vector256.Load(p2 + 2 * cp);
-                    var r13 = Vector256.Load(p1 + 3 * cp) + Vector256.Load(p2 + 3 * cp);
-                    var r20 = Vector256.Load(p2) - Vector256.Load(p1);
-                    var r21 = Vector256.Load(p2 + cp) - Vector256.Load(p1 + cp);
-                    var r22 = Vector256.Load(p2 + 2 * cp) - Vector256.Load(p1 + 2 * cp);
-                    var r23 = Vector256.Load(p2 + 3 * cp) - Vector256.Load(p1 + 3 * cp);
-                    var r30 = Vector256.Load(p1) - Vector256.Load(p3);
-                    var r31 = Vector256.Load(p1 + cp) - Vector256.Load(p3 + cp);
-                    var r32 = Vector256.Load(p1 + 2 * cp) - Vector256.Load(p3 + 2 * cp);
-                    var r33 = Vector256.Load(p1 + 3 * cp) - Vector256.Load(p3 + 3 * cp);
-                    // V = R B (columns, the same combination)
-                    float* o = dst + c;
-                    StoreRow(o, xiStride, 0, r00, r01, r02, r03);
-                    StoreRow(o, xiStride, 1, r10, r11, r12, r13);
-                    StoreRow(o, xiStride, 2, r20, r21, r22, r23);
-                    StoreRow(o, xiStride, 3, r30, r31, r32, r33);
-                }
-            }
-    }
-
-    /// <summary>Row i of V = R·B: points ξ = 4i … 4i + 3.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* o, long xiStride, int i, Vector256<float> a0, Vector256<float> a1,
-        Vector256<float> a2, Vector256<float> a3)
-    {
-        float* p = o + Window * i * xiStride;
-        (a0 - a2).Store(p);
-        (a1 + a2).Store(p + xiStride);
-        (a2 - a1).Store(p + 2 * xiStride);
-        (a1 - a3).Store(p + 3 * xiStride);
-    }
-
-    /// <summary>
-    /// out[2·th + a][2·tw + b][k] = (Aᵀ M A)[a][b] + bias[k] for the tiles t0 … t0 + count − 1, into a
-    /// height × width × channels buffer (eight channels a vector) that holds whole tiles, 2·TH × 2·TW positions.
-    /// </summary>
-    private static void OutputTransform(in Geometry g, float* m, float* bias, float* hwc, int t0, int count)
-    {
-        long xiStride = g.MXi;
-        int rowLength = g.OutRow;
-        for (int t = t0; t < t0 + count; t++)
-            {
-                int th = t / g.TW, tw = t - th * g.TW;
-                float* src = m + (long)(t - t0) * g.KP;
-                float* dst = hwc + (long)(TileOut * th) * rowLength + TileOut * tw * g.KP;
-                for (int k = 0; k < g.Cout; k += ChannelStep)
-                {
-                    float* p = src + k;
-                    // S = Aᵀ M (rows), Aᵀ = [1 1 1 0; 0 1 −1 −1]
-                    var s00 = Vector256.Load(p) + Vector256.Load(p + 4 * xiStride) + Vector256.Load(p + 8 * xiStride);
-                    var s01 = Vector256.Load(p + xiStride) + Vector256.Load(p + 5 * xiStride) + Vector256.Load(p + 9 * xiStride);
-                    var s02 = Vector256.Load(p + 2 * xiStride) + Vector256.Load(p + 6 * xiStride) + Vector256.Load(p + 10 * xiStride);
-                    var s03 = Vector256.Load(p + 3 * xiStride) + Vector256.Load(p + 7 * xiStride) + Vector256.Load(p + 11 * xiStride);
-                    var s10 = Vector256.Load(p + 4 * xiStride) - Vector256.Load(p + 8 * xiStride) - Vector256.Load(p + 12 * xiStride);
-                    var s11 = Vector256.Load(p + 5 * xiStride) - Vector256.Load(p + 9 * xiStride) - Vector256.Load(p + 13 * xiStride);
-                    var s12 = Vector256.Load(p + 6 * xiStride) - Vector256.Load(p + 10 * xiStride) - Vector256.Load(p + 14 * xiStride);
-                    var s13 = Vector256.Load(p + 7 * xiStride) - Vector256.Load(p + 11 * xiStride) - Vector256.Load(p + 15 * xiStride);
-                    var b = bias == null ? Vector256<float>.Zero : Vector256.Load(bias + k);
-                    float* q = dst + k;
-                    (s00 + s01 + s02 + b).Store(q);
-                    (s01 - s02 - s03 + b).Store(q + g.KP);
-                    (s10 + s11 + s12 + b).Store(q + rowLength);
-                    (s11 - s12 - s13 + b).Store(q + rowLength + g.KP);
-                }
-            }
+        for (int i = 0; i < images; i++)
+        {
+            float* output = _y + (long)(first + i) * g.Cout * g.OutPlane;
+            FromChannelsLast(outHwc + (long)i * g.OutImage, _outOffsets.Pointer, output, g.Cout, g.OutPlane);
+            if (_statsShift != null) AddStatistics(g, output, _statsShift, scratch.Stats.Pointer);
+        }
     }
 
     /// <summary>Per output channel, Σ(y − shift) and Σ(y − shift)² over one image, added to the worker's totals.</summary>
-    private static void AddStatistics(in Geometry g, float* output, float* shift, double* totals)
+    private static void AddStatistics(in WinogradGeometry g, float* output, float* shift, double* totals)
     {
         for (int k = 0; k < g.Cout; k++)
         {
@@ -263,7 +202,6 @@ internal sealed unsafe class WinogradConv
     public void Backward(in Conv2dShape s, float* x, float* w, float* dy, float* dx, float* dWeight, float* dBias,
         CpuConv2d.ImageProducer? dyProducer)
     {
-        _g = new Geometry(s);
         _x = x;
         _dy = dy;
         _dx = dx;
@@ -272,22 +210,22 @@ internal sealed unsafe class WinogradConv
         _doDx = dx != null;
         _doDw = dWeight != null;
         _doDb = dBias != null;
-        _call++;
-        FillOffsets(_g);
-        if (_doDx) TransformWeights(w, _g, _ut.Ensure(Points * _g.KP * _g.CP), transposed: true);
-        _pool.For(s.Batch, _backwardImage);
-
+        Begin(s);
         var g = _g;
+        if (_doDx) TransformWeights(w, g, _ut.Ensure(g.Points * g.KP * g.CP), transposed: true);
+        _pool.For(g.Items(s.Batch), _backwardItem);
+
         if (_doDw)
         {
             // Σ over workers, in worker order, then dg = Gᵀ·dU·G per channel pair.
+            int length = g.Points * g.CP * g.KP;
             float* total = null;
             foreach (var scratch in _scratch)
             {
                 if (scratch.Call != _call) continue;
                 if (total == null) total = scratch.PartialU.Pointer;
-                else TensorPrimitives.Add(new ReadOnlySpan<float>(total, Points * g.CP * g.KP),
-                    new ReadOnlySpan<float>(scratch.PartialU.Pointer, Points * g.CP * g.KP), new Span<float>(total, Points * g.CP * g.KP));
+                else TensorPrimitives.Add(new ReadOnlySpan<float>(total, length),
+                    new ReadOnlySpan<float>(scratch.PartialU.Pointer, length), new Span<float>(total, length));
             }
             if (total != null) WeightGradient(g, total, dWeight);
         }
@@ -298,44 +236,49 @@ internal sealed unsafe class WinogradConv
                         new ReadOnlySpan<float>(scratch.PartialB.Pointer, g.Cout), new Span<float>(dBias, g.Cout));
     }
 
-    private void BackwardImage(int n, int worker)
+    private void BackwardItem(int item, int worker)
     {
         var scratch = Prepare(worker);
         var g = _g;
-        float* dOut;
-        if (_dyProducer is null)
-        {
-            dOut = _dy + (long)n * g.Cout * g.OutPlane;
-        }
-        else
-        {
-            dOut = scratch.Gradient.Ensure(g.Cout * g.OutPlane);
-            _dyProducer(n, worker, dOut);
-        }
-        if (_doDb)
-        {
-            float* pb = scratch.PartialB.Pointer;
-            for (int k = 0; k < g.Cout; k++)
-                pb[k] += TensorPrimitives.Sum(new ReadOnlySpan<float>(dOut + (long)k * g.OutPlane, g.OutPlane));
-        }
-
+        var (first, images) = Images(item);
         float* dm = scratch.M.Pointer, v = scratch.V.Pointer, hwc = scratch.Hwc.Pointer, outHwc = scratch.Hwc2.Pointer;
         float* dxHwc = scratch.DxHwc.Pointer;
-        ToChannelsLast(dOut, g.Cout, g.OutPlane, _outOffsets.Pointer, outHwc);
-        if (_doDw) ToChannelsLast(_x + (long)n * g.Cin * g.InPlane, g.Cin, g.InPlane, _inOffsets.Pointer, hwc);
+        for (int i = 0; i < images; i++)
+        {
+            int n = first + i;
+            float* dOut;
+            if (_dyProducer is null)
+            {
+                dOut = _dy + (long)n * g.Cout * g.OutPlane;
+            }
+            else
+            {
+                dOut = scratch.Gradient.Ensure(g.Cout * g.OutPlane);
+                _dyProducer(n, worker, dOut);
+            }
+            if (_doDb)
+            {
+                float* pb = scratch.PartialB.Pointer;
+                for (int k = 0; k < g.Cout; k++)
+                    pb[k] += TensorPrimitives.Sum(new ReadOnlySpan<float>(dOut + (long)k * g.OutPlane, g.OutPlane));
+            }
+            ToChannelsLast(dOut, g.Cout, g.OutPlane, _outOffsets.Pointer, outHwc + (long)i * g.OutImage);
+            if (_doDw) ToChannelsLast(_x + (long)n * g.Cin * g.InPlane, g.Cin, g.InPlane, _inOffsets.Pointer, hwc + (long)i * g.InImage);
+        }
         if (_doDx) new Span<float>(dxHwc, g.HwcLength).Clear();
         float** rows = stackalloc float*[Rows];
-        for (int t0 = 0; t0 < g.T; t0 += ChunkTiles)
+        int tiles = images * g.TilesPerImage;
+        for (int t0 = 0; t0 < tiles; t0 += ChunkTiles)
         {
-            int count = Math.Min(ChunkTiles, g.T - t0);
-            OutputGradientTransform(g, outHwc, dm, t0, count);
+            int count = Math.Min(ChunkTiles, tiles - t0);
+            OutputGradientTransform(g, outHwc, _tileOut.Pointer, dm, t0, count);
             if (_doDw)
             {
-                // V again, as the forward made it: keeping it for the whole batch would cost 16/4 = 4× the input's memory
-                InputTransform(g, hwc, v, t0, count);
+                // V again, as the forward made it: keeping it for the whole batch would cost (m + 2)²/m² = 2.25–4× the input's memory
+                InputTransform(g, hwc, _tileIn.Pointer, v, t0, count);
                 // dU[ξ] += V[ξ]ᵀ·dM[ξ] over these tiles: rows are input channels, columns output channels.
                 float* partial = scratch.PartialU.Pointer;
-                for (int xi = 0; xi < Points; xi++)
+                for (int xi = 0; xi < g.Points; xi++)
                 {
                     float* vXi = v + (long)xi * g.VXi, dmXi = dm + (long)xi * g.MXi;
                     float* uXi = partial + (long)xi * g.CP * g.KP;
@@ -348,7 +291,7 @@ internal sealed unsafe class WinogradConv
             {
                 // dV[ξ] = dM[ξ]·U[ξ]ᵀ: rows are tiles, the shared dimension output channels, columns input channels.
                 float* dv = v;
-                for (int xi = 0; xi < Points; xi++)
+                for (int xi = 0; xi < g.Points; xi++)
                 {
                     float* dmXi = dm + (long)xi * g.MXi, utXi = _ut.Pointer + (long)xi * g.KP * g.CP;
                     float* dvXi = dv + (long)xi * g.VXi;
@@ -359,177 +302,78 @@ internal sealed unsafe class WinogradConv
                             ConvMicroKernels.ProductTile(rows, utXi + c0, g.CP, g.Cout, dvXi + (long)r0 * g.CP + c0, g.CP);
                     }
                 }
-                InputGradientTransform(g, dv, dxHwc, t0, count);
+                InputGradientTransform(g, dv, dxHwc, _tileIn.Pointer, t0, count);
             }
         }
-        if (_doDx) FromChannelsLast(dxHwc, _inOffsets.Pointer, _dx + (long)n * g.Cin * g.InPlane, g.Cin, g.InPlane);
+        if (_doDx)
+            for (int i = 0; i < images; i++)
+                FromChannelsLast(dxHwc + (long)i * g.InImage, _inOffsets.Pointer, _dx + (long)(first + i) * g.Cin * g.InPlane, g.Cin, g.InPlane);
     }
 
-    /// <summary>
-    /// dM[ξ][t − t0][k] = (A dY Aᵀ)[ξ] for the tiles t0 … t0 + count − 1, from each tile's 2×2 block of the output
-    /// gradient (channels last, zero outside the image): the adjoint of the output transform.
-    /// </summary>
-    private static void OutputGradientTransform(in Geometry g, float* hwc, float* dm, int t0, int count)
+    // ------------------------------------------------------------------ the transforms of the call's tile size
+
+    private static void InputTransform(in WinogradGeometry g, float* hwc, int* tileIn, float* v, int t0, int count)
     {
-        int rowLength = g.OutRow;
-        long xiStride = g.MXi;
-        for (int t = t0; t < t0 + count; t++)
-            {
-                int th = t / g.TW, tw = t - th * g.TW;
-                float* src = hwc + (long)(TileOut * th) * rowLength + TileOut * tw * g.KP;
-                float* dst = dm + (long)(t - t0) * g.KP;
-                for (int k = 0; k < g.Cout; k += ChannelStep)
-                {
-                    float* q = src + k;
-                    var y00 = Vector256.Load(q);
-                    var y01 = Vector256.Load(q + g.KP);
-                    var y10 = Vector256.Load(q + rowLength);
-                    var y11 = Vector256.Load(q + rowLength + g.KP);
-                    // P = A dY (rows), A = Aᵀᵀ = [1 0; 1 1; 1 −1; 0 −1]
-                    var p10 = y00 + y10; var p11 = y01 + y11;
-                    var p20 = y00 - y10; var p21 = y01 - y11;
-                    float* o = dst + k;
-                    StoreAdjointRow(o, xiStride, 0, y00, y01);
-                    StoreAdjointRow(o, xiStride, 1, p10, p11);
-                    StoreAdjointRow(o, xiStride, 2, p20, p21);
-                    StoreAdjointRow(o, xiStride, 3, -y10, -y11);
-                }
-            }
+        if (g.Tile == WinogradF4.Tile) WinogradF4.InputTransform(g, hwc, tileIn, v, t0, count);
+        else WinogradF2.InputTransform(g, hwc, tileIn, v, t0, count);
     }
 
-    /// <summary>Row i of dM = P·Aᵀ from row i of P = A·dY: points ξ = 4i … 4i + 3.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreAdjointRow(float* o, long xiStride, int i, Vector256<float> a0, Vector256<float> a1)
+    private static void OutputTransform(in WinogradGeometry g, float* m, float* bias, float* hwc, int* tileOut, int t0, int count)
     {
-        float* p = o + Window * i * xiStride;
-        a0.Store(p);
-        (a0 + a1).Store(p + xiStride);
-        (a0 - a1).Store(p + 2 * xiStride);
-        (-a1).Store(p + 3 * xiStride);
+        if (g.Tile == WinogradF4.Tile) WinogradF4.OutputTransform(g, m, bias, hwc, tileOut, t0, count);
+        else WinogradF2.OutputTransform(g, m, bias, hwc, tileOut, t0, count);
     }
 
-    /// <summary>
-    /// B dV Bᵀ for the tiles t0 … t0 + count − 1 added onto each tile's 4×4 window (windows overlap by two rows and
-    /// columns), the adjoint of the input transform, in a zero-bordered height × width × channels buffer whose
-    /// interior becomes the NCHW input gradient.
-    /// </summary>
-    private static void InputGradientTransform(in Geometry g, float* dv, float* hwc, int t0, int count)
+    private static void OutputGradientTransform(in WinogradGeometry g, float* hwc, int* tileOut, float* dm, int t0, int count)
     {
-        long xiStride = g.VXi;
-        long row = g.InRow;
-        for (int t = t0; t < t0 + count; t++)
-            {
-                int th = t / g.TW, tw = t - th * g.TW;
-                float* src = dv + (long)(t - t0) * g.CP;
-                float* window = hwc + (long)(TileOut * th) * g.InRow + TileOut * tw * g.CP;
-                int cp = g.CP;
-                for (int c = 0; c < g.Cin; c += ChannelStep)
-                {
-                    float* p = src + c;
-                    // Q = B dV (rows), B = [1 0 0 0; 0 1 −1 1; −1 1 1 0; 0 0 0 −1]
-                    Vector256<float> q00, q01, q02, q03, q10, q11, q12, q13, q20, q21, q22, q23, q30, q31, q32, q33;
-                    {
-                        var a0 = Vector256.Load(p); var a1 = Vector256.Load(p + xiStride);
-                        var a2 = Vector256.Load(p + 2 * xiStride); var a3 = Vector256.Load(p + 3 * xiStride);
-                        var b0 = Vector256.Load(p + 4 * xiStride); var b1 = Vector256.Load(p + 5 * xiStride);
-                        var b2 = Vector256.Load(p + 6 * xiStride); var b3 = Vector256.Load(p + 7 * xiStride);
-                        var c0 = Vector256.Load(p + 8 * xiStride); var c1 = Vector256.Load(p + 9 * xiStride);
-                        var c2 = Vector256.Load(p + 10 * xiStride); var c3 = Vector256.Load(p + 11 * xiStride);
-                        var d0 = Vector256.Load(p + 12 * xiStride); var d1 = Vector256.Load(p + 13 * xiStride);
-                        var d2 = Vector256.Load(p + 14 * xiStride); var d3 = Vector256.Load(p + 15 * xiStride);
-                        q00 = a0; q01 = a1; q02 = a2; q03 = a3;
-                        q10 = b0 - c0 + d0; q11 = b1 - c1 + d1; q12 = b2 - c2 + d2; q13 = b3 - c3 + d3;
-                        q20 = b0 + c0 - a0; q21 = b1 + c1 - a1; q22 = b2 + c2 - a2; q23 = b3 + c3 - a3;
-                        q30 = -d0; q31 = -d1; q32 = -d2; q33 = -d3;
-                    }
-                    // dd = Q Bᵀ (columns, the same combination), added onto the window
-                    float* w0 = window + c;
-                    AddAdjointRow(w0, cp, q00, q01, q02, q03);
-                    AddAdjointRow(w0 + row, cp, q10, q11, q12, q13);
-                    AddAdjointRow(w0 + 2 * row, cp, q20, q21, q22, q23);
-                    AddAdjointRow(w0 + 3 * row, cp, q30, q31, q32, q33);
-                }
-            }
+        if (g.Tile == WinogradF4.Tile) WinogradF4.OutputGradientTransform(g, hwc, tileOut, dm, t0, count);
+        else WinogradF2.OutputGradientTransform(g, hwc, tileOut, dm, t0, count);
     }
 
-    /// <summary>One window row of dd = Q·Bᵀ: [q0, q1 − q2 + q3, q1 + q2 − q0, −q3] added at four consecutive positions.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddAdjointRow(float* w, int cp, Vector256<float> q0, Vector256<float> q1, Vector256<float> q2,
-        Vector256<float> q3)
+    private static void InputGradientTransform(in WinogradGeometry g, float* dv, float* hwc, int* tileIn, int t0, int count)
     {
-        (Vector256.Load(w) + q0).Store(w);
-        (Vector256.Load(w + cp) + (q1 - q2 + q3)).Store(w + cp);
-        (Vector256.Load(w + 2 * cp) + (q1 + q2 - q0)).Store(w + 2 * cp);
-        (Vector256.Load(w + 3 * cp) - q3).Store(w + 3 * cp);
+        if (g.Tile == WinogradF4.Tile) WinogradF4.InputGradientTransform(g, dv, hwc, tileIn, t0, count);
+        else WinogradF2.InputGradientTransform(g, dv, hwc, tileIn, t0, count);
     }
 
     // ------------------------------------------------------------------ weights
 
     /// <summary>
-    /// U[ξ][c][k] = (G g Gᵀ)[ξ] for the 3×3 kernel g = w[k][c], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1] (the forward's);
-    /// with <paramref name="transposed"/>, Uᵀ[ξ][k][c] instead (the input gradient's). Padding columns stay zero, so
-    /// the products' extra columns are.
+    /// U[ξ][c][k] = (G g Gᵀ)[ξ] for the 3×3 kernel g = w[k][c] (the forward's); with <paramref name="transposed"/>,
+    /// Uᵀ[ξ][k][c] instead (the input gradient's). Padding columns stay zero, so the products' extra columns are.
     /// </summary>
-    private static void TransformWeights(float* w, in Geometry g, float* u, bool transposed)
+    private static void TransformWeights(float* w, in WinogradGeometry g, float* u, bool transposed)
     {
-        new Span<float>(u, Points * g.CP * g.KP).Clear();
-        float* t = stackalloc float[Points];
-        for (int k = 0; k < g.Cout; k++)
-            for (int c = 0; c < g.Cin; c++)
+        long xiStride = (long)g.CP * g.KP;
+        new Span<float>(u, (int)(g.Points * xiStride)).Clear();
+        float* t = stackalloc float[g.Points];
+        // the inner loop walks consecutive destinations, so each point's stores share cache lines
+        int outer = transposed ? g.Cout : g.Cin, inner = transposed ? g.Cin : g.Cout;
+        for (int a = 0; a < outer; a++)
+            for (int b = 0; b < inner; b++)
             {
+                int k = transposed ? a : b, c = transposed ? b : a;
                 float* kernel = w + ((long)k * g.Cin + c) * 9;
-                KernelTransform(kernel, t);
-                long at = transposed ? (long)k * g.CP + c : (long)c * g.KP + k, xiStride = (long)g.CP * g.KP;
-                for (int xi = 0; xi < Points; xi++) u[xi * xiStride + at] = t[xi];
+                if (g.Tile == WinogradF4.Tile) WinogradF4.KernelTransform(kernel, t);
+                else WinogradF2.KernelTransform(kernel, t);
+                long at = transposed ? (long)k * g.CP + c : (long)c * g.KP + k;
+                for (int xi = 0; xi < g.Points; xi++) u[xi * xiStride + at] = t[xi];
             }
     }
 
-    /// <summary>t = G g Gᵀ for one 3×3 kernel g (row-major), t 4×4 row-major.</summary>
-    private static void KernelTransform(float* g, float* t)
+    /// <summary>dWeight[k][c] += Gᵀ dU[·][c][k] G, the adjoint of the kernel transform, in double.</summary>
+    private static void WeightGradient(in WinogradGeometry g, float* du, float* dWeight)
     {
-        float* r = stackalloc float[12]; // G g: 4 × 3
-        for (int j = 0; j < 3; j++)
-        {
-            float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
-            r[j] = g0;
-            r[3 + j] = 0.5f * (g0 + g1 + g2);
-            r[6 + j] = 0.5f * (g0 - g1 + g2);
-            r[9 + j] = g2;
-        }
-        for (int i = 0; i < Window; i++)
-        {
-            float a0 = r[3 * i], a1 = r[3 * i + 1], a2 = r[3 * i + 2];
-            t[4 * i] = a0;
-            t[4 * i + 1] = 0.5f * (a0 + a1 + a2);
-            t[4 * i + 2] = 0.5f * (a0 - a1 + a2);
-            t[4 * i + 3] = a2;
-        }
-    }
-
-    /// <summary>dWeight[k][c] += Gᵀ dU[·][c][k] G, the adjoint of <see cref="KernelTransform"/>, in double.</summary>
-    private static void WeightGradient(in Geometry g, float* du, float* dWeight)
-    {
-        double* d = stackalloc double[Points];
-        double* r = stackalloc double[12]; // Gᵀ dU: 3 × 4
+        double* d = stackalloc double[g.Points];
+        double* dg = stackalloc double[9];
         for (int k = 0; k < g.Cout; k++)
             for (int c = 0; c < g.Cin; c++)
             {
-                for (int xi = 0; xi < Points; xi++) d[xi] = du[((long)xi * g.CP + c) * g.KP + k];
-                for (int j = 0; j < Window; j++)
-                {
-                    double a0 = d[j], a1 = d[4 + j], a2 = d[8 + j], a3 = d[12 + j];
-                    r[j] = a0 + 0.5 * (a1 + a2);
-                    r[4 + j] = 0.5 * (a1 - a2);
-                    r[8 + j] = 0.5 * (a1 + a2) + a3;
-                }
+                for (int xi = 0; xi < g.Points; xi++) d[xi] = du[((long)xi * g.CP + c) * g.KP + k];
+                if (g.Tile == WinogradF4.Tile) WinogradF4.KernelGradient(d, dg);
+                else WinogradF2.KernelGradient(d, dg);
                 float* dst = dWeight + ((long)k * g.Cin + c) * 9;
-                for (int i = 0; i < 3; i++)
-                {
-                    double a0 = r[4 * i], a1 = r[4 * i + 1], a2 = r[4 * i + 2], a3 = r[4 * i + 3];
-                    dst[3 * i] += (float)(a0 + 0.5 * (a1 + a2));
-                    dst[3 * i + 1] += (float)(0.5 * (a1 - a2));
-                    dst[3 * i + 2] += (float)(0.5 * (a1 + a2) + a3);
-                }
+                for (int i = 0; i < 9; i++) dst[i] += (float)dg[i];
             }
     }
 
@@ -616,12 +460,6 @@ internal sealed unsafe class WinogradConv
                 offsets[ih * w + iw] = (ih + border) * rowStride + (iw + border) * ld;
     }
 
-    private void FillOffsets(in Geometry g)
-    {
-        FillOffsets(_inOffsets.Ensure(g.InPlane), g.H, g.W, g.InRow, g.CP, border: 1);
-        FillOffsets(_outOffsets.Ensure(g.OutPlane), g.OH, g.OW, g.OutRow, g.KP, border: 0);
-    }
-
     /// <summary>The side of the blocks <see cref="Transpose8x8"/> moves (and of the channel groups).</summary>
     private const int Block = 8;
 
@@ -650,47 +488,15 @@ internal sealed unsafe class WinogradConv
         r7 = Avx.Permute2x128(u3, u7, 0x31);
     }
 
-    /// <summary>The tiling of one call's shape.</summary>
-    private readonly struct Geometry
-    {
-        public readonly int Cin, Cout, H, W, OH, OW, InPlane, OutPlane;
-        public readonly int TH, TW, T;       // tiles down, across, in all
-        public readonly int ChunkRows;       // tiles per chunk, rounded up to the products' 8 rows
-        public readonly int CP, KP;          // input and output channels rounded up to the products' 32 columns
-        public readonly int PH, PW;          // the padded input: one zero row and column before, enough after for whole windows
-        public readonly int InRow, OutRow;   // row strides of the channels-last input and output buffers
-        public readonly int VXi, MXi;        // strides between the 16 points' matrices of V and M
-        public readonly int HwcLength;
-
-        public Geometry(in Conv2dShape s)
-        {
-            Cin = s.InChannels; Cout = s.OutChannels; H = s.Height; W = s.Width; OH = s.OutHeight; OW = s.OutWidth;
-            InPlane = H * W; OutPlane = OH * OW;
-            TH = (OH + TileOut - 1) / TileOut;
-            TW = (OW + TileOut - 1) / TileOut;
-            T = TH * TW;
-            ChunkRows = (Math.Min(T, ChunkTiles) + Rows - 1) / Rows * Rows;
-            CP = (Cin + Cols - 1) / Cols * Cols;
-            KP = (Cout + Cols - 1) / Cols * Cols;
-            PH = TileOut * TH + 2;
-            PW = TileOut * TW + 2;
-            InRow = PW * CP + Skew;
-            OutRow = TileOut * TW * KP + Skew;
-            VXi = ChunkRows * CP + Skew;
-            MXi = ChunkRows * KP + Skew;
-            HwcLength = PH * InRow;
-        }
-    }
-
     // ------------------------------------------------------------------ per-worker scratch
 
     private sealed class Scratch
     {
         public int Call;
-        public readonly PinnedScratch<float> Hwc = new();      // the padded input (or its gradient), channels last
-        public readonly PinnedScratch<float> DxHwc = new();    // the padded input gradient, channels last
-        public readonly PinnedScratch<float> Hwc2 = new();     // the output (or its gradient), channels last
-        public readonly PinnedScratch<float> V = new();        // [ξ][t][c]: the transformed input (or its gradient)
+        public readonly PinnedScratch<float> Hwc = new();      // the work item's padded inputs, channels last
+        public readonly PinnedScratch<float> DxHwc = new();    // their padded gradients, channels last
+        public readonly PinnedScratch<float> Hwc2 = new();     // the outputs (or their gradients), channels last
+        public readonly PinnedScratch<float> V = new();        // [ξ][t][c]: the transformed inputs (or their gradient)
         public readonly PinnedScratch<float> M = new();        // [ξ][t][k]: the products (or the output gradient's transform)
         public readonly PinnedScratch<float> PartialU = new(); // [ξ][c][k]: this worker's Σ Vᵀ·dM
         public readonly PinnedScratch<float> PartialB = new();
@@ -699,7 +505,7 @@ internal sealed unsafe class WinogradConv
     }
 
     /// <summary>
-    /// On a worker's first image of a call: zero what must start at zero (the padded borders, the tile rows past the
+    /// On a worker's first work item of a call: zero what must start at zero (the padded borders, the tile rows past the
     /// last tile and the channel columns past the last channel, which the products read but nothing writes; the
     /// partial sums).
     /// </summary>
@@ -710,11 +516,11 @@ internal sealed unsafe class WinogradConv
         scratch.Call = _call;
         var g = _g;
         scratch.Hwc.EnsureZeroed(g.HwcLength);
-        scratch.Hwc2.EnsureZeroed(TileOut * g.TH * g.OutRow);
-        scratch.V.EnsureZeroed(Points * g.VXi);
-        scratch.M.EnsureZeroed(Points * g.MXi);
+        scratch.Hwc2.EnsureZeroed(g.OutHwcLength);
+        scratch.V.EnsureZeroed(g.Points * g.VXi);
+        scratch.M.EnsureZeroed(g.Points * g.MXi);
         if (_doDx) scratch.DxHwc.Ensure(g.HwcLength);
-        if (_doDw) scratch.PartialU.EnsureZeroed(Points * g.CP * g.KP);
+        if (_doDw) scratch.PartialU.EnsureZeroed(g.Points * g.CP * g.KP);
         if (_doDb) scratch.PartialB.EnsureZeroed(g.Cout);
         if (_statsShift != null) scratch.Stats.EnsureZeroed(2 * g.Cout);
         return scratch;
