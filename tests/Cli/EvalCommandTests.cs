@@ -104,4 +104,37 @@ public class EvalCommandTests
         AssertOneLineError(CliRunner.Run("eval", "--model", model, "--data", Omniglot, "--ways", "5,700", "--episodes", "2",
             "--cache-dir", dir.File("cache")), "--ways 700", "659");
     }
+
+    [Fact]
+    public void TestTimeViewsAreAppliedAndNamedInTheCsv()
+    {
+        using var dir = new TempFolder();
+        string model = EmbedderTests.SaveRandomModel(dir, new ConvNetConfig(Blocks: 3, Filters: 8));
+        string[] Args(string csv, params string[] more) =>
+        [
+            "eval", "--model", model, "--data", Omniglot, "--ways", "5", "--shots", "1", "--planes", "32", "--hash", "gaussian",
+            "--methods", "cosine,hamming", "--episodes", "20", "--queries", "3", "--cache-dir", dir.File("cache"), "--device", "cpu",
+            "--csv", csv, .. more,
+        ];
+        var plain = CliRunner.Run(Args(dir.File("plain.csv")));
+        Assert.True(plain.Code == 0, plain.Err);
+        var viewed = CliRunner.Run(Args(dir.File("views.csv"), "--views", "3", "--view-distortion", "rotate:20,shift:2"));
+        Assert.True(viewed.Code == 0, viewed.Err);
+        Assert.Contains("each the mean of 3 views (shift:2,rotate:20)", viewed.Err);
+        string[] Column(string file, string name)
+        {
+            var lines = File.ReadAllLines(file);
+            int at = Array.IndexOf(lines[0].Split(','), name);
+            Assert.True(at >= 0, $"no {name} column");
+            return lines.Skip(1).Select(l => System.Text.RegularExpressions.Regex.Split(l, ",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)")[at]).ToArray();
+        }
+        Assert.All(Column(dir.File("plain.csv"), "views"), v => Assert.Equal("1", v));
+        Assert.All(Column(dir.File("views.csv"), "views"), v => Assert.Equal("3", v));
+        Assert.All(Column(dir.File("views.csv"), "view_distortion"), v => Assert.Equal("\"shift:2,rotate:20\"", v));
+        // the same episodes on other embeddings: the accuracies move
+        Assert.NotEqual(Column(dir.File("plain.csv"), "accuracy"), Column(dir.File("views.csv"), "accuracy"));
+
+        AssertOneLineError(CliRunner.Run(Args(dir.File("x.csv"), "--views", "0")), "--views", "1 to 256");
+        AssertOneLineError(CliRunner.Run(Args(dir.File("x.csv"), "--view-distortion", "rotate:5")), "--view-distortion needs --views above 1");
+    }
 }

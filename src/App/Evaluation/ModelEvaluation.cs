@@ -57,7 +57,8 @@ public static class ModelEvaluation
 
         var watch = Stopwatch.StartNew();
         float[] embeddings = embedder.Embed(test);
-        log($"embedded {test.Count} images of {test.ClassCount} classes ({test.Source}) in {watch.Elapsed.TotalSeconds:F1} s on {backend.Device.Name}");
+        string views = embedder.Views is { Count: > 1 } v ? $", each the mean of {v.Count} views ({v.Distortion.Describe()})" : "";
+        log($"embedded {test.Count} images of {test.ClassCount} classes ({test.Source}{views}) in {watch.Elapsed.TotalSeconds:F1} s on {backend.Device.Name}");
         float[]? trainingEmbeddings = null;
         var stored = ModelPlanes.Of(embedder);
         var toFit = grid.Families.Where(f => f.Kind == HashFamilyKind.Fitted && grid.Planes.Any(p => !HashConfig.Stores(stored, f, p))).ToArray();

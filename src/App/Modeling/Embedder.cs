@@ -50,6 +50,12 @@ public sealed class Embedder : IDisposable
     /// <summary>SHA-256 (hex) of the model file, so an index can tell which model made its codes.</summary>
     public string Checksum { get; }
 
+    /// <summary>
+    /// Test-time views every embedding is averaged over (<see cref="TestTimeViews"/>); null or a count of 1: each
+    /// image once, as it is.
+    /// </summary>
+    public TestTimeViews? Views { get; set; }
+
     public int Dim => Config.EmbeddingDim;
     public int ImageLength => Config.InputChannels * Config.InputSize * Config.InputSize;
 
@@ -102,7 +108,10 @@ public sealed class Embedder : IDisposable
         return Embed(images, data.Count);
     }
 
-    /// <summary>Embeds count images (count × C×H×W, row-major) → count × D.</summary>
+    /// <summary>
+    /// Embeds count images (count × C×H×W, row-major, prepared) → count × D; under <see cref="Views"/>, each row is the
+    /// mean of the image's embedding and its distorted copies' (view by view, in view order).
+    /// </summary>
     public float[] Embed(ReadOnlySpan<float> images, int count, int batch = DefaultBatch)
     {
         Check.NonNegative(count, nameof(count));
@@ -111,6 +120,25 @@ public sealed class Embedder : IDisposable
             throw new ArgumentException(
                 $"images have {(count == 0 ? images.Length : images.Length / count)} values each, but the model expects " +
                 $"{Config.InputChannels}×{Config.InputSize}×{Config.InputSize} = {ImageLength}");
+        var result = EmbedOnce(images, count, batch);
+        if (Views is not { Count: > 1 } views || count == 0) return result;
+        float[] source = images.ToArray(), distorted = new float[source.Length];
+        int length = ImageLength, channels = Config.InputChannels, side = Config.InputSize;
+        for (int v = 1; v < views.Count; v++)
+        {
+            var transform = views.Transform(v);
+            Parallel.For(0, count, i => transform.Warp(source.AsSpan(i * length, length), distorted.AsSpan(i * length, length), channels, side, side));
+            float[] view = EmbedOnce(distorted, count, batch);
+            for (long i = 0; i < result.LongLength; i++) result[i] += view[i];
+        }
+        float scale = 1f / views.Count;
+        for (long i = 0; i < result.LongLength; i++) result[i] *= scale;
+        return result;
+    }
+
+    /// <summary>The network's embedding of each image, once.</summary>
+    private float[] EmbedOnce(ReadOnlySpan<float> images, int count, int batch)
+    {
         var result = new float[(long)count * Dim];
         if (count == 0) return result;
         int size = Math.Min(batch, count);

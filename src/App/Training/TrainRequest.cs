@@ -46,8 +46,11 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     /// <summary>The learning-rate schedule (null: the dataset's, <see cref="Lshk.Data.Datasets.TrainingDefaults.Schedule"/>).</summary>
     public string? Schedule { get; init; }
     public ulong Seed { get; init; } = 1;
-    /// <summary>Random affine distortions of the training images (<see cref="Lshk.Data.Imaging.RandomAffine.Parse"/>); "none": off.</summary>
-    public string Augment { get; init; } = Lshk.Data.Imaging.RandomAffine.NoneName;
+    /// <summary>
+    /// Random affine distortions of the training images (<see cref="Lshk.Data.Imaging.RandomAffine.Parse"/>); "none": off;
+    /// null: the dataset's, <see cref="Lshk.Data.Datasets.TrainingDefaults.Augment"/>.
+    /// </summary>
+    public string? Augment { get; init; }
 
     /// <summary>Hash-aware training: P code bits of a trainable hash layer (null: off), and its loss and penalty weights.</summary>
     public int? HashBits { get; init; }

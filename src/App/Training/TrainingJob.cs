@@ -130,7 +130,7 @@ public static class TrainingJob
             LshSigmoid = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName ? r.LshSigmoid : null,
             Scale = r.Scale ?? Lshk.Kernels.Nn.CosineLoss.DefaultScale,
             Split = r.Split?.Trim().ToLowerInvariant(),
-            Augment = ParseAugment(r.Augment),
+            Augment = ParseAugment(r.Augment ?? d.Augment),
         };
         settings.Validate();
         return (settings, r.Episodes, minutes);

@@ -20,26 +20,30 @@ internal static class EmbedCommand
         var output = new Option<string>("--out") { Description = "Output .npy of N×D float32 embeddings", Required = true };
         var paths = new Option<string?>("--paths") { Description = "Where to list the image paths, one per line in row order (default: --out with extension .txt)" };
         var device = CommonOptions.Device();
+        var views = new ViewOptions();
         var command = new Command("embed", "Embed image files with a model (.npy of N×D float32, plus the list of image paths)")
         {
             model, images, output, paths, device,
         };
+        foreach (var option in views.All) command.Options.Add(option);
         command.SetAction(parse =>
         {
             string outPath = parse.GetValue(output)!;
             string pathsPath = parse.GetValue(paths) ?? Path.ChangeExtension(outPath, ".txt");
             if (Path.GetFullPath(pathsPath) == Path.GetFullPath(outPath))
                 throw new UsageException($"{outPath}: the embeddings and the path list would be the same file (give --paths)");
+            var asked = views.Parse(parse);
             var files = ImageFiles.Find(parse.GetValue(images)!);
             foreach (string f in files)
                 if (f.Contains('\n') || f.Contains('\r')) throw new Lshk.Core.InputException($"{f.ReplaceLineEndings(" ")}: a path with a line break cannot be listed");
             using var backend = CommonOptions.OpenDevice(parse, device);
             using (var embedder = Embedder.Load(parse.GetValue(model)!, backend))
             {
+                embedder.Views = asked;
                 var (batch, embeddings) = embedder.EmbedFiles(files);
                 NpyFile.WriteFloat32(outPath, embeddings, batch.Count, embedder.Dim);
                 AtomicFile.WriteAllText(pathsPath, string.Concat(batch.Paths.Select(p => p + "\n")));
-                Output.Error(parse).WriteLine($"embedded {batch.Count} images to {embedder.Dim}-d vectors on {backend.Device.Name}: {outPath}, paths in {pathsPath}");
+                Output.Error(parse).WriteLine($"embedded {batch.Count} images to {embedder.Dim}-d vectors{(asked is null ? "" : $" (each the mean of {asked.Count} views)")} on {backend.Device.Name}: {outPath}, paths in {pathsPath}");
             }
             return 0;
         });

@@ -37,6 +37,7 @@ internal static class EvalCommand
         if (episodesFile is null) grid = grid.Validated();
         var console = Output.Console(parse);
         var log = Output.Error(parse);
+        var views = options.Views.Parse(parse);
         string modelPath = parse.GetValue(options.Model)!;
         var models = ModelEvaluation.ModelFiles(modelPath);
         using var backend = trace.Wrap(CommonOptions.OpenDevice(parse, options.Device));
@@ -49,6 +50,7 @@ internal static class EvalCommand
         foreach (string path in models)
         {
             using var embedder = Embedder.Load(path, backend);
+            embedder.Views = views;
             // The first model decides the dataset when --data does not, so every model sees the same classes.
             dataText ??= ModelEvaluation.DefaultData(embedder);
             var spec = DatasetSpec.Parse(dataText);

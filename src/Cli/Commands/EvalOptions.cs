@@ -35,11 +35,12 @@ internal sealed class EvalOptions
     public DataSourceOptions Source { get; } = new DataSourceOptions(download: false);
     public Option<string> Device { get; } = CommonOptions.Device();
     public TraceOptions Tracing { get; } = new();
+    public ViewOptions Views { get; } = new();
 
     public IEnumerable<Option> All =>
     [
         Model, Data, Ways, Shots, Planes, Hash, Methods, Episodes, Queries, TrialQueries, FixedSupport, EpisodesFile, WithinGroup,
-        Center, FittedCenters, Range, SigmoidK, Seed, Threads, Csv, Json, Plot, PlotX, Split,
+        Center, FittedCenters, Range, SigmoidK, Seed, Threads, Csv, Json, Plot, PlotX, Split, .. Views.All,
         .. Source.All, Device, .. Tracing.All,
     ];
 

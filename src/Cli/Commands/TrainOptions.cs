@@ -155,10 +155,10 @@ internal sealed class TrainOptions
         Description = "Planes --fit-hash fits",
         DefaultValueFactory = _ => TrainRequest.DefaultFitPlanes,
     };
-    public Option<string> Augment { get; } = new("--augment")
+    public Option<string?> Augment { get; } = new("--augment")
     {
-        Description = "Distort every training image at random, within limits such as shift:1,rotate:10,scale:0.1,shear:0.1 (shift in pixels per axis, rotate in degrees, scale a fraction of the size, shear a factor; any subset), about its centre with bilinear resampling; none: off",
-        DefaultValueFactory = _ => Lshk.Data.Imaging.RandomAffine.NoneName,
+        Description = "Distort every training image at random, within limits such as shift:1,rotate:10,scale:0.1,shear:0.1 (shift in pixels per axis, rotate in degrees, scale a fraction of the size, shear a factor; any subset), about its centre with bilinear resampling; none: off " +
+                      $"(default {DatasetRegistry.DescribeDefault(d => d.Augment)})",
     };
     public Option<float> HashBalance { get; } = new("--hash-balance")
     {
@@ -201,7 +201,7 @@ internal sealed class TrainOptions
         LearningRate = parse.GetValue(Lr),
         Schedule = parse.GetValue(Schedule),
         Seed = parse.GetValue(Seed),
-        Augment = parse.GetValue(Augment)!,
+        Augment = parse.GetValue(Augment),
         ValidateEvery = parse.GetValue(ValidateEvery),
         ValidationEpisodes = parse.GetValue(ValidationEpisodes),
         Episodes = parse.GetValue(Episodes),

@@ -113,6 +113,8 @@ public static class EvaluationFiles
             new("train_episodes", Meta(MetadataKeys.Train.Episodes)),
             new("data", data),
             new("split", split ?? DefaultSplitName),
+            new("views", (embedder.Views?.Count ?? 1).ToString(CultureInfo.InvariantCulture)),
+            new("view_distortion", embedder.Views?.Distortion.Describe() ?? ""),
         ];
     }
 }
