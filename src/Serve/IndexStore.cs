@@ -25,13 +25,16 @@ public sealed class IndexStore : IAsyncDisposable
     private readonly IComputeBackend _backend;
     private readonly object _backendGate;
     private readonly string _path, _modelChecksum;
+    private readonly EmbeddingViews? _views;
     private readonly Task _writer;
     private volatile SupportIndex? _current;
 
     /// <param name="backendGate">Held while hashing: the backend is shared with the classifying thread.</param>
-    public IndexStore(string path, SupportIndex? initial, IComputeBackend backend, object backendGate, string modelChecksum)
+    /// <param name="views">The test-time views enrolments are embedded under, recorded by an index this store creates.</param>
+    public IndexStore(string path, SupportIndex? initial, IComputeBackend backend, object backendGate, string modelChecksum,
+        EmbeddingViews? views = null)
     {
-        (_path, _current, _backend, _backendGate, _modelChecksum) = (path, initial, backend, backendGate, modelChecksum);
+        (_path, _current, _backend, _backendGate, _modelChecksum, _views) = (path, initial, backend, backendGate, modelChecksum, views);
         _writer = Task.Run(WriteLoop);
     }
 
@@ -109,7 +112,7 @@ public sealed class IndexStore : IAsyncDisposable
     private SupportIndex Create(SupportItems items)
     {
         var choice = HashingChoice.Default;
-        return SupportIndex.Create(_backend, _modelChecksum, choice.Draw(items.Dim), choice.Center, items);
+        return SupportIndex.Create(_backend, _modelChecksum, choice.Draw(items.Dim), choice.Center, items, _views);
     }
 
     /// <summary>Items not already in their class (same file content), as <c>lshk enroll --add</c> skips them.</summary>

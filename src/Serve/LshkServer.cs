@@ -59,7 +59,7 @@ public sealed class LshkServer : IAsyncDisposable
             var metrics = new ServeMetrics();
             metrics.ShowIndex(index);
             var gate = new object();
-            var store = new IndexStore(settings.IndexPath, index, backend, gate, embedder.Checksum);
+            var store = new IndexStore(settings.IndexPath, index, backend, gate, embedder.Checksum, embedder.Views?.ForIndex());
             store.Changed += metrics.ShowIndex;
             store.Changed += _ => metrics.IndexWrites.Inc();
             var batcher = new EmbeddingBatcher(embedder, backend, store, gate, metrics);
@@ -94,13 +94,21 @@ public sealed class LshkServer : IAsyncDisposable
         // A server killed while writing leaves its temporary file beside the index (never a half-written index).
         if (Lshk.Data.AtomicFile.RemoveLeftovers(settings.IndexPath) is > 0 and int removed)
             status?.Invoke($"removed {removed} unfinished write(s) of {settings.IndexPath} left by a stopped server");
+        embedder.Views = settings.Views;
         if (File.Exists(settings.IndexPath))
         {
             if (settings.SupportFolder is not null)
                 throw new Lshk.Core.InputException(settings.IndexPath, "exists already; a support folder is enrolled only into a new index");
             var index = SupportIndexFile.Read(settings.IndexPath);
             SupportIndexFile.RequireModel(index, settings.IndexPath, embedder.Checksum, embedder.Dim, settings.ModelPath);
-            status?.Invoke($"loaded {settings.IndexPath}: {index.Count} examples of {index.ClassCount} classes");
+            // Queries and enrolments are embedded as the index's supports were.
+            var stored = TestTimeViews.Of(index, settings.IndexPath);
+            if (settings.Views is { } asked && asked.Describe() != stored?.Describe())
+                throw new Lshk.Core.InputException(settings.IndexPath,
+                    $"was enrolled with {EmbeddingViews.Describe(index.Views)}, not the {asked.Count} views asked for at start");
+            embedder.Views = stored;
+            string viewed = index.Views is { } v ? $", each the mean of {v.Describe()}" : "";
+            status?.Invoke($"loaded {settings.IndexPath}: {index.Count} examples of {index.ClassCount} classes{viewed}");
             return index;
         }
         if (settings.SupportFolder is null)

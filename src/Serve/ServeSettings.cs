@@ -27,6 +27,12 @@ public sealed record ServeSettings(string ModelPath, string IndexPath)
     /// </summary>
     public Func<Lshk.App.Modeling.Embedder, Lshk.Data.Dataset>? CalibrationData { get; init; }
 
+    /// <summary>
+    /// Test-time views a new index is embedded under (<see cref="Lshk.App.Modeling.TestTimeViews"/>); null: none. An
+    /// existing index keeps its own, which queries and enrolments then use; asking it for others is an error.
+    /// </summary>
+    public Lshk.App.Modeling.TestTimeViews? Views { get; init; }
+
     public ServeLimits Limits { get; init; } = new();
 }
 

@@ -22,11 +22,11 @@ internal static class IndexTestData
     }
 
     public static SupportIndex Index(int n = 12, int dim = 16, int bits = 70, bool center = true, bool offsets = false,
-        IHashFamily? family = null, string[]? classes = null, ulong seed = 5)
+        IHashFamily? family = null, string[]? classes = null, ulong seed = 5, EmbeddingViews? views = null)
     {
         using var backend = new CpuBackend();
         var planes = Hyperplanes.Generate(family ?? PlaneFamily.Gaussian, bits, dim, seed, offsets, range: 3);
-        return SupportIndex.Create(backend, Checksum, planes, center, Items(n, dim, classes ?? ["alpha", "béta", "gamma"], seed + 1));
+        return SupportIndex.Create(backend, Checksum, planes, center, Items(n, dim, classes ?? ["alpha", "béta", "gamma"], seed + 1), views);
     }
 
     public static byte[] Bytes(SupportIndex index)

@@ -20,15 +20,19 @@ public sealed record HashingChoice(int Planes, IHashFamily Family, ulong Seed, b
     /// <summary>This choice's random planes for <paramref name="dim"/>-dimensional embeddings (seeded: always the same).</summary>
     public Hyperplanes Draw(int dim) => Hyperplanes.Generate(Family, Planes, dim, Seed);
 
-    /// <summary>Embeds a support folder (one subfolder per class) and hashes it into a new index.</summary>
+    /// <summary>
+    /// Embeds a support folder (one subfolder per class) and hashes it into a new index, which records the embedder's
+    /// test-time views.
+    /// </summary>
     public SupportIndex Enrol(IComputeBackend backend, Embedder embedder, string folder)
     {
         var stored = StoredPlanes(embedder);
         var items = embedder.EmbedClassFolders(folder);
+        var views = embedder.Views?.ForIndex();
         // Fitted planes carry the training mean in their offsets: centring them again on the supports would move it twice.
         return stored is not null
-            ? SupportIndex.Create(backend, embedder.Checksum, stored, center: false, items)
-            : SupportIndex.Create(backend, embedder.Checksum, Draw(embedder.Dim), Center, items);
+            ? SupportIndex.Create(backend, embedder.Checksum, stored, center: false, items, views)
+            : SupportIndex.Create(backend, embedder.Checksum, Draw(embedder.Dim), Center, items, views);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Lshk.Data.Imaging;
+using Lshk.Lsh.Index;
 
 namespace Lshk.App.Modeling;
 
@@ -47,6 +48,26 @@ public sealed record TestTimeViews
 
     /// <summary>For files and tables: "1", or the count and the distortion, as "16 × shift:1.5,rotate:15,…".</summary>
     public string Describe() => Count == 1 ? "1" : $"{Count} × {Distortion.Describe()}";
+
+    /// <summary>What an index stores of these views (null for a count of 1: no views).</summary>
+    public EmbeddingViews? ForIndex() => Count == 1 ? null : new EmbeddingViews(Count, Distortion.Describe());
+
+    /// <summary>
+    /// The views an index's supports were embedded under (null: none), so that queries and additions are embedded the
+    /// same way. Stored text that does not parse is an <see cref="IndexFormatException"/> naming <paramref name="source"/>.
+    /// </summary>
+    public static TestTimeViews? Of(SupportIndex index, string source)
+    {
+        if (index.Views is not { } stored) return null;
+        try
+        {
+            return Parse(stored.Count, stored.Distortion);
+        }
+        catch (FormatException e)
+        {
+            throw new IndexFormatException(source, $"its views cannot be used: {e.Message}");
+        }
+    }
 
     /// <summary>
     /// Parses the count and the distortion (<see cref="RandomAffine.Parse"/>; null: <see cref="DefaultDistortion"/>);

@@ -13,7 +13,8 @@ namespace Lshk.Cli.Commands;
 /// <c>enroll</c> (same model, checked by checksum) or a support folder enrolled on the fly. Scores: XNOR counts
 /// for the Hamming methods, cosine similarities for cosine. Plain text, or with <c>--json</c> one JSON array with
 /// an object per image: {"image", "class", "top": [{"class", "score"}, …]} (<see cref="ClassificationJson"/>, shared
-/// with <c>lshk serve</c>). <c>--reject X</c>: an image whose best score is below X gets no class.
+/// with <c>lshk serve</c>). <c>--reject X</c>: an image whose best score is below X gets no class. Images are embedded
+/// under the index's test-time views (or, with <c>--support</c>, under <c>--views</c>, supports and images alike).
 /// </summary>
 internal static class ClassifyCommand
 {
@@ -31,11 +32,12 @@ internal static class ClassifyCommand
         var reject = new Option<double?>("--reject") { Description = "Open set: an image whose best score is below this (in the method's score units: bits for hamming) gets no class (\"-\" in text, null in JSON), with its top list" };
         var device = CommonOptions.Device();
         var tracing = new TraceOptions();
+        var views = new ViewOptions();
         var command = new Command("classify", "Classify images against an enrolled index or a support folder")
         {
             hashing.Model, indexOption, support, images, top, method, json, reject, hashing.Planes, hashing.Hash, hashing.Seed, hashing.Center, device,
         };
-        foreach (var option in tracing.All) command.Options.Add(option);
+        foreach (var option in tracing.All.Concat(views.All)) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var trace = CommandTrace.Start(parse, tracing, "classify");
@@ -50,9 +52,11 @@ internal static class ClassifyCommand
 
             var stored = hashing.ReadIndex(parse, indexPath);
             var choice = hashing.Resolve(parse);
+            var viewing = views.ForIndex(parse, stored, indexPath);
             using (var embedder = Embedder.Load(modelPath, backend))
             {
                 if (stored is not null) SupportIndexFile.RequireModel(stored, indexPath!, embedder.Checksum, embedder.Dim, modelPath);
+                embedder.Views = viewing;
                 var index = stored ?? choice.Enrol(backend, embedder, supportDir!);
                 var (batch, embeddings) = embedder.EmbedFiles(files);
                 using var classifier = new IndexClassifier(backend, index, matching);
@@ -62,7 +66,7 @@ internal static class ClassifyCommand
                 if (parse.GetValue(json)) WriteJson(output, batch.Paths, results, index, matching, threshold);
                 else WriteText(output, batch.Paths, results, index, matching, threshold);
                 Output.Error(parse).WriteLine($"classified {batch.Count} images against {index.Count} supports of {index.ClassCount} classes " +
-                                              $"({matching.Name()}, {index.Bits} planes) on {backend.Device.Name}");
+                                              $"({matching.Name()}, {index.Bits} planes{(index.Views is { } v ? ", " + v.Describe() : "")}) on {backend.Device.Name}");
             }
             trace.Finish();
             return 0;

@@ -13,7 +13,9 @@ namespace Lshk.Cli.Commands;
 /// checksum). <c>--add DIR</c> appends classes or examples to the existing index at <c>--out</c>: stored items
 /// are never re-embedded (files already enrolled in the same class, by SHA-256, are skipped), and the centre stays
 /// the one of the first enrolment, so existing codes stay valid; <c>--recenter</c> instead moves the centre to
-/// the mean of all embeddings and rehashes every item from its stored embedding.
+/// the mean of all embeddings and rehashes every item from its stored embedding. <c>--views K</c> embeds every
+/// support as the mean over K test-time views (<see cref="TestTimeViews"/>); the index records them, so additions,
+/// <c>classify</c> and <c>serve</c> embed their images the same way.
 /// </summary>
 internal static class EnrollCommand
 {
@@ -25,10 +27,12 @@ internal static class EnrollCommand
         var output = new Option<string>("--out") { Description = "The index file (.lshi) to write (or, with --add, to update)", Required = true };
         var recenter = new Option<bool>("--recenter") { Description = "With --add: move the centre to the mean of all embeddings and rehash every item (earlier results may change)" };
         var device = CommonOptions.Device();
+        var views = new ViewOptions();
         var command = new Command("enroll", "Embed a support folder (one subfolder per class) and store it as an LSH index")
         {
             hashing.Model, support, add, output, hashing.Planes, hashing.Hash, hashing.Seed, hashing.Center, recenter, device,
         };
+        foreach (var option in views.All) command.Options.Add(option);
         command.SetAction(parse =>
         {
             string? supportDir = parse.GetValue(support), addDir = parse.GetValue(add);
@@ -40,13 +44,16 @@ internal static class EnrollCommand
 
             var existing = hashing.ReadIndex(parse, addDir is null ? null : outPath);
             var choice = hashing.Resolve(parse);
+            var viewing = views.ForIndex(parse, existing, outPath);
             using (var embedder = Embedder.Load(modelPath, backend))
             {
+                embedder.Views = viewing;
                 SupportIndex index;
                 if (existing is null)
                 {
                     index = choice.Enrol(backend, embedder, supportDir!);
-                    err.WriteLine($"enrolled {index.Count} images of {index.ClassCount} classes on {backend.Device.Name} with {HashingChoice.Of(index).Describe()}");
+                    string viewed = index.Views is { } v ? $", each the mean of {v.Describe()}" : "";
+                    err.WriteLine($"enrolled {index.Count} images of {index.ClassCount} classes{viewed} on {backend.Device.Name} with {HashingChoice.Of(index).Describe()}");
                 }
                 else
                 {

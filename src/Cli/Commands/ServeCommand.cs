@@ -27,10 +27,12 @@ internal static class ServeCommand
         };
         var data = new Option<string?>("--data") { Description = "Dataset whose training classes calibrate --reject (default: the one the model was trained on)" };
         var device = CommonOptions.Device();
+        var views = new ViewOptions();
         var command = new Command("serve", "Serve a model and an index over HTTP: classify, enrol and delete classes live")
         {
             model, index, port, host, support, token, reject, data, device,
         };
+        foreach (var option in views.All) command.Options.Add(option);
         command.SetAction(parse =>
         {
             int portValue = parse.GetValue(port);
@@ -42,6 +44,7 @@ internal static class ServeCommand
                 Host = parse.GetValue(host)!,
                 SupportFolder = parse.GetValue(support),
                 Token = parse.GetValue(token),
+                Views = views.Parse(parse),
             };
             if (parse.GetResult(reject) is not null)
             {

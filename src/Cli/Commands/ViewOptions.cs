@@ -1,9 +1,13 @@
 using System.CommandLine;
 using Lshk.App.Modeling;
+using Lshk.Lsh.Index;
 
 namespace Lshk.Cli.Commands;
 
-/// <summary>The options of a command that embeds images under test-time views (<see cref="TestTimeViews"/>: eval, embed).</summary>
+/// <summary>
+/// The options of a command that embeds images under test-time views (<see cref="TestTimeViews"/>: eval, embed, and
+/// enroll, classify and serve, where an index records them).
+/// </summary>
 internal sealed class ViewOptions
 {
     public Option<int> Views { get; } = new("--views")
@@ -18,6 +22,23 @@ internal sealed class ViewOptions
     };
 
     public IEnumerable<Option> All => [Views, Distortion];
+
+    /// <summary>
+    /// The views to embed with when an index may exist: its own (queries and additions must be embedded as its supports
+    /// were), or, for a new index (<paramref name="index"/> null), those asked for. Asking an existing index for other
+    /// views is a usage error naming both.
+    /// </summary>
+    public TestTimeViews? ForIndex(ParseResult parse, SupportIndex? index, string? indexPath)
+    {
+        var asked = Parse(parse);
+        if (index is null) return asked;
+        var stored = TestTimeViews.Of(index, indexPath!);
+        bool given = parse.GetResult(Views) is { Implicit: false } || parse.GetResult(Distortion) is { Implicit: false };
+        if (given && (asked?.Describe() ?? "1") != (stored?.Describe() ?? "1"))
+            throw new UsageException($"{indexPath} was enrolled with {EmbeddingViews.Describe(index.Views)}, and its queries and additions " +
+                                     $"are embedded the same way: drop --views/--view-distortion or make them match (asked: {EmbeddingViews.Describe(asked?.ForIndex())})");
+        return stored;
+    }
 
     /// <summary>The views asked for; null when --views is 1.</summary>
     public TestTimeViews? Parse(ParseResult parse)

@@ -30,9 +30,10 @@ public sealed class SupportIndex
     private readonly HashSet<(int Class, string Hash)> _known = [];
 
     internal SupportIndex(string modelChecksum, LshHasher hasher, string[] classNames, int[] labels, byte[] contentHashes,
-        uint[] codes, float[] embeddings)
+        uint[] codes, float[] embeddings, EmbeddingViews? views = null)
     {
         ModelChecksum = modelChecksum;
+        Views = views;
         Hasher = hasher;
         _classNames = classNames;
         _labels = labels;
@@ -45,6 +46,12 @@ public sealed class SupportIndex
 
     /// <summary>SHA-256 (64 lowercase hex digits) of the model file whose embeddings these are.</summary>
     public string ModelChecksum { get; }
+
+    /// <summary>
+    /// The test-time views every stored embedding is the mean over (null: the image alone). Fixed at the first
+    /// enrolment, like the centre: additions and queries are embedded the same way.
+    /// </summary>
+    public EmbeddingViews? Views { get; }
 
     /// <summary>The planes and the (frozen) centre that hash supports and queries.</summary>
     public LshHasher Hasher { get; }
@@ -80,16 +87,17 @@ public sealed class SupportIndex
     /// <summary>
     /// Enrols items: hashes them with <paramref name="planes"/>, centred on their mean when <paramref name="center"/>
     /// is set. Classes are numbered in order of first appearance. Planes of a per-episode family are refused
-    /// (<see cref="HashFamilyKinds.StorableInIndex"/>).
+    /// (<see cref="HashFamilyKinds.StorableInIndex"/>). <paramref name="views"/>: the views the items were embedded under.
     /// </summary>
-    public static SupportIndex Create(IComputeBackend backend, string modelChecksum, Hyperplanes planes, bool center, SupportItems items)
+    public static SupportIndex Create(IComputeBackend backend, string modelChecksum, Hyperplanes planes, bool center, SupportItems items,
+        EmbeddingViews? views = null)
     {
         CheckChecksum(modelChecksum);
         HashFamilyKinds.RequireStorableInIndex(planes.Family);
         CheckDim(planes, items);
         if (items.Count == 0) throw new Lshk.Core.InputException("nothing to enrol: no support images");
         var hasher = center ? LshHasher.CenteredOn(planes, items.Embeddings, items.Count) : new LshHasher(planes);
-        var empty = new SupportIndex(modelChecksum, hasher, [], [], [], [], []);
+        var empty = new SupportIndex(modelChecksum, hasher, [], [], [], [], [], views);
         return empty.Append(backend, items);
     }
 
@@ -97,11 +105,11 @@ public sealed class SupportIndex
     /// An index with no items yet, hashing with <paramref name="hasher"/> (its centre, if any, is frozen as given):
     /// what a server starts from without an index, and what deleting the last class leaves.
     /// </summary>
-    public static SupportIndex Empty(string modelChecksum, LshHasher hasher)
+    public static SupportIndex Empty(string modelChecksum, LshHasher hasher, EmbeddingViews? views = null)
     {
         CheckChecksum(modelChecksum);
         HashFamilyKinds.RequireStorableInIndex(hasher.Planes.Family);
-        return new SupportIndex(modelChecksum, hasher, [], [], [], [], []);
+        return new SupportIndex(modelChecksum, hasher, [], [], [], [], [], views);
     }
 
     /// <summary>The id of the named class, or -1 when no class has that name.</summary>
@@ -130,7 +138,7 @@ public sealed class SupportIndex
             _embeddings.AsSpan(i * Dim, Dim).CopyTo(embeddings.AsSpan(j * Dim));
         }
         string[] names = [.. _classNames.Take(classId), .. _classNames.Skip(classId + 1)];
-        return new SupportIndex(ModelChecksum, Hasher, names, labels, hashes, codes, embeddings);
+        return new SupportIndex(ModelChecksum, Hasher, names, labels, hashes, codes, embeddings, Views);
     }
 
     /// <summary>
@@ -150,7 +158,7 @@ public sealed class SupportIndex
     public SupportIndex Recentered(IComputeBackend backend, bool center = true)
     {
         var hasher = center ? LshHasher.CenteredOn(Planes, _embeddings, Count) : new LshHasher(Planes);
-        return new SupportIndex(ModelChecksum, hasher, _classNames, _labels, _contentHashes, hasher.Hash(backend, _embeddings, Count), _embeddings);
+        return new SupportIndex(ModelChecksum, hasher, _classNames, _labels, _contentHashes, hasher.Hash(backend, _embeddings, Count), _embeddings, Views);
     }
 
     private SupportIndex Append(IComputeBackend backend, SupportItems items)
@@ -176,7 +184,7 @@ public sealed class SupportIndex
         uint[] newCodes = Hasher.Hash(backend, items.Embeddings, items.Count);
         uint[] codes = [.. _codes, .. newCodes];
         float[] embeddings = [.. _embeddings, .. items.Embeddings];
-        return new SupportIndex(ModelChecksum, Hasher, names.ToArray(), labels, hashes, codes, embeddings);
+        return new SupportIndex(ModelChecksum, Hasher, names.ToArray(), labels, hashes, codes, embeddings, Views);
     }
 
     internal static void CheckClassName(string name)

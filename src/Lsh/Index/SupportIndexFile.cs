@@ -6,23 +6,25 @@ using System.Text;
 namespace Lshk.Lsh.Index;
 
 /// <summary>
-/// The support index file (<c>.lshi</c>), versions 1 and 2. All numbers little-endian; floats IEEE-754 float32.
+/// The support index file (<c>.lshi</c>), versions 1 to 3. All numbers little-endian; floats IEEE-754 float32.
 /// <code>
 /// offset  bytes   field
 ///  0      8       magic "LSHKIDX" + 0x1A
-///  8      4       u32 format version (1 or 2)
+///  8      4       u32 format version (1, 2 or 3)
 /// 12      4       u32 D: embedding dimension
 /// 16      4       u32 P: planes (bits per code); W = ⌈P/32⌉ words per code
 /// 20      4       u32 C: classes
 /// 24      4       u32 N: items
-/// 28      1       u8  plane family: version 1: 0 gaussian, 1 uniform, 2 integer; version 2: zero
+/// 28      1       u8  plane family: version 1: 0 gaussian, 1 uniform, 2 integer; versions 2 and 3: zero
 /// 29      1       u8  flags: bit 0 = planes have offsets, bit 1 = centred (a centre vector follows)
 /// 30      2       zero
 /// 32      8       u64 seed the planes were drawn from
 /// 40      4       i32 R of the integer family
 /// 44      4       zero
 /// 48      32      SHA-256 of the model file that made the embeddings
-/// 80      …       version 2 only: the family's registry name, u16 byte length (1…32) + UTF-8
+/// 80      …       versions 2 and 3: the family's registry name, u16 byte length (1…32) + UTF-8
+///         …       version 3 only: the test-time views the embeddings are means over (<see cref="EmbeddingViews"/>):
+///                 u16 count (2…65535), then the distortion, u16 byte length (1…256) + UTF-8
 ///         …       C class names: u16 byte length (1…1024) + UTF-8, in class-id order
 ///         4·P·D   plane normals, P×D row-major
 ///         4·P     plane offsets (only with flag bit 0)
@@ -33,8 +35,10 @@ namespace Lshk.Lsh.Index;
 ///         4·N·D   float embeddings, N×D
 /// end−32  32      SHA-256 of every byte before it
 /// </code>
-/// Planes of the three families version 1 has codes for are written as version 1, byte for byte as before names
-/// existed; planes of any other registered family as version 2, which names it. Both versions are read.
+/// Each index is written in the oldest version that can hold it, so files without the newer features stay byte for
+/// byte what older lshk wrote and read: planes of the three families version 1 has codes for as version 1; planes
+/// of any other registered family as version 2, which names it; an index embedded under test-time views as version
+/// 3, which names the family and the views. All three versions are read.
 /// Reading checks, in order: magic, version, header values, that the file length is exactly what the header
 /// describes, the trailing SHA-256, then the content (class ids in range, every class used, names unique,
 /// finite floats, unused code bits zero), then that the family is registered (else an
@@ -45,8 +49,11 @@ namespace Lshk.Lsh.Index;
 /// </summary>
 public static class SupportIndexFile
 {
-    /// <summary>The newest version, written for families without a version-1 code.</summary>
-    public const int Version = 2;
+    /// <summary>The newest version, written for an index embedded under test-time views.</summary>
+    public const int Version = 3;
+
+    /// <summary>The version written for families without a version-1 code (and no views).</summary>
+    public const int Version2 = 2;
 
     /// <summary>The version written for the families of <see cref="Version1Families"/>.</summary>
     public const int Version1 = 1;
@@ -68,28 +75,30 @@ public static class SupportIndexFile
             throw new ArgumentException($"hash family '{family}' is not registered, so an index of its planes could not be read back");
         HashFamilyKinds.RequireStorableInIndex(planes.Family);
         int code = Array.IndexOf(Version1Families, family);
+        var views = index.Views;
+        uint version = (uint)(views is not null ? Version : code >= 0 ? Version1 : Version2);
         using var buffer = new MemoryStream();
         Span<byte> header = stackalloc byte[HeaderBytes];
         header.Clear();
         Magic.CopyTo(header);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], code >= 0 ? (uint)Version1 : Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], version);
         BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)index.Dim);
         BinaryPrimitives.WriteUInt32LittleEndian(header[16..], (uint)index.Bits);
         BinaryPrimitives.WriteUInt32LittleEndian(header[20..], (uint)index.ClassCount);
         BinaryPrimitives.WriteUInt32LittleEndian(header[24..], (uint)index.Count);
-        header[28] = (byte)Math.Max(code, 0);
+        header[28] = version == Version1 ? (byte)code : (byte)0;
         header[29] = (byte)((planes.Offsets is not null ? 1 : 0) | (index.Center is not null ? 2 : 0));
         BinaryPrimitives.WriteUInt64LittleEndian(header[32..], planes.Seed);
         BinaryPrimitives.WriteInt32LittleEndian(header[40..], planes.Range);
         Convert.FromHexString(index.ModelChecksum).CopyTo(header[48..]);
         buffer.Write(header);
         Span<byte> length = stackalloc byte[2];
-        if (code < 0)
+        if (version != Version1) WriteText(buffer, family);
+        if (views is not null)
         {
-            byte[] name = Encoding.UTF8.GetBytes(family);
-            BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)name.Length);
+            BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)views.Count);
             buffer.Write(length);
-            buffer.Write(name);
+            WriteText(buffer, views.Distortion);
         }
         foreach (string name in index.ClassNames)
         {
@@ -138,7 +147,7 @@ public static class SupportIndexFile
         if (bytes.Length < HeaderBytes + TrailerBytes)
             throw new IndexFormatException(source, $"truncated: {bytes.Length} bytes is shorter than the header");
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
-        if (version is not (Version1 or Version))
+        if (version is not (Version1 or Version2 or Version))
             throw new IndexFormatException(source, $"index format version {version} is not supported (this lshk reads versions {Version1} to {Version})");
         uint dim = BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]);
         uint bits = BinaryPrimitives.ReadUInt32LittleEndian(bytes[16..]);
@@ -163,6 +172,7 @@ public static class SupportIndexFile
         int at = HeaderBytes;
         int end = bytes.Length - TrailerBytes;
         string familyName = version == Version1 ? Version1Families[family] : ReadFamilyName(bytes, ref at, end, source);
+        var views = version == Version ? ReadViews(bytes, ref at, end, source) : null;
         var names = new string[classes];
         for (int c = 0; c < classes; c++)
         {
@@ -220,7 +230,7 @@ public static class SupportIndexFile
             throw Bad(source, $"hash family '{familyName}' fits its planes to one episode's classes; an index cannot hold them");
         if (planeFamily == PlaneFamily.Integer && range < 1) throw Bad(source, $"integer-family range {range} is not positive");
         var planes = new Hyperplanes(planeFamily, (int)bits, (int)dim, normals, offsets, seed, range);
-        return new SupportIndex(checksum, new LshHasher(planes, center), names, labels, hashes, codes, embeddings);
+        return new SupportIndex(checksum, new LshHasher(planes, center), names, labels, hashes, codes, embeddings, views);
     }
 
     /// <summary>
@@ -237,18 +247,42 @@ public static class SupportIndexFile
 
     private static IndexFormatException Bad(string source, string problem) => new(source, problem);
 
-    private static string ReadFamilyName(ReadOnlySpan<byte> bytes, ref int at, int end, string source)
+    private static string ReadFamilyName(ReadOnlySpan<byte> bytes, ref int at, int end, string source) =>
+        ReadText(bytes, ref at, end, source, "family name", HashFamilies.MaxNameLength);
+
+    private static EmbeddingViews ReadViews(ReadOnlySpan<byte> bytes, ref int at, int end, string source)
     {
-        if (at + 2 > end) throw Truncated(source, bytes.Length, "the family name");
+        if (at + 2 > end) throw Truncated(source, bytes.Length, "the views");
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);
+        at += 2;
+        if (count < 2) throw Bad(source, $"view count {count} is out of range (2 to {EmbeddingViews.MaxCount})");
+        string distortion = ReadText(bytes, ref at, end, source, "views' distortion", EmbeddingViews.MaxDistortionBytes);
+        if (string.IsNullOrWhiteSpace(distortion)) throw Bad(source, "the views' distortion is blank");
+        return new EmbeddingViews(count, distortion);
+    }
+
+    /// <summary>A u16 byte length (1 to <paramref name="maxBytes"/>) and that many bytes of UTF-8.</summary>
+    private static string ReadText(ReadOnlySpan<byte> bytes, ref int at, int end, string source, string what, int maxBytes)
+    {
+        if (at + 2 > end) throw Truncated(source, bytes.Length, $"the {what}");
         int length = BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);
         at += 2;
-        if (length < 1 || length > HashFamilies.MaxNameLength) throw Bad(source, $"family name has length {length}");
-        if (at + length > end) throw Truncated(source, bytes.Length, "the family name");
-        string name;
-        try { name = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.Slice(at, length)); }
-        catch (DecoderFallbackException) { throw Bad(source, "family name is not valid UTF-8"); }
+        if (length < 1 || length > maxBytes) throw Bad(source, $"{what} has length {length}");
+        if (at + length > end) throw Truncated(source, bytes.Length, $"the {what}");
+        string text;
+        try { text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.Slice(at, length)); }
+        catch (DecoderFallbackException) { throw Bad(source, $"{what} is not valid UTF-8"); }
         at += length;
-        return name;
+        return text;
+    }
+
+    private static void WriteText(Stream stream, string text)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(text);
+        Span<byte> length = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)utf8.Length);
+        stream.Write(length);
+        stream.Write(utf8);
     }
 
     private static IndexFormatException Truncated(string source, int length, string what) =>
