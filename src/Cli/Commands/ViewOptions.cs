@@ -33,7 +33,7 @@ internal sealed class ViewOptions
         var asked = Parse(parse);
         if (index is null) return asked;
         var stored = TestTimeViews.Of(index, indexPath!);
-        bool given = parse.GetResult(Views) is { Implicit: false } || parse.GetResult(Distortion) is { Implicit: false };
+        bool given = EvalOptions.Given(parse, Views) || EvalOptions.Given(parse, Distortion);
         if (given && (asked?.Describe() ?? "1") != (stored?.Describe() ?? "1"))
             throw new UsageException($"{indexPath} was enrolled with {EmbeddingViews.Describe(index.Views)}, and its queries and additions " +
                                      $"are embedded the same way: drop --views/--view-distortion or make them match (asked: {EmbeddingViews.Describe(asked?.ForIndex())})");
