@@ -103,7 +103,7 @@ public sealed class LshkServer : IAsyncDisposable
             SupportIndexFile.RequireModel(index, settings.IndexPath, embedder.Checksum, embedder.Dim, settings.ModelPath);
             // Queries and enrolments are embedded as the index's supports were.
             var stored = TestTimeViews.Of(index, settings.IndexPath);
-            if (settings.Views is { } asked && asked.Describe() != stored?.Describe())
+            if (settings.Views is { } asked && asked.ForIndex() != stored?.ForIndex())
                 throw new Lshk.Core.InputException(settings.IndexPath,
                     $"was enrolled with {EmbeddingViews.Describe(index.Views)}, not the {asked.Count} views asked for at start");
             embedder.Views = stored;

@@ -34,7 +34,7 @@ internal sealed class ViewOptions
         if (index is null) return asked;
         var stored = TestTimeViews.Of(index, indexPath!);
         bool given = EvalOptions.Given(parse, Views) || EvalOptions.Given(parse, Distortion);
-        if (given && (asked?.Describe() ?? "1") != (stored?.Describe() ?? "1"))
+        if (given && asked?.ForIndex() != stored?.ForIndex())
             throw new UsageException($"{indexPath} was enrolled with {EmbeddingViews.Describe(index.Views)}, and its queries and additions " +
                                      $"are embedded the same way: drop --views/--view-distortion or make them match (asked: {EmbeddingViews.Describe(asked?.ForIndex())})");
         return stored;

@@ -100,13 +100,7 @@ public static class SupportIndexFile
             buffer.Write(length);
             WriteText(buffer, views.Distortion);
         }
-        foreach (string name in index.ClassNames)
-        {
-            byte[] utf8 = Encoding.UTF8.GetBytes(name);
-            BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)utf8.Length);
-            buffer.Write(length);
-            buffer.Write(utf8);
-        }
+        foreach (string name in index.ClassNames) WriteText(buffer, name);
         WriteValues<float>(buffer, planes.Normals);
         if (planes.Offsets is not null) WriteValues<float>(buffer, planes.Offsets);
         if (index.Center is not null) WriteValues<float>(buffer, index.Center);
@@ -174,17 +168,7 @@ public static class SupportIndexFile
         string familyName = version == Version1 ? Version1Families[family] : ReadFamilyName(bytes, ref at, end, source);
         var views = version == Version ? ReadViews(bytes, ref at, end, source) : null;
         var names = new string[classes];
-        for (int c = 0; c < classes; c++)
-        {
-            if (at + 2 > end) throw Truncated(source, bytes.Length, $"class name {c}");
-            int length = BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);
-            at += 2;
-            if (length < 1 || length > SupportIndex.MaxClassNameBytes) throw Bad(source, $"class name {c} has length {length}");
-            if (at + length > end) throw Truncated(source, bytes.Length, $"class name {c}");
-            try { names[c] = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.Slice(at, length)); }
-            catch (DecoderFallbackException) { throw Bad(source, $"class name {c} is not valid UTF-8"); }
-            at += length;
-        }
+        for (int c = 0; c < classes; c++) names[c] = ReadText(bytes, ref at, end, source, $"class name {c}", SupportIndex.MaxClassNameBytes);
         long words = (bits + 31) / 32;
         long expected = at + 4L * bits * dim + (hasOffsets ? 4L * bits : 0) + (hasCenter ? 4L * dim : 0)
                         + 4L * count + (long)SupportItems.HashBytes * count + 4L * count * words + 4L * count * dim + TrailerBytes;
@@ -264,11 +248,11 @@ public static class SupportIndexFile
     /// <summary>A u16 byte length (1 to <paramref name="maxBytes"/>) and that many bytes of UTF-8.</summary>
     private static string ReadText(ReadOnlySpan<byte> bytes, ref int at, int end, string source, string what, int maxBytes)
     {
-        if (at + 2 > end) throw Truncated(source, bytes.Length, $"the {what}");
+        if (at + 2 > end) throw Truncated(source, bytes.Length, what);
         int length = BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);
         at += 2;
         if (length < 1 || length > maxBytes) throw Bad(source, $"{what} has length {length}");
-        if (at + length > end) throw Truncated(source, bytes.Length, $"the {what}");
+        if (at + length > end) throw Truncated(source, bytes.Length, what);
         string text;
         try { text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.Slice(at, length)); }
         catch (DecoderFallbackException) { throw Bad(source, $"{what} is not valid UTF-8"); }
