@@ -41,6 +41,36 @@ public class BudgetCosineTests
         Assert.Equal(0f, cosine.Rate(100), 6);
     }
 
+    [Fact]
+    public void ARetimingCarriesTheCurveOnFromWhereItStood()
+    {
+        // Progress 50/100 = 0.5 at step 50; from there the other half of the curve spreads over steps 50…200, and a
+        // second re-timing at step 125 (progress 0.75) puts the last quarter over 125…150.
+        var cosine = new CosineDecay(1f, TotalSteps: 100) { FullRateSteps = 10, Retimings = [(50, 200), (125, 150)] };
+        static double Rate(double progress) => (1 + Math.Cos(Math.PI * progress)) / 2;
+        Assert.Equal(1f, cosine.Rate(9));
+        Assert.Equal(Rate(0.49), cosine.Rate(49), 6);
+        Assert.Equal(0.5f, cosine.Rate(50), 6);
+        Assert.Equal(Rate(0.5 + 0.5 * 25 / 150), cosine.Rate(75), 6);
+        Assert.Equal(Rate(0.75), cosine.Rate(125), 6);
+        Assert.Equal(Rate(0.75 + 0.25 * 13 / 25), cosine.Rate(138), 6);
+        Assert.Equal(0f, cosine.Rate(150), 6);
+        Assert.Equal(0f, cosine.Rate(400), 6);
+        Assert.Equal(150, cosine.EndStep);
+        // Neighbouring steps never differ by more than the steepest slope of the curve allows: no jump at a re-timing.
+        for (int t = 10; t < 160; t++) Assert.True(Math.Abs(cosine.Rate(t + 1) - cosine.Rate(t)) < Math.PI / 2 / 25 + 1e-6, $"step {t}");
+    }
+
+    [Theory]
+    [InlineData("cosine:100:7@50:200@120:150", 150)]
+    [InlineData("cosine:100:7@8:90", 90)]
+    [InlineData("cosine:100:7", 100)]
+    public void RetimedCosinesParseToTheirLastEnd(string text, long end)
+    {
+        Assert.Equal(end, Settings(text).CosineEnd);
+        Assert.Equal(text, TrainSettings.MeasuredCosineIn($"loss=proto;schedule={text};seed=1"));
+    }
+
     [Theory]
     [InlineData("cosine", typeof(ConstantRate))]
     [InlineData("cosine:100", typeof(CosineDecay))]
@@ -59,6 +89,12 @@ public class BudgetCosineTests
     [InlineData("cosine:0:0")]
     [InlineData("cosine:100:x")]
     [InlineData("cosine:100:5:1")]
+    [InlineData("cosine:100@50:200")]
+    [InlineData("cosine:100:7@7:200")]
+    [InlineData("cosine:100:7@50:50")]
+    [InlineData("cosine:100:7@50")]
+    [InlineData("cosine:100:7@60:200@50:300")]
+    [InlineData("cosine:100:7@")]
     public void BadCosinesAreRejectedNamingTheOption(string text)
     {
         var e = Assert.Throws<Lshk.App.SettingException>(() => Settings(text).Validate());
@@ -84,11 +120,11 @@ public class BudgetCosineTests
         // The schedule became a cosine with the paced episodes at the full rate, and the run stopped at its end or
         // when the time was up; the model file names the measured schedule.
         string measured = timed.Settings.Schedule;
-        var parts = measured.Split(':');
+        var parts = measured.Split(TrainSettings.RetimingMark)[0].Split(':');
         Assert.Equal(["cosine", pace.ToString()], [parts[0], parts[2]]);
-        long total = long.Parse(parts[1]);
+        long total = timed.Settings.CosineEnd!.Value;
         Assert.InRange(timed.Episode, pace + 1, total);
-        Assert.Contains(messages.Lines, l => l.Contains($"a budget of {total} episodes with the schedule {measured} repeats it exactly"));
+        Assert.Contains($"a budget of {total} episodes with the schedule {measured} repeats it exactly", messages.Lines.Last(l => l.StartsWith("lr schedule:")));
         Assert.Equal(measured, SafeTensors.Read(File.ReadAllBytes(plan.Output), plan.Output).Metadata[Lshk.Data.MetadataKeys.Train.Schedule]);
         Assert.Equal(total, timed.Settings.CosineEnd);
 
@@ -96,6 +132,40 @@ public class BudgetCosineTests
         using var repeat = new EpisodeTraining(ops, Settings(measured), data);
         for (long i = 0; i < timed.Episode; i++) repeat.Step();
         var a = Parameters(timed);
+        var b = Parameters(repeat);
+        for (int p = 0; p < a.Length; p++) Assert.Equal(a[p], b[p]);
+    }
+
+    [Fact]
+    public void AMinutesBudgetWhosePaceQuickensRetimesItselfAndRunsOnPastItsFirstLength()
+    {
+        var data = DataFiles.OmniglotBackgroundSet;
+        using var backend = new CpuBackend();
+        using var ops = NnOps.For(backend, cpuThreads: 2);
+        using var dir = new TempFolder();
+        const int pace = 3;
+
+        // The timed episodes take 300 ms each, the rest a few ms: the first length is about 3 + 5.1 s / 0.3 s = 20
+        // episodes, and the re-timing at a quarter of the 6-second budget finds the budget holds far more.
+        using var run = new EpisodeTraining(ops, Settings("cosine"), data);
+        var messages = new Messages();
+        var plan = new RunPlan(dir.File("timed.safetensors"), Episodes: null, Minutes: 0.1, CheckpointPath: null, CheckpointEvery: 0,
+            Resume: false, LogEvery: 100000, "omniglot", new ImagePreprocessing(28, 1, false), EpisodePauseMs: 300, PaceEpisodes: pace,
+            PausedEpisodes: pace);
+        new TrainRunner(run, plan, null, backend, messages, null).Run();
+
+        string schedule = run.Settings.Schedule;
+        var segments = schedule.Split(TrainSettings.RetimingMark);
+        Assert.True(segments.Length >= 2, schedule);
+        long first = long.Parse(segments[0].Split(':')[1]);
+        Assert.InRange(first, pace + 1, 60);
+        Assert.True(run.Episode > first, $"{run.Episode} episodes, first length {first}: {schedule}");
+        Assert.Contains(messages.Lines, l => l.StartsWith("lr schedule: re-timed at episode "));
+
+        // The schedule's text repeats the run exactly.
+        using var repeat = new EpisodeTraining(ops, Settings(schedule), data);
+        for (long i = 0; i < run.Episode; i++) repeat.Step();
+        var a = Parameters(run);
         var b = Parameters(repeat);
         for (int p = 0; p < a.Length; p++) Assert.Equal(a[p], b[p]);
     }
@@ -112,6 +182,7 @@ public class BudgetCosineTests
         straight.UseSchedule(TrainSettings.MeasuredCosine(total: 6, fullRate: 2));
         straight.Step();
         Assert.Equal(1e-2f * (float)(1 + Math.Cos(Math.PI * 3 / 6)) / 2, straight.Optimiser.LearningRate, 7);
+        straight.UseSchedule(TrainSettings.RetimedCosine(straight.Settings.Schedule, from: 3, total: 8));
         byte[] saved = Checkpoint.Serialize(straight, new RunProgress(straight.Episode, null, 0, 1.0));
         for (int i = 0; i < 2; i++) straight.Step();
 
@@ -120,7 +191,7 @@ public class BudgetCosineTests
         Checkpoint.Write(path, saved);
         using var resumed = new EpisodeTraining(ops, Settings("cosine"), data); // as `lshk train --resume` asks again
         Checkpoint.Restore(path, resumed);
-        Assert.Equal("cosine:6:2", resumed.Settings.Schedule);
+        Assert.Equal("cosine:6:2@3:8", resumed.Settings.Schedule);
         for (int i = 0; i < 2; i++) resumed.Step();
         var a = Parameters(straight);
         var b = Parameters(resumed);

@@ -26,6 +26,24 @@ public static class ModelEvaluation
             ? split
             : null;
 
+    /// <summary>
+    /// The split that holds out the classes a model validated on while it trained: its split, with the count and seed
+    /// of held-out classes its file records, and the rotated copies left out (they are for training). Scoring a model
+    /// on those classes chooses evaluation settings (views, planes) without looking at the test classes. Bad input
+    /// when the model was trained on another dataset or held out no classes.
+    /// </summary>
+    public static Lshk.Data.Sources.SplitOptions ValidationSplit(Embedder embedder, string path, Lshk.Data.Sources.DatasetSpec spec, string? split)
+    {
+        string Meta(string key) => embedder.Metadata.TryGetValue(key, out var v) ? v : "";
+        if (!embedder.Metadata.TryGetValue(MetadataKeys.Data, out var data) || Lshk.Data.Sources.DatasetSpec.Parse(data).Id != spec.Id)
+            throw new Lshk.Core.InputException(path, $"the model was not trained on {spec.Id}, so it has no validation classes there");
+        if (!int.TryParse(Meta(MetadataKeys.Train.ValidationClasses), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int count) || count <= 0)
+            throw new Lshk.Core.InputException(path, "the model held out no validation classes while it trained");
+        if (!ulong.TryParse(Meta(MetadataKeys.Train.Seed), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong seed))
+            throw new Lshk.Core.InputException(path, $"the model file's training seed '{Meta(MetadataKeys.Train.Seed)}' is not a number");
+        return new Lshk.Data.Sources.SplitOptions(split, count, seed, Rotations: false);
+    }
+
     /// <summary>The extension of model files, which a folder of models is searched for.</summary>
     public const string ModelExtension = ".safetensors";
 

@@ -20,14 +20,26 @@ public sealed record RunPlan(
     ImagePreprocessing Preprocessing,
     int CheckpointPauseMs = 0,
     int EpisodePauseMs = 0,
-    int PaceEpisodes = RunPlan.DefaultPaceEpisodes)
+    int PaceEpisodes = RunPlan.DefaultPaceEpisodes,
+    long PausedEpisodes = long.MaxValue)
 {
     /// <summary>
     /// Episodes a minutes budget's cosine schedule times before it sets its length (at the full rate meanwhile): 3–6 %
-    /// of a 12-minute Omniglot run, enough to average out the slower first episodes. Later validations are not in the
-    /// pace; their seconds come off the end, where the rate is near 0.
+    /// of a 12-minute Omniglot run. The first episodes are slower (the JIT) and validations are not in this first
+    /// pace: the <see cref="RetimingFractions"/> correct it.
     /// </summary>
     public const int DefaultPaceEpisodes = 200;
+
+    /// <summary>
+    /// Fractions of a minutes budget (by time or by the cosine's episodes, whichever is further) at which its cosine
+    /// re-times itself from the pace since the last timing (this machine's pace can change four-fold within a run,
+    /// and validations take time the first timing did not see), so the run ends on time with the rate near 0. Few, so
+    /// the schedule's text stays short.
+    /// </summary>
+    public static readonly double[] RetimingFractions = [0.25, 0.5, 0.75, 0.9];
+
+    /// <summary>A re-timing that would move the end by less than this fraction of it is skipped.</summary>
+    public const double RetimingTolerance = 0.005;
 }
 
 /// <summary>What a run tells the user: progress after every episode, lines at intervals, and messages.</summary>
@@ -81,6 +93,11 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
         // A minutes budget's cosine that had timed itself before the checkpoint ends where it measured.
         if (pacing && run.Settings.CosineEnd is { } measuredEnd) target = Math.Min(target, measuredEnd);
         bool awaitingPace = run.Settings.AwaitsPace && !double.IsInfinity(budgetSeconds);
+        // Re-timings still to come (a resumed run skips those its budget has passed), and where the pace is timed from.
+        int retiming = pacing && !double.IsInfinity(budgetSeconds)
+            ? RunPlan.RetimingFractions.Count(f => f <= Fraction(run.Episode, spent, target, budgetSeconds))
+            : RunPlan.RetimingFractions.Length;
+        (long Episode, double Seconds) paceFrom = (run.Episode, spent);
 
         var clock = Stopwatch.StartNew();
         var intervalClock = Stopwatch.StartNew();
@@ -93,7 +110,8 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
         {
             float lr = run.Optimiser.LearningRate;
             var (loss, accuracy) = run.Step();
-            if (plan.EpisodePauseMs > 0) Thread.Sleep(plan.EpisodePauseMs); // test hook: a slow run, to kill between checkpoints
+            // Test hooks: a slow run, to kill between checkpoints; or slow first episodes, to make the pace change.
+            if (plan.EpisodePauseMs > 0 && run.Episode <= plan.PausedEpisodes) Thread.Sleep(plan.EpisodePauseMs);
             if (!float.IsFinite(loss)) throw new Lshk.Core.InputException($"training diverged at episode {run.Episode} (loss {loss}); try a lower learning rate");
             lossSum += loss;
             accuracySum += accuracy;
@@ -105,6 +123,21 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
             {
                 target = Math.Min(target, SetCosineLength(e, spent + clock.Elapsed.TotalSeconds, budgetSeconds));
                 awaitingPace = run.Settings.AwaitsPace;
+                paceFrom = (e, spent + clock.Elapsed.TotalSeconds);
+            }
+            else if (!awaitingPace && retiming < RunPlan.RetimingFractions.Length
+                     && Fraction(e, spent + clock.Elapsed.TotalSeconds, target, budgetSeconds) >= RunPlan.RetimingFractions[retiming])
+            {
+                // The way done by time or by episodes, whichever is further: a run whose pace quickened reaches its
+                // first length before the time fractions, and is re-timed on the way there.
+                double now = spent + clock.Elapsed.TotalSeconds;
+                // Too few episodes since the last timing to time them: this fraction passes, the next one times more.
+                if (e - paceFrom.Episode >= plan.PaceEpisodes && Retime(e, now, paceFrom, budgetSeconds) is { } end)
+                {
+                    target = Math.Min(plan.Episodes ?? long.MaxValue, end);
+                    paceFrom = (e, now);
+                }
+                retiming++;
             }
             reporter.Episode(e, Fraction(e, spent + elapsed, target, budgetSeconds), loss, accuracy, rate);
 
@@ -142,8 +175,8 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
 
     /// <summary>
     /// Gives a minutes budget's cosine schedule its length: the episodes the budget holds at the pace of the first
-    /// <paramref name="episode"/> (the run then ends there, or when the time is up if it slows down; either way with the
-    /// rate near 0). Returns that length, or no limit when the budget is already spent.
+    /// <paramref name="episode"/> (until <see cref="Retime"/> corrects it; the run ends there, or when the time is up).
+    /// Returns that length, or no limit when the budget is already spent.
     /// </summary>
     private long SetCosineLength(long episode, double seconds, double budgetSeconds)
     {
@@ -152,10 +185,31 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
         if (total <= episode) return long.MaxValue;
         run.UseSchedule(TrainSettings.MeasuredCosine(total, episode));
         reporter.Message($"lr schedule: cosine over {total} episodes, what the {budgetSeconds / 60:0.##}-minute budget holds at the pace of " +
-                         $"the first {episode} ({perEpisode:F3} s/episode); the run ends there, or sooner if it slows down " +
-                         $"(a budget of {total} episodes with the schedule {run.Settings.Schedule} repeats it exactly)");
+                         $"the first {episode} ({perEpisode:F3} s/episode), re-timed at {Percentages(RunPlan.RetimingFractions)} of the budget " +
+                         $"(until it is re-timed, a budget of {total} episodes with the schedule {run.Settings.Schedule} repeats it exactly)");
         return total;
     }
+
+    /// <summary>
+    /// Gives a minutes budget's measured cosine a new end at the pace since <paramref name="from"/> (validations
+    /// included), carrying the curve on from where it stands; returns the new end, or null when it would move by less
+    /// than <see cref="RunPlan.RetimingTolerance"/> or the budget is spent.
+    /// </summary>
+    private long? Retime(long episode, double seconds, (long Episode, double Seconds) from, double budgetSeconds)
+    {
+        double perEpisode = (seconds - from.Seconds) / (episode - from.Episode);
+        long end = (long)Math.Min(int.MaxValue, episode + Math.Floor((budgetSeconds - seconds) / perEpisode));
+        long current = run.Settings.CosineEnd ?? end;
+        if (end <= episode || Math.Abs(end - current) <= RunPlan.RetimingTolerance * current) return null;
+        run.UseSchedule(TrainSettings.RetimedCosine(run.Settings.Schedule, episode, end));
+        reporter.Message($"lr schedule: re-timed at episode {episode} ({seconds / budgetSeconds:P0} of the budget) at the pace since episode " +
+                         $"{from.Episode} ({perEpisode:F3} s/episode): the cosine now ends at episode {end} instead of {current}, carrying on from " +
+                         $"where it stands (a budget of {end} episodes with the schedule {run.Settings.Schedule} repeats it exactly)");
+        return end;
+    }
+
+    private static string Percentages(double[] fractions) =>
+        string.Join(", ", fractions[..^1].Select(f => $"{f * 100:0}")) + $" and {fractions[^1] * 100:0} %";
 
     private static double Fraction(long episode, double seconds, long target, double budgetSeconds) =>
         Math.Clamp(Math.Max(target == long.MaxValue ? 0 : (double)episode / target, double.IsInfinity(budgetSeconds) ? 0 : seconds / budgetSeconds), 0, 1);

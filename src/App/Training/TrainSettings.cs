@@ -105,6 +105,17 @@ public sealed record TrainSettings(
     public static string MeasuredCosine(long total, long fullRate) =>
         string.Create(CultureInfo.InvariantCulture, $"{BudgetCosine}:{total}:{fullRate}");
 
+    /// <summary>
+    /// A measured cosine given a new length from episode <paramref name="from"/> on (<see cref="CosineDecay.Retimings"/>):
+    /// "cosine:N:K@FROM:TOTAL", one "@FROM:TOTAL" per re-timing. The curve carries on from where it stood, so the rate
+    /// does not jump; naming the whole text with <c>--episodes TOTAL</c> repeats the run exactly.
+    /// </summary>
+    public static string RetimedCosine(string measured, long from, long total) =>
+        string.Create(CultureInfo.InvariantCulture, $"{measured}{RetimingMark}{from}:{total}");
+
+    /// <summary>What separates a measured cosine from each of its re-timings.</summary>
+    public const char RetimingMark = '@';
+
     /// <summary>The schedule a <see cref="Fingerprint"/> names (null if none).</summary>
     public static string? ScheduleIn(string fingerprint)
     {
@@ -112,15 +123,18 @@ public sealed record TrainSettings(
         return fingerprint.Split(';').FirstOrDefault(f => f.StartsWith(field, StringComparison.Ordinal))?[field.Length..];
     }
 
-    /// <summary>The measured cosine ("cosine:N:K") that a <see cref="Fingerprint"/> names, or null if it names another schedule.</summary>
+    /// <summary>
+    /// The measured cosine ("cosine:N:K", with any re-timings) that a <see cref="Fingerprint"/> names, or null if it
+    /// names another schedule.
+    /// </summary>
     public static string? MeasuredCosineIn(string fingerprint) =>
-        ScheduleIn(fingerprint) is { } schedule && IsCosine(schedule) && schedule.Split(':').Length == 3 ? schedule : null;
+        ScheduleIn(fingerprint) is { } schedule && IsCosine(schedule) && schedule.Split(RetimingMark)[0].Split(':').Length == 3 ? schedule : null;
 
     /// <summary>Whether a schedule is a cosine of some length (bare, "cosine:N" or "cosine:N:K").</summary>
     public static bool IsCosine(string schedule) => schedule == BudgetCosine || schedule.StartsWith(BudgetCosine + ":", StringComparison.Ordinal);
 
     /// <summary>The episode a cosine schedule reaches its end (the rate 0) at; null for other schedules.</summary>
-    public long? CosineEnd => CreateSchedule() is CosineDecay cosine ? cosine.TotalSteps : null;
+    public long? CosineEnd => CreateSchedule() is CosineDecay cosine ? cosine.EndStep : null;
 
     /// <summary>
     /// The learning-rate schedule: "constant", "step:EVERY:GAMMA" (multiply by GAMMA every EVERY episodes; the
@@ -133,18 +147,37 @@ public sealed record TrainSettings(
     {
         string text = Schedule.Trim().ToLowerInvariant();
         if (text == "constant" || text == BudgetCosine) return new ConstantRate(LearningRate);
-        var parts = text.Split(':');
+        var segments = text.Split(RetimingMark);
+        var parts = segments[0].Split(':');
         if (parts[0] == "cosine" && parts.Length is 2 or 3 && Count(parts[1]) is int total and > 0)
         {
-            if (parts.Length == 2) return new CosineDecay(LearningRate, total);
-            if (Count(parts[2]) is int fullRate && fullRate < total) return new CosineDecay(LearningRate, total) { FullRateSteps = fullRate };
+            if (parts.Length == 2 && segments.Length == 1) return new CosineDecay(LearningRate, total);
+            if (parts.Length == 3 && Count(parts[2]) is int fullRate && fullRate < total && Retimings(segments[1..], fullRate) is { } retimings)
+                return new CosineDecay(LearningRate, total) { FullRateSteps = fullRate, Retimings = retimings };
         }
         if (parts.Length == 3 && parts[0] == "step"
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int every) && every > 0
             && float.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out float gamma) && gamma > 0 && gamma <= 1)
             return new StepDecay(LearningRate, every, gamma);
         throw new SettingException("lr-schedule", $"'{Schedule}' is not a schedule (constant, cosine[:EPISODES[:FULL-RATE-EPISODES]], " +
+                                                  "a measured cosine with re-timings cosine:EPISODES:FULL-RATE-EPISODES@FROM:EPISODES…, " +
                                                   "or step:EVERY:GAMMA such as step:2000:0.5)");
+    }
+
+    // "FROM:TOTAL" re-timings, each from a later episode than the last (and than the full-rate episodes), each ending
+    // after it begins; null when one is not.
+    private static (int From, int Total)[]? Retimings(string[] texts, int fullRate)
+    {
+        var retimings = new (int From, int Total)[texts.Length];
+        int after = fullRate;
+        for (int i = 0; i < texts.Length; i++)
+        {
+            var parts = texts[i].Split(':');
+            if (parts.Length != 2 || Count(parts[0]) is not int from || Count(parts[1]) is not int total || from <= after || total <= from) return null;
+            retimings[i] = (from, total);
+            after = from;
+        }
+        return retimings;
     }
 
     private static int? Count(string text) => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : null;

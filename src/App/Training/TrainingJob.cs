@@ -63,7 +63,8 @@ public static class TrainingJob
         if (settings.Augment is { } augment)
             reporter.Message($"augmentation: every training image distorted at random within {augment.Describe()} (shift in pixels, rotate in degrees)");
         string schedule = settings.AwaitsPace
-            ? $"cosine over the time budget, its length set at the pace of the first {RunPlan.DefaultPaceEpisodes} episodes"
+            ? $"cosine over the time budget, its length set at the pace of the first {RunPlan.DefaultPaceEpisodes} episodes and re-timed " +
+              $"{RunPlan.RetimingFractions.Length} times"
             : settings.Schedule;
         reporter.Message($"episodes: {settings.Ways}-way {settings.Shots}-shot {settings.Queries}-query ({run.BatchImages} images per step), loss {settings.Loss}, " +
                          $"Adam lr {settings.LearningRate} ({schedule}), seed {settings.Seed}; budget " +

@@ -43,8 +43,10 @@ internal static class EvalCommand
         using var backend = trace.Wrap(CommonOptions.OpenDevice(parse, options.Device));
         string? dataText = parse.GetValue(options.Data);
         string? askedSplit = parse.GetValue(options.Split);
+        bool onValidation = options.OnValidation(parse);
         DatasetLoader? loader = null;
         var tests = new Dictionary<(PreprocessSettings, string?), Dataset>();
+        var heldOut = new Dictionary<(PreprocessSettings, SplitOptions), FewShotData>();
         var runs = new List<EvaluationFiles.ModelRun>();
         var series = new List<EvaluationPlot.Series>();
         foreach (string path in models)
@@ -57,17 +59,30 @@ internal static class EvalCommand
             loader ??= options.Source.Loader(parse, spec, console);
             var settings = embedder.Preprocessing.ReadSettings();
             string? split = askedSplit ?? ModelEvaluation.DefaultSplit(embedder, spec);
-            if (!tests.TryGetValue((settings, split), out var test)) tests[(settings, split)] = test = loader.LoadTest(spec, settings, split);
+            Dataset test;
+            Func<Dataset?> fitTo;
+            if (onValidation)
+            {
+                // The model's held-out classes; fitted planes see only the classes it trained on, not those.
+                var splitOptions = ModelEvaluation.ValidationSplit(embedder, path, spec, split);
+                if (!heldOut.TryGetValue((settings, splitOptions), out var few)) heldOut[(settings, splitOptions)] = few = loader.LoadFewShot(spec, settings, splitOptions);
+                test = few.Validation ?? throw new Lshk.Core.InputException(path, $"{spec} holds no validation classes under the model's split");
+                fitTo = () => few.Train;
+            }
+            else
+            {
+                if (!tests.TryGetValue((settings, split), out test!)) tests[(settings, split)] = test = loader.LoadTest(spec, settings, split);
+                // Fitted planes see the training classes as the model was trained on them, without the rotated copies.
+                fitTo = () => loader.LoadFewShot(spec, settings, new SplitOptions(split, Rotations: false)).Train;
+            }
             var modelGrid = episodesFile is null ? grid : options.Replaying(parse, grid, EpisodeFile.Load(episodesFile, test), episodesFile);
-            // Fitted planes see the training classes as the model was trained on them, without the rotated copies.
             var result = ModelEvaluation.Run(embedder, test, modelGrid, backend, log.WriteLine, () =>
-                loader.LoadFewShot(spec, settings, new SplitOptions(split, Rotations: false)).Train
-                ?? throw new Lshk.Core.InputException($"{spec}: the split leaves no training classes to fit planes to"));
+                fitTo() ?? throw new Lshk.Core.InputException($"{spec}: the split leaves no training classes to fit planes to"));
             if (models.Count > 1) console.MarkupLineInterpolated($"[bold]{Path.GetFileName(path)}[/]");
             console.Write(EvaluationTable.Build(result));
             // With a trace, the time and memory per support of each method, as the evaluation measured them.
             if (trace.On) console.Write(EvaluationCostTable.Build(result));
-            runs.Add(new EvaluationFiles.ModelRun(result, EvaluationFiles.ModelColumns(path, embedder, dataText, split)));
+            runs.Add(new EvaluationFiles.ModelRun(result, EvaluationFiles.ModelColumns(path, embedder, dataText, split, onValidation)));
             series.Add(new EvaluationPlot.Series(models.Count > 1 ? Path.GetFileNameWithoutExtension(path) : "", result));
         }
 

@@ -32,7 +32,18 @@ internal sealed class EvalOptions
     public Option<string?> Plot { get; } = new("--plot") { Description = "Write a PNG plot: accuracy per (ways, shots) against --plot-x, every model of a folder on it" };
     public Option<string> PlotX { get; } = new("--plot-x") { Description = "planes: accuracy against the plane count (a panel per ways and shots); shots: against the supports per class (a panel per ways, a line per plane count)", DefaultValueFactory = _ => "planes" };
     public Option<string?> Split { get; } = new("--split") { Description = "Class split (see lshk data episodes; Omniglot: official or vinyals); default: the one the model was trained under" };
+    public Option<string> Classes { get; } = new("--classes") { Description = "test: the dataset's test classes; validation: the training classes the model held out for validation (their count and seed from its file), to choose settings such as --views without looking at the test classes", DefaultValueFactory = _ => TestClasses };
     public DataSourceOptions Source { get; } = new DataSourceOptions(download: false);
+
+    public const string TestClasses = "test", ValidationClasses = "validation";
+
+    /// <summary>Whether --classes asks for the model's validation classes.</summary>
+    public bool OnValidation(ParseResult parse) => parse.GetValue(Classes) switch
+    {
+        TestClasses => false,
+        ValidationClasses => true,
+        var other => throw new UsageException($"--classes must be {TestClasses} or {ValidationClasses}, not '{other}'"),
+    };
     public Option<string> Device { get; } = CommonOptions.Device();
     public TraceOptions Tracing { get; } = new();
     public ViewOptions Views { get; } = new();
@@ -40,7 +51,7 @@ internal sealed class EvalOptions
     public IEnumerable<Option> All =>
     [
         Model, Data, Ways, Shots, Planes, Hash, Methods, Episodes, Queries, TrialQueries, FixedSupport, EpisodesFile, WithinGroup,
-        Center, FittedCenters, Range, SigmoidK, Seed, Threads, Csv, Json, Plot, PlotX, Split, .. Views.All,
+        Center, FittedCenters, Range, SigmoidK, Seed, Threads, Csv, Json, Plot, PlotX, Split, Classes, .. Views.All,
         .. Source.All, Device, .. Tracing.All,
     ];
 

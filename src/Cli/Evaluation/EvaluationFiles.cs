@@ -94,8 +94,11 @@ public static class EvaluationFiles
     /// <summary>The split column's value when the dataset's own default split was used.</summary>
     public const string DefaultSplitName = "default";
 
-    /// <summary>The model's settings and the data it was tested on (split: null for the dataset's default), the first CSV columns.</summary>
-    public static List<KeyValuePair<string, string>> ModelColumns(string path, Embedder embedder, string data, string? split)
+    /// <summary>
+    /// The model's settings and the data it was tested on (split: null for the dataset's default; the test classes, or
+    /// the ones the model held out for validation), the first CSV columns.
+    /// </summary>
+    public static List<KeyValuePair<string, string>> ModelColumns(string path, Embedder embedder, string data, string? split, bool onValidation)
     {
         string Meta(string key) => embedder.Metadata.TryGetValue(key, out var v) ? v : "";
         var c = embedder.Config;
@@ -113,6 +116,7 @@ public static class EvaluationFiles
             new("train_episodes", Meta(MetadataKeys.Train.Episodes)),
             new("data", data),
             new("split", split ?? DefaultSplitName),
+            new("classes", onValidation ? Commands.EvalOptions.ValidationClasses : Commands.EvalOptions.TestClasses),
             new("views", (embedder.Views?.Count ?? 1).ToString(CultureInfo.InvariantCulture)),
             new("view_distortion", embedder.Views?.Distortion.Describe() ?? ""),
         ];

@@ -35,11 +35,42 @@ public sealed record CosineDecay(float LearningRate, int TotalSteps, float Minim
     /// </summary>
     public int FullRateSteps { get; init; }
 
+    /// <summary>
+    /// Later lengths, in order: from step <c>From</c> on, the curve carries on from where it stood there and reaches its
+    /// end at step <c>Total</c> instead. A run budgeted in minutes re-times itself a few times (the machine's pace can
+    /// change by a factor of four), so it ends on time with the rate near 0 without a jump in the rate.
+    /// </summary>
+    public IReadOnlyList<(int From, int Total)> Retimings { get; init; } = [];
+
+    /// <summary>The step the rate reaches <see cref="Minimum"/> at: the last length the schedule was given.</summary>
+    public int EndStep => Retimings.Count > 0 ? Retimings[^1].Total : TotalSteps;
+
     public float Rate(int step)
     {
         Kernels.Check.Positive(TotalSteps, "cosine schedule length");
         if (step < FullRateSteps) return LearningRate;
-        double t = Math.Min(step, TotalSteps);
-        return (float)(Minimum + (LearningRate - Minimum) * (1 + Math.Cos(Math.PI * t / TotalSteps)) / 2);
+        // Without re-timings, the expression runs in the order it always has, so earlier runs repeat bit for bit.
+        double angle = Retimings.Count == 0 ? Math.PI * Math.Min(step, TotalSteps) / TotalSteps : Math.PI * Progress(step);
+        return (float)(Minimum + (LearningRate - Minimum) * (1 + Math.Cos(angle)) / 2);
     }
+
+    /// <summary>How far along the curve step t is (0…1): t/T, then, from each re-timing on, the rest of the way over its steps.</summary>
+    public double Progress(int step)
+    {
+        double progress = Math.Min(step, TotalSteps) / (double)TotalSteps;
+        double start = 0;
+        int from = 0, total = TotalSteps;
+        foreach (var (f, t) in Retimings)
+        {
+            if (step < f) break;
+            start = Segment(start, from, total, f);
+            (from, total) = (f, t);
+            progress = Segment(start, from, total, step);
+        }
+        return progress;
+    }
+
+    // Progress at `step` along a segment that began at `from` with progress `start` and ends at `total`.
+    private static double Segment(double start, int from, int total, int step) =>
+        total <= from ? 1 : start + (1 - start) * Math.Min(step - from, total - from) / (total - from);
 }
