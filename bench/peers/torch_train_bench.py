@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Training throughput of Conv-4 in PyTorch on the CPU next to `lshk bench train`, in one run.
 
-Both train the same network (4 x [conv3x3(64) + BN + ReLU + maxpool2], 1x28x28 -> 64-d) on the same kind of
+Both train the same network (4 x [conv3x3(F) + BN + ReLU + maxpool2], 1x28x28 -> F-d, F = --filters, 64 by default) on the same kind of
 step: forward, prototypical loss of a 60-way 5-shot 5-query episode (batch 600), backward, Adam (lr 1e-3),
 on random images. PyTorch runs in its best CPU form here: torch.set_num_threads(2), channels_last tensors
 (oneDNN convolutions), and Debian's tcmalloc preloaded (the script re-executes itself with
@@ -32,6 +32,7 @@ def parse_args():
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--filters", type=int, default=64, help="filters per conv of both networks (lshk trains Omniglot with 128 by default)")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of lshk then PyTorch")
     ap.add_argument("--lshk", default=peerlib.default_lshk_command(), help="command that runs lshk")
     ap.add_argument("--no-lshk", action="store_true", help="time PyTorch only")
@@ -53,7 +54,7 @@ from torch_conv4 import conv_net, prototypical_loss  # noqa: E402
 def time_torch(channels_last, args):
     torch.manual_seed(1)
     ways = args.batch // (args.shots + args.queries)
-    model = conv_net()
+    model = conv_net(filters=args.filters)
     x = torch.rand(args.batch, 1, 28, 28)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -90,7 +91,7 @@ def run_lshk(args):
         argv = shlex.split(args.lshk) + ["bench", "train", "--device", "cpu", "--batch", str(args.batch),
                                          "--shots", str(args.shots), "--queries", str(args.queries),
                                          "--steps", str(args.steps), "--warmup", str(args.warmup),
-                                         "--threads", str(args.threads), "--json", out]
+                                         "--threads", str(args.threads), "--filters", str(args.filters), "--json", out]
         env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "LSHK_PEERS_NO_PRELOAD_FOR_CHILDREN")}
         r = subprocess.run(argv, capture_output=True, text=True, env=env)
         if r.returncode != 0:
@@ -140,7 +141,7 @@ def main():
               f"{summary['torch_median_images_per_s']:.1f} img/s; ratio median {summary['median_ratio']:.2f}x, "
               f"lowest {summary['min_ratio']:.2f}x")
     peerlib.write_json(args.out, {"benchmark": "train_vs_torch", "machine": peerlib.machine_info(), "torch": info,
-                                  "batch": args.batch, "shots": args.shots, "queries": args.queries,
+                                  "batch": args.batch, "filters": args.filters, "shots": args.shots, "queries": args.queries,
                                   "steps": args.steps, "warmup": args.warmup, "rounds": rounds,
                                   "pytorch_contiguous": contiguous, "summary": summary})
 

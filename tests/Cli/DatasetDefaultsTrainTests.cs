@@ -104,6 +104,30 @@ public sealed class DatasetDefaultsTrainTests : IDisposable
     }
 
     [Fact]
+    public void FiltersFollowTheDatasetUnlessGiven()
+    {
+        // Omniglot trains a wider Conv-4 by default (bench/RESULTS.md, "Session 19"); MNIST keeps the paper's 64 filters.
+        string omniglot = _tmp.File("omniglot-default.safetensors"), mnist = _tmp.File("mnist-default.safetensors");
+        string[] shortRun = ["--episodes", "2", "--validate-every", "0", "--checkpoint-every", "0", "--summary-episodes", "0", "--hash-bits", "0"];
+        var run = CliRunner.Run(["train", "--data", "omniglot:" + DataFiles.OmniglotFolder, "--cache-dir", _tmp.File("cache"), "--ways", "5",
+            "--shots", "1", "--queries", "2", "--layers", "2", "--out", omniglot, .. shortRun]);
+        Assert.True(run.Code == 0, run.Err);
+        Assert.Contains("conv2: 2×[conv3x3(128)", run.Out);
+        run = CliRunner.Run(["train", "--data", "mnist:" + DataFiles.MnistFolder, "--cache-dir", _tmp.File("cache"), "--layers", "2",
+            "--out", mnist, .. shortRun]);
+        Assert.True(run.Code == 0, run.Err);
+
+        using var backend = new CpuBackend();
+        foreach (var (model, filters) in new[] { (omniglot, 128), (mnist, 64) })
+        {
+            using var embedder = Embedder.Load(model, backend);
+            Assert.Equal($"{filters}", embedder.Metadata["lshk.filters"]);
+            // Two blocks on 28×28: 28 → 14 → 7, so the embedding is filters × 7 × 7.
+            Assert.Equal(filters * 7 * 7, embedder.Dim);
+        }
+    }
+
+    [Fact]
     public void HelpStatesTheDefaultsOfEachDataset()
     {
         var (code, output, _) = CliRunner.Run("train", "--help");
@@ -112,5 +136,6 @@ public sealed class DatasetDefaultsTrainTests : IDisposable
         string flat = string.Join(" ", output.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("omniglot 60, mnist 5, fashion-mnist 5, cifar10 5, cifar100 20", flat);
         Assert.Contains("omniglot 28, mnist 28, fashion-mnist 28, cifar10 32, cifar100 32", flat);
+        Assert.Contains("Filters per conv (default omniglot 128, mnist 64, fashion-mnist 64, cifar10 64, cifar100 64, folder 64)", flat);
     }
 }

@@ -10,7 +10,6 @@ namespace Lshk.App.Training;
 public sealed record TrainRequest(DatasetSpec Data, string Output)
 {
     public const int DefaultLayers = 4;
-    public const int DefaultFilters = 64;
     public const string DefaultLoss = "proto";
     public const float DefaultLearningRate = 1e-3f;
     public const double DefaultMinutes = 12;
@@ -29,7 +28,8 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     public int? ValidationClasses { get; init; }
 
     public int Layers { get; init; } = DefaultLayers;
-    public int Filters { get; init; } = DefaultFilters;
+    /// <summary>Filters per conv (null: the dataset's, <see cref="Lshk.Data.Datasets.TrainingDefaults.Filters"/>).</summary>
+    public int? Filters { get; init; }
     /// <summary>Dropout probability; null: 0 after the blocks, <see cref="StudyEmbeddingDropout"/> on the embedding.</summary>
     public float? Dropout { get; init; }
     public Lshk.Nn.DropoutPlacement DropoutAt { get; init; } = Lshk.Nn.DropoutPlacement.Blocks;

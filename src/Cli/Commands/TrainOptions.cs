@@ -36,7 +36,10 @@ internal sealed class TrainOptions
         DefaultValueFactory = _ => TrainRequest.DefaultLoss,
     };
     public Option<int> Layers { get; } = new("--layers") { Description = "Conv blocks of the network", DefaultValueFactory = _ => TrainRequest.DefaultLayers };
-    public Option<int> Filters { get; } = new("--filters") { Description = "Filters per conv", DefaultValueFactory = _ => TrainRequest.DefaultFilters };
+    public Option<int?> Filters { get; } = new("--filters")
+    {
+        Description = $"Filters per conv (default {DatasetRegistry.DescribeDefault(d => d.Filters)})",
+    };
     public Option<float?> Scale { get; } = new("--scale")
     {
         Description = $"Scale of the cosine losses' logits (default {Lshk.Kernels.Nn.CosineLoss.DefaultScale:0}; the 2018 study's unscaled mean-cosine loss: --loss cosine-mean --scale 1)",
@@ -58,7 +61,7 @@ internal sealed class TrainOptions
     public Option<string> FinalPool { get; } = new("--final-pool")
     {
         Description = "on: every block ends with a 2×2 max-pool; off: the last block's map is flattened as it is " +
-                      "(Omniglot at 28×28: 3×3×64, a 576-d embedding at the same cost, more room for a hash layer's bits)",
+                      "(Omniglot at 28×28: a 3×3×filters map, 1,152-d with the default 128 filters, at the same cost, more room for a hash layer's bits)",
         DefaultValueFactory = _ => "on",
     };
     public Option<float> Lr { get; } = new("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => TrainRequest.DefaultLearningRate };

@@ -6,13 +6,16 @@ namespace Lshk.Data.Datasets;
 /// <summary>
 /// What training on a dataset uses unless told otherwise: episode shape (ways, shots, queries), the image side the
 /// network takes, the class split (null: the dataset's own default, see <see cref="DatasetKind.DefaultSplit"/>) and
-/// how many training classes are held out for validation, the bits of hash-aware training (0: none) and the
-/// learning-rate schedule (see <c>TrainSettings.CreateSchedule</c>; "cosine" runs over the budget, episodes or minutes)
+/// how many training classes are held out for validation, the filters of each conv, the bits of hash-aware training
+/// (0: none) and the learning-rate schedule (see <c>TrainSettings.CreateSchedule</c>; "cosine" runs over the budget, episodes or minutes)
 /// and the training images' random distortions (<see cref="Imaging.RandomAffine.Parse"/>; "none": off).
 /// </summary>
 public sealed record TrainingDefaults(int Ways, int Shots, int Queries, int ImageSize, int ValidationClasses, int HashBits = 0,
-    string Schedule = TrainingDefaults.PaperSchedule, string Augment = Imaging.RandomAffine.NoneName)
+    string Schedule = TrainingDefaults.PaperSchedule, string Augment = Imaging.RandomAffine.NoneName, int Filters = TrainingDefaults.PaperFilters)
 {
+    /// <summary>Filters per conv of the prototypical-networks paper's Conv-4.</summary>
+    public const int PaperFilters = 64;
+
     /// <summary>Halve the rate every 2000 episodes, as the prototypical-networks paper.</summary>
     public const string PaperSchedule = "step:2000:0.5";
 
