@@ -53,7 +53,7 @@ public sealed class OmniglotDataset : DatasetKind
     //   without them, a lower within-alphabet error, better codes, and a network that test-time views help (they
     //   hurt one trained without distortions). The cosine's price: a finished run cannot grow into a longer one
     //   (give --lr-schedule step:2000:0.5 for a run to be extended).
-    // - 128 filters per conv instead of the paper's 64 (session 19): a step costs 2.5× as much, so 12 minutes hold
+    // - 128 filters per conv instead of the paper's 64 (session 19): an episode costs 2.7× as much, so 12 minutes hold
     //   3,400 episodes instead of 9,200 and give the same 20-way 1-shot (95.7 %), but the wider network keeps learning
     //   where the narrow one has levelled off: 60 minutes give 96.3 % against 95.8 %.
     public override TrainingDefaults Defaults { get; } = TrainingDefaults.Standard with
