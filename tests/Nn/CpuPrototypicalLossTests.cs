@@ -7,11 +7,14 @@ namespace Lshk.Tests.Nn;
 /// <summary>The CPU prototypical loss against the float64 reference and a hand-computed case.</summary>
 public class CpuPrototypicalLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
 {
-    [Fact]
-    public void LossGradientAndAccuracyMatchTheReference()
+    [Theory]
+    [InlineData(16)]
+    [InlineData(13)] // two vectors' block, one vector and a scalar left over
+    [InlineData(130)]
+    public void LossGradientAndAccuracyMatchTheReference(int dim)
     {
         var ops = fx.Ops;
-        var ep = new EpisodeShape(5, 3, 4, 16);
+        var ep = new EpisodeShape(5, 3, 4, dim);
         double[] e = TestData.Uniform(1, ep.Batch * ep.Dim);
         using var be = ops.Upload(e);
         using var bd = ops.Allocate(e.Length);

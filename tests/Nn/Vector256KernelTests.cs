@@ -159,6 +159,42 @@ public unsafe class Vector256KernelTests
         AssertBitwiseEqual(dx512, dx256);
     }
 
+    /// <summary>
+    /// The routed plane (the first block's sums pass) in both forms: its sums are Sums' bits, its values those of
+    /// Backward with A = 1, B = C = 0 (g at each window's first maximum, zero elsewhere; compared as values, as the two
+    /// may differ in the sign of a zero), written at a row stride wider than the plane with what lies between the rows
+    /// untouched.
+    /// </summary>
+    [Theory]
+    [InlineData(28, 28, 30)]
+    [InlineData(7, 7, 9)]
+    [InlineData(5, 34, 36)]
+    [InlineData(2, 66, 66)]
+    public void RoutedPlaneIsTheSumsAndTheRoutingOfThePoolBackward(int h, int w, int stride)
+    {
+        int pooled = h / 2 * (w / 2);
+        float[] x = Coarse(11, h * w), dp = Random(12, pooled);
+        const float a = -0.75f, b = 0.25f, mean = 0.125f;
+        float[] dense = new float[h * w], r512 = Enumerable.Repeat(7f, h * stride).ToArray(), r256 = (float[])r512.Clone();
+        float s, sp, s512, sp512, s256, sp256;
+        fixed (float* px = x, pdp = dp, pd = dense, p512 = r512, p256 = r256)
+        {
+            PoolRows.Sums512(px, pdp, h, w, a, b, mean, relu: true, out s, out sp);
+            PoolRows.Backward512(px, pdp, pd, h, w, a, b, relu: true, 1f, 0f, 0f);
+            PoolRows.Routed512(px, pdp, p512, stride, h, w, a, b, mean, out s512, out sp512);
+            PoolRows256.Routed(px, pdp, p256, stride, h, w, a, b, mean, out s256, out sp256);
+        }
+        AssertBitwiseEqual(s, s512);
+        AssertBitwiseEqual(sp, sp512);
+        AssertBitwiseEqual(s512, s256);
+        AssertBitwiseEqual(sp512, sp256);
+        AssertBitwiseEqual(r512, r256);
+        for (int i = 0; i < h; i++)
+            for (int j = 0; j < stride; j++)
+                Assert.Equal(j < w ? dense[i * w + j] : 7f, r512[i * stride + j]);
+        Assert.Contains(r512, v => v != 0f && v != 7f); // some gradient was routed
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(5)]

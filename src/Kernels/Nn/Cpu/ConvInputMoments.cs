@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Lshk.Kernels.Nn.Cpu;
@@ -20,6 +21,7 @@ internal static unsafe class ConvInputMoments
     /// positions. The image is widened to double once, into <paramref name="work"/> (as long as the image), so the
     /// T(T + 1)/2 products are plain double multiply-adds, four positions at a time.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add(float* padded, int length, double* work, int* offsets, int taps, int oh, int ow, int wp,
         double* gram, double* sums)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Lshk.Kernels.Nn.Cpu;
@@ -54,15 +55,22 @@ internal sealed unsafe class ConvRecompute
 
     /// <summary>
     /// The zero-padded input of the image the worker's last <see cref="Image"/> call computed: Cin planes of
-    /// <see cref="PaddedHeight"/> × <see cref="PaddedWidth"/>, then a vector's worth of zeros, so a vector load at any
-    /// tap offset of any output position stays inside the buffer.
+    /// <see cref="PaddedHeight"/> × <see cref="PaddedWidth"/>, then <see cref="Slack"/> zeros, so a vector load at any
+    /// tap offset of any output position stays inside the buffer, also when the positions are taken as one flat run
+    /// of OH × <see cref="PaddedWidth"/> rounded up to whole vectors (<see cref="RecomputedConvGradient"/>).
     /// </summary>
     public float* PaddedInput(int worker) => _padded[worker].Pointer;
 
     public int PaddedWidth => _wp;
 
     /// <summary>Floats in <see cref="PaddedInput"/>, its slack included.</summary>
-    public int PaddedLength => _s.InChannels * _hp * _wp + Vector256<float>.Count;
+    public int PaddedLength => _s.InChannels * _hp * _wp + Slack;
+
+    /// <summary>
+    /// Zeros after the padded planes: a vector from the last flat position (up to 7 floats past OH × PaddedWidth) at
+    /// the last tap (K − 1 rows and columns on) ends at most K + 6 floats past the planes.
+    /// </summary>
+    private int Slack => 2 * Vector256<float>.Count + _s.Kernel;
     public int PaddedHeight => _hp;
 
     /// <summary>offsets[t] = where tap t (channel, row, column order) of output position (0, 0) sits in <see cref="PaddedInput"/>.</summary>
@@ -144,6 +152,7 @@ internal sealed unsafe class ConvRecompute
     /// recomputation ran at about a quarter of the multiply-add rate. Each value's chain is unchanged (from zero, taps
     /// in order, then the bias), so the bits are too.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OneChannel3x3(float* padded, float* output)
     {
         var s = _s;

@@ -108,6 +108,12 @@ internal sealed unsafe class CpuBatchNormReluPool
         int pooled = s.Height / 2 * (s.Width / 2);
         double* s1 = _partials.Pointer + worker * 2 * s.Channels, s2 = s1 + s.Channels;
         float* image = Input(n, worker);
+        if (_convGradient is not null)
+        {
+            // the convolution's weight-gradient sums route the pooled gradient too: both sums come from that pass
+            _convGradient.AddImage(worker, image, _dPooled + (long)n * s.Channels * pooled, _scale, _shift, _mean, s1, s2);
+            return;
+        }
         for (int c = 0; c < s.Channels; c++)
         {
             long plane = (long)n * s.Channels + c;
@@ -116,7 +122,6 @@ internal sealed unsafe class CpuBatchNormReluPool
             s1[c] += sum;
             s2[c] += sumProducts;
         }
-        _convGradient?.AddImage(worker, image, _dPooled + (long)n * s.Channels * pooled, _scale, _shift);
     }
 
     private void BackwardImage(int n, int worker) =>

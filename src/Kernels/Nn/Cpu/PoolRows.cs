@@ -142,6 +142,61 @@ internal static unsafe class PoolRows
     }
 
     /// <summary>
+    /// The routed gradient as a dense plane: g at each window's first maximum (zero where the ReLU is closed) and zero
+    /// everywhere else, into <paramref name="routed"/> (h rows of w, <paramref name="stride"/> apart; what lies between
+    /// the rows is left as it is), with <see cref="Sums"/>' two sums from the same
+    /// routing, bit for bit: one pass where the first block's weight gradient needs both.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Routed(float* x, float* dp, float* routed, int stride, int h, int w, float a, float b, float mean,
+        out float sum, out float sumProducts)
+    {
+        if (Vector512.IsHardwareAccelerated) Routed512(x, dp, routed, stride, h, w, a, b, mean, out sum, out sumProducts);
+        else PoolRows256.Routed(x, dp, routed, stride, h, w, a, b, mean, out sum, out sumProducts);
+    }
+
+    /// <summary><see cref="Routed"/> in Vector512 (the AVX-512 form).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Routed512(float* x, float* dp, float* routed, int stride, int h, int w, float a, float b, float mean,
+        out float sum, out float sumProducts)
+    {
+        int oh = h / 2, ow = w / 2;
+        var va = Vector512.Create(a);
+        var vb = Vector512.Create(b);
+        var vmean = Vector512.Create(mean);
+        Vector512<float> s = default, sp = default;
+        for (int i = 0; i < oh; i++)
+        {
+            float* r0 = x + 2 * i * w, r1 = r0 + w;
+            float* d0 = routed + 2 * i * stride, d1 = d0 + stride;
+            for (int j = 0; j < ow; j += 16)
+            {
+                int lanes = Math.Min(16, ow - j);
+                Load(r0, r1, j, lanes, va, vb, out var v0, out var v1, out var v2, out var v3, out var x0, out var x1, out var x2,
+                    out var x3);
+                var g = Masked512.Load(dp + i * ow + j, Mask(lanes), Vector512<float>.Zero);
+                g = Route(v0, v1, v2, v3, x0, x1, x2, x3, g, relu: true, out var s1, out var s2, out var s3, out var xWin);
+                s += g;
+                sp = Vector512.FusedMultiplyAdd(g, xWin - vmean, sp);
+                var e0 = g & ~(s1 | s2 | s3);
+                var e1 = g & Vector512.AndNot(Vector512.AndNot(s1, s2), s3);
+                var e2 = g & Vector512.AndNot(s2, s3);
+                var e3 = g & s3;
+                var m0 = Mask(2 * lanes);
+                var m1 = Mask(2 * lanes - 16);
+                Masked512.Store(d0 + 2 * j, m0, Masked512.Permute2(e0, InterleaveLow, e1));
+                Masked512.Store(d0 + 2 * j + 16, m1, Masked512.Permute2(e0, InterleaveHigh, e1));
+                Masked512.Store(d1 + 2 * j, m0, Masked512.Permute2(e2, InterleaveLow, e3));
+                Masked512.Store(d1 + 2 * j + 16, m1, Masked512.Permute2(e2, InterleaveHigh, e3));
+            }
+            if ((w & 1) != 0) d0[w - 1] = d1[w - 1] = 0f;
+        }
+        if ((h & 1) != 0) new Span<float>(routed + (h - 1) * stride, w).Clear();
+        sum = Vector512.Sum(s);
+        sumProducts = Vector512.Sum(sp);
+    }
+
+    /// <summary>
     /// dx = fma(B, x, C) everywhere, plus A·g at each window's first maximum (g the routed pooled gradient). With
     /// A = 1, B = C = 0 and no ReLU this is plain max-pool backward; inputs outside every window get fma(B, x, C).
     /// </summary>

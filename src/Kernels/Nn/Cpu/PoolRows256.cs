@@ -121,6 +121,47 @@ internal static unsafe class PoolRows256
         sumProducts = Vector256.Sum(spLow) + Vector256.Sum(spHigh);
     }
 
+    /// <summary>See <see cref="PoolRows.Routed"/>; the sums in <see cref="Sums"/>' 16-lane layout.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Routed(float* x, float* dp, float* routed, int stride, int h, int w, float a, float b, float mean,
+        out float sum, out float sumProducts)
+    {
+        int oh = h / 2, ow = w / 2;
+        var va = Vector256.Create(a);
+        var vb = Vector256.Create(b);
+        var vmean = Vector256.Create(mean);
+        Vector256<float> sLow = default, sHigh = default, spLow = default, spHigh = default;
+        for (int i = 0; i < oh; i++)
+        {
+            float* r0 = x + 2 * i * w, r1 = r0 + w;
+            float* d0 = routed + 2 * i * stride, d1 = d0 + stride;
+            for (int j = 0; j < ow; j += Lanes)
+            {
+                int lanes = Math.Min(Lanes, ow - j);
+                Load(r0, r1, j, lanes, va, vb, out var v0, out var v1, out var v2, out var v3, out var x0, out var x1, out var x2,
+                    out var x3);
+                var g = Masked256.LoadFirst(dp + i * ow + j, lanes);
+                g = Route(v0, v1, v2, v3, x0, x1, x2, x3, g, relu: true, out var s1, out var s2, out var s3, out var xWin);
+                if ((j & Lanes) == 0)
+                {
+                    sLow += g;
+                    spLow = Vector256.FusedMultiplyAdd(g, xWin - vmean, spLow);
+                }
+                else
+                {
+                    sHigh += g;
+                    spHigh = Vector256.FusedMultiplyAdd(g, xWin - vmean, spHigh);
+                }
+                Interleave(d0 + 2 * j, lanes, g & ~(s1 | s2 | s3), g & Vector256.AndNot(Vector256.AndNot(s1, s2), s3));
+                Interleave(d1 + 2 * j, lanes, g & Vector256.AndNot(s2, s3), g & s3);
+            }
+            if ((w & 1) != 0) d0[w - 1] = d1[w - 1] = 0f;
+        }
+        if ((h & 1) != 0) new Span<float>(routed + (h - 1) * stride, w).Clear();
+        sum = Vector256.Sum(sLow) + Vector256.Sum(sHigh);
+        sumProducts = Vector256.Sum(spLow) + Vector256.Sum(spHigh);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(float* x, float* dp, float* dx, int h, int w, float a, float b, bool relu, float ca, float cb,
         float cc)
