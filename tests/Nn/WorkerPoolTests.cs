@@ -5,8 +5,8 @@ namespace Lshk.Tests.Nn;
 
 /// <summary>
 /// The CPU ops' worker pool: every item of every loop runs exactly once, on the worker its static range names, and
-/// a loop has finished all its items when For returns — also when its threads poll, block and wake in every order
-/// (loops back to back, gaps longer than the polling budget, more threads than cores, a failing item).
+/// a loop has finished all its items when For returns — with loops back to back, items that sleep, pauses between
+/// loops, more threads than cores and a failing item.
 /// </summary>
 public class WorkerPoolTests
 {
@@ -26,7 +26,7 @@ public class WorkerPoolTests
             bool slow = loop % 7 == 0;
             pool.For(count, (item, worker) =>
             {
-                if (slow && item % 3 == 0) Thread.Sleep(1); // items that outlast a polling thread's patience
+                if (slow && item % 3 == 0) Thread.Sleep(1); // items whose threads give up their core
                 else Thread.SpinWait(50 * (item % 5));
                 ranOn[item] = worker;
                 Interlocked.Increment(ref runs[item]);
@@ -39,14 +39,13 @@ public class WorkerPoolTests
                 int expected = Enumerable.Range(0, participants).First(w => i < (long)count * (w + 1) / participants);
                 Assert.Equal(expected, ranOn[i]);
             }
-            if (loop % 50 == 49) Thread.Sleep(5); // past the polling budget: the helpers block, the next loop wakes them
+            if (loop % 50 == 49) Thread.Sleep(5); // a pause: the next loop finds its helpers asleep
         }
     }
 
     /// <summary>
-    /// Loops whose helpers outlast the caller's polling budget (the caller's own item is quick, so it stops polling
-    /// and blocks) right after quick ones: For must still return only once every helper is done. Busy threads beside
-    /// the pool take the helpers' cores at arbitrary points.
+    /// Loops whose helpers outlast the caller (its own item is quick) right after quick loops: For must return only
+    /// once every helper is done. Busy threads beside the pool take the helpers' cores at arbitrary points.
     /// </summary>
     [Fact]
     public void SlowHelpersAfterQuickLoopsAreWaitedFor()
