@@ -71,6 +71,7 @@ internal sealed unsafe class ConvRecompute
     /// the last tap (K − 1 rows and columns on) ends at most K + 6 floats past the planes.
     /// </summary>
     private int Slack => 2 * Vector256<float>.Count + _s.Kernel;
+
     public int PaddedHeight => _hp;
 
     /// <summary>offsets[t] = where tap t (channel, row, column order) of output position (0, 0) sits in <see cref="PaddedInput"/>.</summary>
