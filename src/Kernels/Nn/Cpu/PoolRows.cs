@@ -102,6 +102,45 @@ internal static unsafe class PoolRows
     }
 
     /// <summary>
+    /// The 16 windows at output column j of pooled row i: their input values x0..x3, the pooled gradient routed to each
+    /// window's first maximum (<see cref="Route"/>), its selection masks and winning input value.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> RoutedWindows(float* r0, float* r1, float* dp, int i, int ow, int j, int lanes,
+        Vector512<float> a, Vector512<float> b, bool relu, out Vector512<float> x0, out Vector512<float> x1,
+        out Vector512<float> x2, out Vector512<float> x3, out Vector512<float> s1, out Vector512<float> s2,
+        out Vector512<float> s3, out Vector512<float> xWin)
+    {
+        Load(r0, r1, j, lanes, a, b, out var v0, out var v1, out var v2, out var v3, out x0, out x1, out x2, out x3);
+        var g = Masked512.Load(dp + i * ow + j, Mask(lanes), Vector512<float>.Zero);
+        return Route(v0, v1, v2, v3, x0, x1, x2, x3, g, relu, out s1, out s2, out s3, out xWin);
+    }
+
+    /// <summary>Which of the four positions holds each window's gradient: the last selected (s3, else s2, else s1, else 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Positions(Vector512<float> s1, Vector512<float> s2, Vector512<float> s3, out Vector512<float> at0,
+        out Vector512<float> at1, out Vector512<float> at2, out Vector512<float> at3)
+    {
+        at3 = s3;
+        at2 = Vector512.AndNot(s2, s3);
+        at1 = Vector512.AndNot(Vector512.AndNot(s1, s2), s3);
+        at0 = ~(s1 | s2 | s3);
+    }
+
+    /// <summary>The four window positions' values of 16 windows back into rows d0 (e0, e1 interleaved) and d1 (e2, e3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreWindows(float* d0, float* d1, int j, int lanes, Vector512<float> e0, Vector512<float> e1,
+        Vector512<float> e2, Vector512<float> e3)
+    {
+        var m0 = Mask(2 * lanes);
+        var m1 = Mask(2 * lanes - 16);
+        Masked512.Store(d0 + 2 * j, m0, Masked512.Permute2(e0, InterleaveLow, e1));
+        Masked512.Store(d0 + 2 * j + 16, m1, Masked512.Permute2(e0, InterleaveHigh, e1));
+        Masked512.Store(d1 + 2 * j, m0, Masked512.Permute2(e2, InterleaveLow, e3));
+        Masked512.Store(d1 + 2 * j + 16, m1, Masked512.Permute2(e2, InterleaveHigh, e3));
+    }
+
+    /// <summary>
     /// Σ g and Σ g·(x_win − mean) over the plane's windows, g being the pooled gradient routed to each window's first
     /// maximum (zero where the ReLU is closed): batch norm's backward sums, without the sparse gradient ever stored.
     /// </summary>
@@ -129,10 +168,8 @@ internal static unsafe class PoolRows
             for (int j = 0; j < ow; j += 16)
             {
                 int lanes = Math.Min(16, ow - j);
-                Load(r0, r1, j, lanes, va, vb, out var v0, out var v1, out var v2, out var v3, out var x0, out var x1, out var x2,
-                    out var x3);
-                var g = Masked512.Load(dp + i * ow + j, Mask(lanes), Vector512<float>.Zero);
-                g = Route(v0, v1, v2, v3, x0, x1, x2, x3, g, relu, out _, out _, out _, out var xWin);
+                var g = RoutedWindows(r0, r1, dp, i, ow, j, lanes, va, vb, relu, out _, out _, out _, out _, out _, out _,
+                    out _, out var xWin);
                 s += g;
                 sp = Vector512.FusedMultiplyAdd(g, xWin - vmean, sp);
             }
@@ -172,22 +209,12 @@ internal static unsafe class PoolRows
             for (int j = 0; j < ow; j += 16)
             {
                 int lanes = Math.Min(16, ow - j);
-                Load(r0, r1, j, lanes, va, vb, out var v0, out var v1, out var v2, out var v3, out var x0, out var x1, out var x2,
-                    out var x3);
-                var g = Masked512.Load(dp + i * ow + j, Mask(lanes), Vector512<float>.Zero);
-                g = Route(v0, v1, v2, v3, x0, x1, x2, x3, g, relu: true, out var s1, out var s2, out var s3, out var xWin);
+                var g = RoutedWindows(r0, r1, dp, i, ow, j, lanes, va, vb, relu: true, out _, out _, out _, out _,
+                    out var s1, out var s2, out var s3, out var xWin);
                 s += g;
                 sp = Vector512.FusedMultiplyAdd(g, xWin - vmean, sp);
-                var e0 = g & ~(s1 | s2 | s3);
-                var e1 = g & Vector512.AndNot(Vector512.AndNot(s1, s2), s3);
-                var e2 = g & Vector512.AndNot(s2, s3);
-                var e3 = g & s3;
-                var m0 = Mask(2 * lanes);
-                var m1 = Mask(2 * lanes - 16);
-                Masked512.Store(d0 + 2 * j, m0, Masked512.Permute2(e0, InterleaveLow, e1));
-                Masked512.Store(d0 + 2 * j + 16, m1, Masked512.Permute2(e0, InterleaveHigh, e1));
-                Masked512.Store(d1 + 2 * j, m0, Masked512.Permute2(e2, InterleaveLow, e3));
-                Masked512.Store(d1 + 2 * j + 16, m1, Masked512.Permute2(e2, InterleaveHigh, e3));
+                Positions(s1, s2, s3, out var at0, out var at1, out var at2, out var at3);
+                StoreWindows(d0, d1, j, lanes, g & at0, g & at1, g & at2, g & at3);
             }
             if ((w & 1) != 0) d0[w - 1] = d1[w - 1] = 0f;
         }
@@ -226,26 +253,13 @@ internal static unsafe class PoolRows
             for (int j = 0; j < ow; j += 16)
             {
                 int lanes = Math.Min(16, ow - j);
-                Load(r0, r1, j, lanes, va, vb, out var v0, out var v1, out var v2, out var v3, out var x0, out var x1, out var x2,
-                    out var x3);
-                var g = Masked512.Load(dp + i * ow + j, Mask(lanes), Vector512<float>.Zero);
-                g = Route(v0, v1, v2, v3, x0, x1, x2, x3, g, relu, out var s1, out var s2, out var s3, out _);
-                // the gradient lands on the last selected position: s3, else s2, else s1, else position 0
-                var at3 = s3;
-                var at2 = Vector512.AndNot(s2, s3);
-                var at1 = Vector512.AndNot(Vector512.AndNot(s1, s2), s3);
-                var at0 = ~(s1 | s2 | s3);
+                var g = RoutedWindows(r0, r1, dp, i, ow, j, lanes, va, vb, relu, out var x0, out var x1, out var x2, out var x3,
+                    out var s1, out var s2, out var s3, out _);
+                Positions(s1, s2, s3, out var at0, out var at1, out var at2, out var at3);
                 var ag = vA * g;
-                var e0 = Vector512.FusedMultiplyAdd(vB, x0, vC) + (ag & at0);
-                var e1 = Vector512.FusedMultiplyAdd(vB, x1, vC) + (ag & at1);
-                var e2 = Vector512.FusedMultiplyAdd(vB, x2, vC) + (ag & at2);
-                var e3 = Vector512.FusedMultiplyAdd(vB, x3, vC) + (ag & at3);
-                var m0 = Mask(2 * lanes);
-                var m1 = Mask(2 * lanes - 16);
-                Masked512.Store(d0 + 2 * j, m0, Masked512.Permute2(e0, InterleaveLow, e1));
-                Masked512.Store(d0 + 2 * j + 16, m1, Masked512.Permute2(e0, InterleaveHigh, e1));
-                Masked512.Store(d1 + 2 * j, m0, Masked512.Permute2(e2, InterleaveLow, e3));
-                Masked512.Store(d1 + 2 * j + 16, m1, Masked512.Permute2(e2, InterleaveHigh, e3));
+                StoreWindows(d0, d1, j, lanes, Vector512.FusedMultiplyAdd(vB, x0, vC) + (ag & at0),
+                    Vector512.FusedMultiplyAdd(vB, x1, vC) + (ag & at1), Vector512.FusedMultiplyAdd(vB, x2, vC) + (ag & at2),
+                    Vector512.FusedMultiplyAdd(vB, x3, vC) + (ag & at3));
             }
             if ((w & 1) != 0)
             {

@@ -85,6 +85,49 @@ internal static unsafe class PoolRows256
         return relu ? g & Vector256.GreaterThan(m, Vector256<float>.Zero) : g;
     }
 
+    /// <summary>The 8 windows at output column j of pooled row i, routed: see <see cref="PoolRows"/>' RoutedWindows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> RoutedWindows(float* r0, float* r1, float* dp, int i, int ow, int j, int lanes,
+        Vector256<float> a, Vector256<float> b, bool relu, out Vector256<float> x0, out Vector256<float> x1,
+        out Vector256<float> x2, out Vector256<float> x3, out Vector256<float> s1, out Vector256<float> s2,
+        out Vector256<float> s3, out Vector256<float> xWin)
+    {
+        Load(r0, r1, j, lanes, a, b, out var v0, out var v1, out var v2, out var v3, out x0, out x1, out x2, out x3);
+        var g = Masked256.LoadFirst(dp + i * ow + j, lanes);
+        return Route(v0, v1, v2, v3, x0, x1, x2, x3, g, relu, out s1, out s2, out s3, out xWin);
+    }
+
+    /// <summary>Which of the four positions holds each window's gradient: the last selected (s3, else s2, else s1, else 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Positions(Vector256<float> s1, Vector256<float> s2, Vector256<float> s3, out Vector256<float> at0,
+        out Vector256<float> at1, out Vector256<float> at2, out Vector256<float> at3)
+    {
+        at3 = s3;
+        at2 = Vector256.AndNot(s2, s3);
+        at1 = Vector256.AndNot(Vector256.AndNot(s1, s2), s3);
+        at0 = ~(s1 | s2 | s3);
+    }
+
+    /// <summary>
+    /// Adds g and g·(xWin − mean) of the 8 windows at column j to the sums of the 16-lane form's lower half (windows
+    /// 0..7 of each group of 16) or upper half (8..15).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddSums(int j, Vector256<float> g, Vector256<float> xWin, Vector256<float> mean, ref Vector256<float> sLow,
+        ref Vector256<float> sHigh, ref Vector256<float> spLow, ref Vector256<float> spHigh)
+    {
+        if ((j & Lanes) == 0)
+        {
+            sLow += g;
+            spLow = Vector256.FusedMultiplyAdd(g, xWin - mean, spLow);
+        }
+        else
+        {
+            sHigh += g;
+            spHigh = Vector256.FusedMultiplyAdd(g, xWin - mean, spHigh);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sums(float* x, float* dp, int h, int w, float a, float b, float mean, bool relu, out float sum,
         out float sumProducts)
@@ -101,20 +144,9 @@ internal static unsafe class PoolRows256
             for (int j = 0; j < ow; j += Lanes)
             {
                 int lanes = Math.Min(Lanes, ow - j);
-                Load(r0, r1, j, lanes, va, vb, out var v0, out var v1, out var v2, out var v3, out var x0, out var x1, out var x2,
-                    out var x3);
-                var g = Masked256.LoadFirst(dp + i * ow + j, lanes);
-                g = Route(v0, v1, v2, v3, x0, x1, x2, x3, g, relu, out _, out _, out _, out var xWin);
-                if ((j & Lanes) == 0)
-                {
-                    sLow += g;
-                    spLow = Vector256.FusedMultiplyAdd(g, xWin - vmean, spLow);
-                }
-                else
-                {
-                    sHigh += g;
-                    spHigh = Vector256.FusedMultiplyAdd(g, xWin - vmean, spHigh);
-                }
+                var g = RoutedWindows(r0, r1, dp, i, ow, j, lanes, va, vb, relu, out _, out _, out _, out _, out _, out _,
+                    out _, out var xWin);
+                AddSums(j, g, xWin, vmean, ref sLow, ref sHigh, ref spLow, ref spHigh);
             }
         }
         sum = Vector256.Sum(sLow) + Vector256.Sum(sHigh);
@@ -138,22 +170,12 @@ internal static unsafe class PoolRows256
             for (int j = 0; j < ow; j += Lanes)
             {
                 int lanes = Math.Min(Lanes, ow - j);
-                Load(r0, r1, j, lanes, va, vb, out var v0, out var v1, out var v2, out var v3, out var x0, out var x1, out var x2,
-                    out var x3);
-                var g = Masked256.LoadFirst(dp + i * ow + j, lanes);
-                g = Route(v0, v1, v2, v3, x0, x1, x2, x3, g, relu: true, out var s1, out var s2, out var s3, out var xWin);
-                if ((j & Lanes) == 0)
-                {
-                    sLow += g;
-                    spLow = Vector256.FusedMultiplyAdd(g, xWin - vmean, spLow);
-                }
-                else
-                {
-                    sHigh += g;
-                    spHigh = Vector256.FusedMultiplyAdd(g, xWin - vmean, spHigh);
-                }
-                Interleave(d0 + 2 * j, lanes, g & ~(s1 | s2 | s3), g & Vector256.AndNot(Vector256.AndNot(s1, s2), s3));
-                Interleave(d1 + 2 * j, lanes, g & Vector256.AndNot(s2, s3), g & s3);
+                var g = RoutedWindows(r0, r1, dp, i, ow, j, lanes, va, vb, relu: true, out _, out _, out _, out _,
+                    out var s1, out var s2, out var s3, out var xWin);
+                AddSums(j, g, xWin, vmean, ref sLow, ref sHigh, ref spLow, ref spHigh);
+                Positions(s1, s2, s3, out var at0, out var at1, out var at2, out var at3);
+                Interleave(d0 + 2 * j, lanes, g & at0, g & at1);
+                Interleave(d1 + 2 * j, lanes, g & at2, g & at3);
             }
             if ((w & 1) != 0) d0[w - 1] = d1[w - 1] = 0f;
         }
@@ -179,14 +201,9 @@ internal static unsafe class PoolRows256
             for (int j = 0; j < ow; j += Lanes)
             {
                 int lanes = Math.Min(Lanes, ow - j);
-                Load(r0, r1, j, lanes, va, vb, out var v0, out var v1, out var v2, out var v3, out var x0, out var x1, out var x2,
-                    out var x3);
-                var g = Masked256.LoadFirst(dp + i * ow + j, lanes);
-                g = Route(v0, v1, v2, v3, x0, x1, x2, x3, g, relu, out var s1, out var s2, out var s3, out _);
-                var at3 = s3;
-                var at2 = Vector256.AndNot(s2, s3);
-                var at1 = Vector256.AndNot(Vector256.AndNot(s1, s2), s3);
-                var at0 = ~(s1 | s2 | s3);
+                var g = RoutedWindows(r0, r1, dp, i, ow, j, lanes, va, vb, relu, out var x0, out var x1, out var x2, out var x3,
+                    out var s1, out var s2, out var s3, out _);
+                Positions(s1, s2, s3, out var at0, out var at1, out var at2, out var at3);
                 var ag = vA * g;
                 var e0 = Vector256.FusedMultiplyAdd(vB, x0, vC) + (ag & at0);
                 var e1 = Vector256.FusedMultiplyAdd(vB, x1, vC) + (ag & at1);
