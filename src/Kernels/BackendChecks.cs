@@ -89,4 +89,41 @@ internal static class BackendChecks
         Check.Positive(k, nameof(k));
         Check.Length(queries, (long)q * width, nameof(queries));
     }
+
+    /// <summary><see cref="IComputeBackend.QuantizeProducts"/>: N×D items, M×256×(D/M) centroids; returns D/M.</summary>
+    public static int QuantizeProducts(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> centroids, int subspaces,
+        ReadOnlySpan<uint> codes)
+    {
+        Check.NonNegative(n, nameof(n));
+        int run = ProductShape(d, centroids, subspaces);
+        Check.Length(x, (long)n * d, nameof(x));
+        Check.Finite(x, d, nameof(x));
+        Check.Length(codes, (long)n * ProductCodes.Words(subspaces), nameof(codes));
+        return run;
+    }
+
+    /// <summary><see cref="IComputeBackend.ProductCodeTopK"/>: queries, codes, centroids and an optional shift of D floats.</summary>
+    public static int ProductCodeTopK(ReadOnlySpan<float> queries, int q, ReadOnlySpan<uint> codes, int n, int d,
+        ReadOnlySpan<float> centroids, int subspaces, ReadOnlySpan<float> shift, int k)
+    {
+        Check.NonNegative(q, nameof(q));
+        Check.NonNegative(n, nameof(n));
+        Check.Positive(k, nameof(k));
+        int run = ProductShape(d, centroids, subspaces);
+        Check.Length(queries, (long)q * d, nameof(queries));
+        Check.Finite(queries, d, nameof(queries));
+        Check.Length(codes, (long)n * ProductCodes.Words(subspaces), nameof(codes));
+        if (!shift.IsEmpty) Check.Length(shift, d, nameof(shift));
+        return run;
+    }
+
+    private static int ProductShape(int d, ReadOnlySpan<float> centroids, int subspaces)
+    {
+        Check.Positive(d, nameof(d));
+        Check.Positive(subspaces, nameof(subspaces));
+        if (d % subspaces != 0)
+            throw new ArgumentException($"{d} dimensions do not split into {subspaces} equal subspaces");
+        Check.Length(centroids, (long)ProductCodes.Centroids * d, nameof(centroids));
+        return d / subspaces;
+    }
 }

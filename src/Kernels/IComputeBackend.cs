@@ -57,6 +57,24 @@ public interface IComputeBackend : IDisposable
     /// </summary>
     TopK<float> SigmoidTopK(ReadOnlySpan<float> queryProjections, int q, ReadOnlySpan<float> supportProjections, int n,
         int p, float sharpness, int k);
+
+    /// <summary>
+    /// Product-quantiser encoding (layout: <see cref="ProductCodes"/>): x is N×D, split into
+    /// <paramref name="subspaces"/> runs of D/M; byte j of item n is the centroid of subspace j nearest to run j in
+    /// squared distance (Σ over the run in increasing order of (x − c)², each operation rounded; ties to the lower
+    /// centroid). Codes are N × ⌈M/4⌉ words.
+    /// </summary>
+    void QuantizeProducts(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> centroids, int subspaces, Span<uint> codes);
+
+    /// <summary>
+    /// The asymmetric distance of product-quantiser codes: for each query (D floats, kept real) the top-k of N coded
+    /// supports by q·r/‖r‖, r a support's reconstruction (its M centroids, each plus <paramref name="shift"/>, empty =
+    /// none), so with a unit query the score is the cosine to the reconstruction; a zero r scores 0. Highest first,
+    /// ties to the lower index. q·r is summed per subspace (increasing position) and then over subspaces, ‖r‖² the
+    /// same way, so every backend computes the same floats.
+    /// </summary>
+    TopK<float> ProductCodeTopK(ReadOnlySpan<float> queries, int q, ReadOnlySpan<uint> codes, int n, int d,
+        ReadOnlySpan<float> centroids, int subspaces, ReadOnlySpan<float> shift, int k);
 }
 
 /// <summary>Packed codes kept where the backend computes (host memory or device memory).</summary>

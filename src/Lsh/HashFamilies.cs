@@ -5,7 +5,8 @@ namespace Lshk.Lsh;
 
 /// <summary>
 /// The registry of hash families, by name. Adding a family: its own file implementing one of
-/// <see cref="IRandomHashFamily"/>, <see cref="IFittedHashFamily"/> or <see cref="IEpisodeHashFamily"/> (or a plain
+/// <see cref="IRandomHashFamily"/>, <see cref="IFittedHashFamily"/>, <see cref="IEpisodeHashFamily"/> or
+/// <see cref="ICodebookFamily"/> (or a plain
 /// <see cref="IHashFamily"/> of kind <see cref="HashFamilyKind.Trained"/>, whose planes only a model file holds), and one line
 /// in <see cref="BuiltIn"/>. Code outside the library (tests, the application layer) can add families at run time
 /// with <see cref="Register"/>. Every lookup of a family by name (an option value, an index or model file) goes
@@ -25,6 +26,8 @@ public static partial class HashFamilies
         ItqPlanes.Instance,
         OneVsRestFamily.Instance,
         LearnedPlanes.Instance,
+        ProductQuantizerFamily.Instance,
+        OptimizedProductQuantizerFamily.Instance,
     ];
 
     private static readonly Lock Gate = new();
@@ -96,6 +99,7 @@ public static partial class HashFamilies
         HashFamilyKind.Fitted => "fitted to training embeddings",
         HashFamilyKind.PerEpisode => "fitted to each episode's support set",
         HashFamilyKind.Trained => "trained with the network and stored in the model",
+        HashFamilyKind.Codebook => "product-quantiser codebooks fitted to training embeddings",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

@@ -11,6 +11,11 @@ public enum HashFamilyKind
     PerEpisode,
     /// <summary>Trained with the network and stored in the model (at the one length it was trained at); nothing draws or fits them.</summary>
     Trained,
+    /// <summary>
+    /// Not planes but product-quantiser codebooks fitted once to training embeddings (<see cref="ICodebookFamily"/>):
+    /// codes of one byte per subspace, scored only asymmetrically (the query kept real).
+    /// </summary>
+    Codebook,
 }
 
 /// <summary>What each kind of family can serve.</summary>
@@ -20,11 +25,15 @@ public static class HashFamilyKinds
     /// Whether a support index (which grows by adding classes and keeps its planes) can hold planes of this kind.
     /// Per-episode planes separate one fixed class set, so a class added later would have no plane of its own.
     /// </summary>
-    public static bool StorableInIndex(this HashFamilyKind kind) => kind != HashFamilyKind.PerEpisode;
+    /// Codebooks are not stored in index or model files yet (evaluation only).
+    public static bool StorableInIndex(this HashFamilyKind kind) => kind is not (HashFamilyKind.PerEpisode or HashFamilyKind.Codebook);
 
     /// <summary>Throws <see cref="ArgumentException"/>, with the one-line reason, if an index cannot hold the family's planes.</summary>
     public static void RequireStorableInIndex(IHashFamily family)
     {
+        if (family.Kind == HashFamilyKind.Codebook)
+            throw new Lshk.Core.InputException($"hash family '{family.Name}' makes product-quantiser codes, which lshk " +
+                                        "evaluates (lshk eval) but does not yet store in a support index");
         if (!family.Kind.StorableInIndex())
             throw new Lshk.Core.InputException($"hash family '{family.Name}' fits its planes to one episode's classes, " +
                                         "so a support index (which can gain classes) cannot use it");

@@ -52,6 +52,16 @@ public interface IEpisodeHashFamily : IHashFamily
     Hyperplanes Fit(ReadOnlySpan<float> support, int dim, ReadOnlySpan<int> labels, int classes, int planes, ulong seed);
 }
 
+/// <summary>
+/// A family whose codes are not signs of projections but product-quantiser codes (<see cref="Quantization.ProductCodebook"/>):
+/// fitted once to training embeddings, like <see cref="IFittedHashFamily"/>, and scored only asymmetrically.
+/// </summary>
+public interface ICodebookFamily : IHashFamily
+{
+    /// <summary>Fits a codebook of <paramref name="bits"/> bits per code to N×D row-major embeddings; deterministic in its arguments.</summary>
+    Quantization.ProductCodebook Fit(ReadOnlySpan<float> embeddings, int dim, int bits, ulong seed);
+}
+
 /// <summary>Options of drawing random planes. <see cref="Range"/> is R of an integer family (entries in [-R, R)).</summary>
 public sealed record PlaneDrawOptions(bool Offsets = false, int Range = PlaneDrawOptions.DefaultRange, float OffsetScale = 1f)
 {

@@ -212,6 +212,77 @@ public class FittedEvaluationTests
         Assert.Contains("'pca' is fitted to training-class embeddings", e.Message);
     }
 
+    [Fact]
+    public void PqRowsAreTheNearestReconstructionWithCodebooksFittedToTheTrainingSet()
+    {
+        var (test, testEmb) = Classes(10, 8, 26, shift: 0);
+        var (_, trainEmb) = Classes(40, 8, 36, shift: 1);   // 320 rows: enough for 256 centroids
+        using var cpu = new CpuBackend();
+        var grid = new EvaluationGrid([4], [2], [16], [ProductQuantizerFamily.Instance], Episodes: 12, Queries: 3, Seed: 3)
+        {
+            Methods = [MatchMethod.CosineNearest, MatchMethod.HammingNearest, MatchMethod.Asymmetric],
+            FittedCenters = [FittedCenter.TrainingMean, FittedCenter.SupportMean],
+        };
+        var result = EvaluationRunner.Run(testEmb, Dim, test, grid, cpu, training: trainEmb);
+        // pq codes are scored asymmetrically only: no Hamming row, an asymmetric row per centre, 2 bytes per support
+        Assert.DoesNotContain(result.Rows, r => r.Hash == "pq" && r.Method == "hamming");
+        var pq = result.Rows.Where(r => r.Hash == "pq" && r.Method == "asymmetric").ToArray();
+        Assert.Equal([HashConfig.TrainingMean, HashConfig.SupportMean], pq.Select(r => r.Center));
+        Assert.All(pq, r => Assert.Equal(2, r.BytesPerSupport));
+
+        var codebook = ProductQuantizerFamily.Instance.Fit(trainEmb, Dim, 16, 3);
+        var sampler = new EpisodeSampler(test, new EpisodeSpec(4, 2, 3), 3);
+        double training = 0, support = 0;
+        for (int i = 0; i < grid.Episodes; i++)
+        {
+            var rows = EpisodeEmbeddings.Of(sampler.Sample(i), testEmb, Dim);
+            training += PlainPqAccuracy(rows, codebook, throughSupportMean: false);
+            support += PlainPqAccuracy(rows, codebook, throughSupportMean: true);
+        }
+        Assert.Equal(training / grid.Episodes, pq[0].Mean, 12);
+        Assert.Equal(support / grid.Episodes, pq[1].Mean, 12);
+        Assert.True(pq[0].Mean > 0.5, $"{pq[0].Mean} at 4 ways");
+    }
+
+    [Fact]
+    public void PqWithoutTheAsymmetricMethodIsAnError()
+    {
+        var (test, testEmb) = Classes(10, 8, 27, shift: 0);
+        var (_, trainEmb) = Classes(40, 8, 37, shift: 0);
+        using var cpu = new CpuBackend();
+        var grid = new EvaluationGrid([4], [1], [16], [ProductQuantizerFamily.Instance], Episodes: 2, Queries: 3) { Methods = [MatchMethod.HammingNearest] };
+        var e = Assert.Throws<Lshk.App.SettingException>(() => EvaluationRunner.Run(testEmb, Dim, test, grid, cpu, training: trainEmb));
+        Assert.Contains("scored only by the asymmetric method", e.Message);
+    }
+
+    // Float64 from the definition: unit rows, supports coded by their nearest centroids (after the shift to the
+    // support mean, when asked), each query matched to the support whose reconstruction has the highest cosine.
+    private static double PlainPqAccuracy(EpisodeEmbeddings rows, Lshk.Lsh.Quantization.ProductCodebook codebook, bool throughSupportMean)
+    {
+        int n = rows.Supports, m = codebook.Subspaces, words = codebook.Words;
+        float[] unit = Lshk.Lsh.Quantization.ProductCodebook.UnitRows(rows.All, n + rows.Queries, Dim);
+        float[] shift = throughSupportMean ? codebook.ShiftTo(new CpuBackend(), rows.SupportRows, n) : new float[Dim];
+        float[] moved = unit.Take(n * Dim).Select((v, i) => v - shift[i % Dim]).ToArray();
+        var codes = new uint[n * words];
+        for (int s = 0; s < n; s++)
+            for (int j = 0; j < m; j++)
+                codes[s * words + j / 4] |= (uint)Lshk.Tests.Reference.ProductCodeReference.Nearest(moved, s, Dim, codebook.Centroids, m, j) << (8 * (j % 4));
+        float[] queries = unit.Skip(n * Dim).ToArray();
+        int correct = 0;
+        for (int qi = 0; qi < rows.Queries; qi++)
+        {
+            int best = -1;
+            double bestScore = double.NegativeInfinity;
+            for (int s = 0; s < n; s++)
+            {
+                double score = Lshk.Tests.Reference.ProductCodeReference.Score(queries, qi, codes, s, Dim, codebook.Centroids, m, shift);
+                if (score > bestScore) (best, bestScore) = (s, score);
+            }
+            if (rows.SupportLabels[best] == rows.QueryLabels[qi]) correct++;
+        }
+        return (double)correct / rows.Queries;
+    }
+
     private static double[] Mean(float[] x, int n)
     {
         var mean = new double[Dim];

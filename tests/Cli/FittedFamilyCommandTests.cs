@@ -65,4 +65,22 @@ public class FittedFamilyCommandTests
         Assert.Equal(2, classify.Code);
         Assert.Contains("--hash one-rest: its planes are fitted to one episode's classes", classify.Err);
     }
+
+    [Fact]
+    public void EnrollAndFitHashRefuseProductQuantiserCodesWithOneLine()
+    {
+        using var dir = new TempFolder();
+        string model = ClassifyTestModels.SaveRandom(dir.File("m.safetensors"), ClassifyTestModels.Omniglot);
+        string support = EnrollCommandTests.SupportFolder(dir, "s", characters: 2, drawings: 1);
+        var enroll = CliRunner.Run("enroll", "--model", model, "--support", support, "--out", dir.File("i.lshi"), "--hash", "pq");
+        Assert.Equal(2, enroll.Code);
+        Assert.Equal("lshk: error: --hash pq: an index does not store product-quantiser codes yet; compare them with lshk eval --hash pq --methods asymmetric",
+            enroll.Err.Trim());
+        Assert.False(File.Exists(dir.File("i.lshi")));
+        var fit = CliRunner.Run("fit-hash", "--model", model, "--hash", "pq", "--planes", "64", "--out", dir.File("m2.safetensors"));
+        Assert.Equal(2, fit.Code);
+        Assert.Contains("--hash pq: its planes are product-quantiser codebooks fitted to training embeddings", fit.Err);
+        Assert.Single(fit.Err.Trim().Split('\n'));
+        Assert.False(File.Exists(dir.File("m2.safetensors")));
+    }
 }

@@ -41,6 +41,7 @@ public static class EvaluationRunner
         var configs = anyPlanes ? HashConfig.For(grid, dim, training, stored) : [];
         // Fixed planes not centred on the support set hash every episode with the same hasher.
         var fixedHashers = configs.Select(c => c.Fixed is null ? null : new LshHasher(c.Fixed)).ToArray();
+        // A support index would store the supports' codes only: the queries stay real for the asymmetric score.
 
         // The CPU backend is thread-safe and gains from evaluating several episodes at once; a device is driven from one thread.
         int threads = backend.Device.Backend == "cpu" ? (grid.Threads == 0 ? Environment.ProcessorCount : grid.Threads) : 1;
@@ -108,6 +109,11 @@ public static class EvaluationRunner
         for (int c = 0; c < configs.Count; c++)
         {
             var config = configs[c];
+            if (config.Codebook is { } codebook)
+            {
+                EvaluateCodebook(backend, codebook, config.OnSupportMean, c, index, rows, methods, results);
+                continue;
+            }
             var planes = config.Fixed ?? ((IEpisodeHashFamily)config.Family).Fit(support, dim, supportLabels, ways,
                 config.Requested, grid.Seed + (ulong)index);
             results.Made[c] = planes.Count;
@@ -149,6 +155,36 @@ public static class EvaluationRunner
         }
     }
 
+    /// <summary>
+    /// A product-quantiser configuration: the supports coded (around the training mean, or their own mean), each query
+    /// kept real and matched to the support whose reconstruction is nearest in cosine. Only the asymmetric method
+    /// scores such codes; the grid's other plane methods have no row for them.
+    /// </summary>
+    private static void EvaluateCodebook(IComputeBackend backend, Lshk.Lsh.Quantization.ProductCodebook codebook,
+        bool onSupportMean, int c, int index, EpisodeEmbeddings rows, IReadOnlyList<MatchMethod> methods, ShapeResults results)
+    {
+        int n = rows.Supports, q = rows.Queries;
+        results.Made[c] = codebook.Bits;
+        var watch = Stopwatch.StartNew();
+        var shift = onSupportMean ? codebook.ShiftTo(backend, rows.SupportRows, n) : null;
+        var codes = codebook.Encode(backend, rows.SupportRows, n, shift);
+        Interlocked.Add(ref results.HashTicks[c], watch.ElapsedTicks);
+        int m = IndexOf(methods, MatchMethod.Asymmetric);
+        watch.Restart();
+        var top = codebook.Search(backend, rows.QueryRows, q, codes, n, shift, 1);
+        var predicted = new int[q];
+        for (int r = 0; r < q; r++) predicted[r] = top.Indices[r] < 0 ? -1 : rows.SupportLabels[top.Indices[r]];
+        Interlocked.Add(ref results.MatchTicks[m, c], watch.ElapsedTicks);
+        results.Accuracy[m][c][index] = Fraction(predicted, rows.QueryLabels);
+    }
+
+    private static int IndexOf(IReadOnlyList<MatchMethod> methods, MatchMethod method)
+    {
+        for (int i = 0; i < methods.Count; i++)
+            if (methods[i] == method) return i;
+        throw new ArgumentException($"the grid does not run the {method.Name()} method");
+    }
+
     /// <summary>The fraction of predictions equal to the true labels.</summary>
     public static double Fraction(ReadOnlySpan<int> predicted, ReadOnlySpan<int> truth)
     {
@@ -181,9 +217,11 @@ public static class EvaluationRunner
             {
                 var method = methods[m];
                 bool hashed = method.UsesPlanes();
+                if (hashed && configs[c].Codebook is not null && method != MatchMethod.Asymmetric) continue;
                 int slot = hashed ? c : 0;
                 long hashTicks = !hashed ? 0 : method == MatchMethod.Sigmoid ? shape.ProjectTicks[c]
                     : method == MatchMethod.Asymmetric ? shape.HashTicks[c] + shape.ProjectTicks[c] : shape.HashTicks[c];
+                // (a codebook's hash time is its supports' coding; its queries are only scaled, never projected)
                 // Random planes keep the on/off of the grid's centring (the column's original values); the others
                 // say the centre they carry.
                 string center = configs[c].Family.Kind == HashFamilyKind.Random ? OnOff(grid.Center) : configs[c].Center(grid.Center);

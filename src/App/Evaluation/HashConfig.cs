@@ -1,4 +1,5 @@
 using Lshk.Lsh;
+using Lshk.Lsh.Quantization;
 
 namespace Lshk.App.Evaluation;
 
@@ -8,9 +9,13 @@ namespace Lshk.App.Evaluation;
 /// the training-class embeddings); a per-episode family (one-rest) has none and fits each episode's supports.
 /// <see cref="OnSupportMean"/>: fitted (or learned) planes moved to pass through the episode's support mean instead of
 /// where they were fitted (or trained) to pass: the normals kept, the offsets dropped, the support mean subtracted.
+/// A codebook family (pq) has no planes but a <see cref="Codebook"/>, fitted once like fitted planes.
 /// </summary>
 public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? Fixed, bool OnSupportMean = false)
 {
+    /// <summary>The product quantiser of a codebook family (then <see cref="Fixed"/> is null).</summary>
+    public ProductCodebook? Codebook { get; init; }
+
     /// <summary>Centring names, as the CSV and JSON report them.</summary>
     public const string SupportMean = "support-mean", TrainingMean = "training-mean", Learned = "learned", None = "none";
 
@@ -21,7 +26,7 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
     /// </summary>
     public string Center(bool gridCenters) => Family.Kind switch
     {
-        HashFamilyKind.Fitted => OnSupportMean ? SupportMean : TrainingMean,
+        HashFamilyKind.Fitted or HashFamilyKind.Codebook => OnSupportMean ? SupportMean : TrainingMean,
         HashFamilyKind.Trained => OnSupportMean ? SupportMean : Learned,
         HashFamilyKind.PerEpisode => SupportMean,
         _ => gridCenters ? SupportMean : None,
@@ -47,6 +52,19 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
         var configs = new List<HashConfig>();
         foreach (var family in grid.Families)
         {
+            if (family is ICodebookFamily codebooks)
+            {
+                if (!grid.Methods.Contains(MatchMethod.Asymmetric))
+                    throw new SettingException("methods", $"'{family.Name}' codes are scored only by the {MatchMethod.Asymmetric.Name()} method, which the grid does not run");
+                foreach (int p in grid.Planes)
+                {
+                    var codebook = codebooks.Fit(training
+                        ?? throw new ArgumentException($"hash family '{family.Name}' is fitted to training-class embeddings, and none were given"),
+                        dim, p, grid.Seed);
+                    configs.AddRange(AtEachCenter(new HashConfig(family, p, null) { Codebook = codebook }, grid));
+                }
+                continue;
+            }
             if (family.Kind == HashFamilyKind.Trained)
             {
                 // Trained planes exist at one length, the one the model was trained with, whatever the grid's counts.
@@ -83,6 +101,7 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
     // one mean to the other and changes nothing else; learned planes lose their trained bias.
     private static HashConfig ThroughSupportMean(HashConfig config)
     {
+        if (config.Codebook is not null) return config with { OnSupportMean = true };
         var planes = config.Fixed!;
         var normals = new Hyperplanes(planes.Family, planes.Count, planes.Dim, planes.Normals, offsets: null, planes.Seed, planes.Range);
         return config with { Fixed = normals, OnSupportMean = true };

@@ -79,7 +79,7 @@ public static class ModelEvaluation
         log($"embedded {test.Count} images of {test.ClassCount} classes ({test.Source}{views}) in {watch.Elapsed.TotalSeconds:F1} s on {backend.Device.Name}");
         float[]? trainingEmbeddings = null;
         var stored = ModelPlanes.Of(embedder);
-        var toFit = grid.Families.Where(f => f.Kind == HashFamilyKind.Fitted && grid.Planes.Any(p => !HashConfig.Stores(stored, f, p))).ToArray();
+        var toFit = grid.Families.Where(f => f.Kind is HashFamilyKind.Fitted or HashFamilyKind.Codebook && grid.Planes.Any(p => !HashConfig.Stores(stored, f, p))).ToArray();
         if (stored is not null) log($"the model stores {stored.Count} {stored.Family.Name} planes: used for {stored.Family.Name} at {stored.Count} planes");
         if (grid.Methods.Any(m => m.UsesPlanes()) && toFit.Length > 0)
         {

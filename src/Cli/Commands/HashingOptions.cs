@@ -40,6 +40,8 @@ internal sealed class HashingOptions
     /// </summary>
     private static void RequireIndexable(IHashFamily family)
     {
+        if (family.Kind == HashFamilyKind.Codebook)
+            throw new UsageException($"--hash {family.Name}: an index does not store product-quantiser codes yet; compare them with lshk eval --hash {family.Name} --methods asymmetric");
         if (!family.Kind.StorableInIndex())
             throw new UsageException($"--hash {family.Name}: its planes are fitted to one episode's classes, so an index (which can gain classes) " +
                                      "cannot use them; compare it with lshk eval --hash");

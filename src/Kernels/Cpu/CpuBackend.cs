@@ -36,6 +36,14 @@ public sealed class CpuBackend : IComputeBackend
         Span<uint> result) =>
         CpuPrototypes.MajorityCodes(codes, n, bits, labels, classes, result);
 
+    public void QuantizeProducts(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> centroids, int subspaces,
+        Span<uint> codes) =>
+        CpuProductCodes.Quantize(x, n, d, centroids, subspaces, codes);
+
+    public TopK<float> ProductCodeTopK(ReadOnlySpan<float> queries, int q, ReadOnlySpan<uint> codes, int n, int d,
+        ReadOnlySpan<float> centroids, int subspaces, ReadOnlySpan<float> shift, int k) =>
+        CpuProductCodes.TopK(queries, q, codes, n, d, centroids, subspaces, shift, k);
+
     public void ClassMeans(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<int> labels, int classes, Span<float> result) =>
         CpuPrototypes.ClassMeans(x, n, d, labels, classes, result);
 

@@ -30,4 +30,36 @@ internal static class ExactMath
         }
         return a + b;
     }
+
+    public static float Sub(float a, float b)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            CudaAsm.Emit("sub.rn.f32 %0, %1, %2;", out float difference, a, b);
+            return difference;
+        }
+        return a - b;
+    }
+
+    /// <summary>Correctly rounded division (PTX's plain <c>div.f32</c> may be the approximate form).</summary>
+    public static float Div(float a, float b)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            CudaAsm.Emit("div.rn.f32 %0, %1, %2;", out float quotient, a, b);
+            return quotient;
+        }
+        return a / b;
+    }
+
+    /// <summary>Correctly rounded square root, as <see cref="MathF.Sqrt"/> on the CPU.</summary>
+    public static float Sqrt(float a)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            CudaAsm.Emit("sqrt.rn.f32 %0, %1;", out float root, a);
+            return root;
+        }
+        return MathF.Sqrt(a);
+    }
 }

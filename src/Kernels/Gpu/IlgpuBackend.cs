@@ -30,6 +30,10 @@ public sealed class IlgpuBackend : IComputeBackend
     private readonly Lazy<Action<KernelConfig, NormaliseArgs>> _normalise;
     private readonly Lazy<Action<KernelConfig, MajorityArgs>> _majority;
     private readonly Lazy<Action<KernelConfig, ClassMeanArgs>> _classMeans;
+    private readonly Lazy<Action<KernelConfig, ProductArgs, ArrayView<float>, int, ArrayView<uint>>> _quantizeProducts;
+    private readonly Lazy<Action<KernelConfig, ProductArgs, ArrayView<float>, int, ArrayView<float>>> _productTables;
+    private readonly Lazy<Action<KernelConfig, ProductArgs, ArrayView<uint>, int, ArrayView<float>>> _productRoots;
+    private readonly Lazy<Action<KernelConfig, ProductCodeScorer, TopKArgs>> _productCodeTopK;
 
     private IlgpuBackend(Context context, Accelerator accelerator, DeviceInfo device)
     {
@@ -50,6 +54,10 @@ public sealed class IlgpuBackend : IComputeBackend
         _normalise = Load(KernelRegistry.Normalise);
         _majority = Load(KernelRegistry.MajorityCodes);
         _classMeans = Load(KernelRegistry.ClassMeans);
+        _quantizeProducts = Load(KernelRegistry.QuantizeProducts);
+        _productTables = Load(KernelRegistry.ProductTables);
+        _productRoots = Load(KernelRegistry.ProductRoots);
+        _productCodeTopK = Load(KernelRegistry.ProductCodeTopK);
     }
 
     public DeviceInfo Device { get; }
@@ -252,6 +260,54 @@ public sealed class IlgpuBackend : IComputeBackend
         }
     }
 
+    public void QuantizeProducts(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> centroids, int subspaces,
+        Span<uint> codes)
+    {
+        int run = BackendChecks.QuantizeProducts(x, n, d, centroids, subspaces, codes);
+        if (n == 0) return;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var bx = Upload(x);
+            using var bc = Upload(centroids);
+            using var result = Allocate<uint>(codes.Length);
+            _quantizeProducts.Value(ForThreads(codes.Length), new ProductArgs(bc.View, subspaces, run), bx.View, n, result.View);
+            Download(result, codes);
+        }
+    }
+
+    public TopK<float> ProductCodeTopK(ReadOnlySpan<float> queries, int q, ReadOnlySpan<uint> codes, int n, int d,
+        ReadOnlySpan<float> centroids, int subspaces, ReadOnlySpan<float> shift, int k)
+    {
+        int run = BackendChecks.ProductCodeTopK(queries, q, codes, n, d, centroids, subspaces, shift, k);
+        if (q == 0 || n == 0) return TopK.ForFloats(q, k);
+
+        // The shift is added on the host, one rounded add per centroid value, as the CPU form adds it.
+        var shifted = centroids.ToArray();
+        if (!shift.IsEmpty)
+            for (long i = 0; i < shifted.LongLength; i++)
+                shifted[i] += shift[(int)(i / (ProductCodes.Centroids * run)) * run + (int)(i % run)];
+        int words = ProductCodes.Words(subspaces);
+        var byWord = new uint[codes.Length];
+        for (int s = 0; s < n; s++)
+            for (int w = 0; w < words; w++) byWord[(long)w * n + s] = codes[s * words + w];
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var bc = Upload<float>(shifted);
+            var args = new ProductArgs(bc.View, subspaces, run);
+            using var bq = Upload(queries);
+            using var bs = Upload<uint>(byWord);
+            using var tables = Allocate<float>((long)q * subspaces * ProductCodes.Centroids);
+            using var roots = Allocate<float>(n);
+            _productTables.Value(ForThreads(tables.Length), args, bq.View, q, tables.View);
+            _productRoots.Value(ForThreads(n), args, bs.View, n, roots.View);
+            var scorer = new ProductCodeScorer(tables.View, bs.View, roots.View, n, subspaces);
+            ulong[] entries = RunTopK(_productCodeTopK.Value, scorer, q, n, k, OrderedKeys.FromFloat(float.NegativeInfinity));
+            return DecodeFloats(entries, q, k);
+        }
+    }
+
     // ---------------------------------------------------------------- shared machinery (used by the indices)
 
     internal object Gate => _gate;
@@ -367,6 +423,10 @@ public sealed class IlgpuBackend : IComputeBackend
 
     private Lazy<Action<KernelConfig, T1, T2>> Load<T1, T2>(Action<T1, T2> kernel)
         where T1 : struct where T2 : struct =>
+        new(() => _accelerator.LoadStreamKernel(kernel));
+
+    private Lazy<Action<KernelConfig, T1, T2, T3, T4>> Load<T1, T2, T3, T4>(Action<T1, T2, T3, T4> kernel)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct =>
         new(() => _accelerator.LoadStreamKernel(kernel));
 
     private Lazy<Action<KernelConfig, T1>> Load<T1>(Action<T1> kernel) where T1 : struct =>

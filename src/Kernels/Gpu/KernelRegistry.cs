@@ -19,6 +19,10 @@ internal static partial class KernelRegistry
     public static readonly Action<NormaliseArgs> Normalise = CosineKernels.Normalise;
     public static readonly Action<MajorityArgs> MajorityCodes = PrototypeKernels.MajorityCodes;
     public static readonly Action<ClassMeanArgs> ClassMeans = PrototypeKernels.ClassMeans;
+    public static readonly Action<ProductArgs, ArrayView<float>, int, ArrayView<uint>> QuantizeProducts = ProductCodeKernels.Quantize;
+    public static readonly Action<ProductArgs, ArrayView<float>, int, ArrayView<float>> ProductTables = ProductCodeKernels.Tables;
+    public static readonly Action<ProductArgs, ArrayView<uint>, int, ArrayView<float>> ProductRoots = ProductCodeKernels.Roots;
+    public static readonly Action<ProductCodeScorer, TopKArgs> ProductCodeTopK = TopKKernels.WarpTopK;
 
     /// <summary>
     /// Every kernel of the registry (all its parts), by field name, in declaration order. Built on first use, after

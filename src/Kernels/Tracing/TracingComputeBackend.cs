@@ -81,6 +81,26 @@ public sealed class TracingComputeBackend(IComputeBackend inner, TraceRecorder r
         return result;
     }
 
+    public void QuantizeProducts(ReadOnlySpan<float> x, int n, int d, ReadOnlySpan<float> centroids, int subspaces,
+        Span<uint> codes)
+    {
+        long start = Recorder.Now();
+        Inner.QuantizeProducts(x, n, d, centroids, subspaces, codes);
+        Recorder.End("quantize-products", _device, start, TraceBytes.Floats((long)n * d + centroids.Length),
+            TraceBytes.Words(codes.Length), ("n", n), ("d", d), ("subspaces", subspaces));
+    }
+
+    public TopK<float> ProductCodeTopK(ReadOnlySpan<float> queries, int q, ReadOnlySpan<uint> codes, int n, int d,
+        ReadOnlySpan<float> centroids, int subspaces, ReadOnlySpan<float> shift, int k)
+    {
+        long start = Recorder.Now();
+        var result = Inner.ProductCodeTopK(queries, q, codes, n, d, centroids, subspaces, shift, k);
+        Recorder.End("product-code-topk", _device, start,
+            TraceBytes.Floats((long)q * d + centroids.Length + shift.Length) + TraceBytes.Words(codes.Length),
+            TraceBytes.Of(result), ("q", q), ("n", n), ("d", d), ("subspaces", subspaces), ("k", k));
+        return result;
+    }
+
     public void Dispose() => Inner.Dispose();
 
     /// <summary>32-bit words of one packed code of <paramref name="bits"/> bits.</summary>
