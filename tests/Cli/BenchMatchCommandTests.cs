@@ -26,4 +26,22 @@ public class BenchMatchCommandTests
         Assert.True(code == 0, error);
         Assert.DoesNotContain("asymmetric", output);
     }
+
+    [Fact]
+    public void ProductCodesAddARowPerLengthThatSplitsTheDimension()
+    {
+        using var dir = new TempFolder();
+        string json = dir.File("match.json");
+        // 64 bits = 8 subspaces of the 64-d default; 40 bits = 5 subspaces, which do not split 64 dimensions: no pq row
+        var (code, _, error) = CliRunner.Run("bench", "match", "--device", "cpu", "--n", "300", "--planes", "64,40",
+            "--queries", "10", "--repeat", "1", "--memory-bandwidth", "false", "--no-cosine", "--no-asymmetric",
+            "--product-codes", "--json", json);
+        Assert.True(code == 0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var rows = doc.RootElement.GetProperty("rows").EnumerateArray()
+            .Select(r => (Method: r.GetProperty("method").GetString(), Planes: r.GetProperty("planes").GetInt32(),
+                Bytes: r.GetProperty("bytesPerItem").GetInt32()))
+            .ToArray();
+        Assert.Equal([("hamming", 64, 8), ("pq", 64, 8), ("hamming", 40, 8)], rows);
+    }
 }

@@ -110,6 +110,26 @@ public class IlgpuProductCodeTests(SimulatorFixture fx)
     }
 
     [Fact]
+    public void ManyEqualCodesTieToTheLowerIndexAcrossTheCpuScansBatches()
+    {
+        // 67 supports drawn from 4 codes: the CPU scores eight at a time with a scalar tail, and ties must still go
+        // to the lower index, as the GPU's packed keys order them.
+        const int n = 67, d = 16, subspaces = 4, k = 20;
+        var rng = new Random(12);
+        float[] centroids = GpuTestData.Floats(rng, K * d);
+        uint[] patterns = [.. Enumerable.Range(0, 4).Select(_ => (uint)rng.NextInt64(0, 1L << 32))];
+        uint[] codes = [.. Enumerable.Range(0, n).Select(_ => patterns[rng.Next(4)])];
+        float[] queries = GpuTestData.Floats(rng, 3 * d);
+        var gpu = fx.Gpu.ProductCodeTopK(queries, 3, codes, n, d, centroids, subspaces, [], k);
+        var cpu = fx.Cpu.ProductCodeTopK(queries, 3, codes, n, d, centroids, subspaces, [], k);
+        Assert.Equal(gpu.Indices, cpu.Indices);
+        Assert.Equal(gpu.Scores, cpu.Scores);
+        for (int r = 0; r < 3; r++)
+            for (int j = 1; j < k; j++)
+                if (cpu.ScoreRow(r)[j] == cpu.ScoreRow(r)[j - 1]) Assert.True(cpu.IndexRow(r)[j] > cpu.IndexRow(r)[j - 1]);
+    }
+
+    [Fact]
     public void ShapesThatDoNotSplitAreRejectedAlike()
     {
         foreach (var backend in new IComputeBackend[] { fx.Gpu, fx.Cpu })

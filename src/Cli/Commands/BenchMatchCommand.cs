@@ -13,7 +13,8 @@ namespace Lshk.Cli.Commands;
 /// <summary>
 /// <c>lshk bench match</c>: Hamming search, asymmetric search (real query projections against the same support codes)
 /// and dense cosine search, measured in the same run on the same random embeddings (codes come from hashing them
-/// with Gaussian planes).
+/// with Gaussian planes); with <c>--product-codes</c> also product-quantiser codes of the same length (P/8 bytes,
+/// searched by cosine to the reconstruction, as the pq and opq families are; random centroids, which cost the same).
 /// </summary>
 internal static class BenchMatchCommand
 {
@@ -31,13 +32,14 @@ internal static class BenchMatchCommand
         var seed = new Option<ulong>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1UL };
         var noCosine = new Option<bool>("--no-cosine") { Description = "Skip the dense cosine baseline" };
         var noAsymmetric = new Option<bool>("--no-asymmetric") { Description = "Skip asymmetric scoring (real query projections against the codes)" };
+        var productCodes = new Option<bool>("--product-codes") { Description = "Also time product-quantiser codes of each length (P/8 bytes each, searched as the pq and opq families are: cosine to the reconstruction)" };
         var membw = new Option<bool>("--memory-bandwidth") { Description = "Also measure the machine's memory read bandwidth", DefaultValueFactory = _ => true };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file" };
         var device = CommonOptions.Device();
 
         var command = new Command("match", "Hamming, asymmetric and cosine top-k search speed: queries/s, comparisons/s, GB/s, bytes per item")
         {
-            n, planes, ks, queries, dim, repeat, seed, noCosine, noAsymmetric, membw, json, device,
+            n, planes, ks, queries, dim, repeat, seed, noCosine, noAsymmetric, productCodes, membw, json, device,
         };
         command.SetAction(parse =>
         {
@@ -91,6 +93,16 @@ internal static class BenchMatchCommand
                             () => backend.CreateAsymmetricIndex(supportCodes, size, p),
                             (index, k) => index.Search(queryProjections, q, k));
                     }
+                    int subspaces = p / ProductCodes.BitsPerSubspace;
+                    if (parse.GetValue(productCodes) && p % ProductCodes.BitsPerSubspace == 0 && d % subspaces == 0)
+                    {
+                        // Codes of P/8 bytes for the same supports; the top-k call takes the codes directly (no index to build).
+                        float[] centroids = RandomArrays.Gaussian((long)ProductCodes.Centroids * d, s, 3);
+                        var byteCodes = new uint[(long)size * ProductCodes.Words(subspaces)];
+                        backend.QuantizeProducts(support, size, d, centroids, subspaces, byteCodes);
+                        Measure("pq", size, p, p / 8, () => new NoIndex(),
+                            (_, k) => backend.ProductCodeTopK(queryEmb, q, byteCodes, size, d, centroids, subspaces, [], k));
+                    }
                 }
                 if (!parse.GetValue(noCosine))
                     Measure("cosine", size, 0, d * sizeof(float), () => backend.CreateCosineIndex(support, size, d),
@@ -128,6 +140,11 @@ internal static class BenchMatchCommand
             return 0;
         });
         return command;
+    }
+
+    private sealed class NoIndex : IDisposable
+    {
+        public void Dispose() { }
     }
 
     private static Row MakeRow(string method, int n, int p, int d, int k, int q, double build, double seconds, int bytesPerItem)

@@ -1,13 +1,15 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Lshk.Kernels.Cpu;
 
 /// <summary>
 /// Product-quantiser codes on the CPU (layout: <see cref="ProductCodes"/>; GPU kernels: <c>Gpu.ProductCodeKernels</c>;
-/// float64 reference: tests/Reference/ProductCodeReference.cs). Both loops run over the 256 centroids of a subspace as
-/// SIMD lanes, with the centroids laid out run-position-major (position t of centroid c at t·256 + c), so every lane
-/// sums its own centroid's terms in the kernel's order (increasing position, multiply then add, never fused) and the
-/// two backends give the same floats, codes and order.
+/// float64 reference: tests/Reference/ProductCodeReference.cs). Coding and the query tables run over the 256 centroids
+/// of a subspace as SIMD lanes, with the centroids laid out run-position-major (position t of centroid c at
+/// t·256 + c), so every lane sums its own centroid's terms in the kernel's order (increasing position, multiply then
+/// add, never fused); the scan over supports keeps eight supports' sums apart, each in subspace order. So the two
+/// backends give the same floats, codes and order.
 /// </summary>
 internal static class CpuProductCodes
 {
@@ -62,24 +64,82 @@ internal static class CpuProductCodes
         if (q == 0 || n == 0) return result;
         float[] byPosition = ByPosition(centroids, subspaces, run, shift);
         float[] roots = SupportRoots(codes, n, subspaces, run, byPosition);
-        int words = ProductCodes.Words(subspaces);
-        uint[] supportCodes = codes.ToArray();
+        byte[] bySupport = BySupport(codes, n, subspaces);
         float[] queryRows = queries.ToArray();
         var best = RunningTopK.ForFloats(q, k);
         Parallel.For(0, q, () => new float[subspaces * K], (r, _, table) =>
         {
             Tables(queryRows.AsSpan(r * d, d), byPosition, subspaces, run, table);
-            for (int s = 0; s < n; s++)
+            // each task offers only to its own query's row, so the rows need no lock
+            int s = ScanEights(table, bySupport, roots, n, subspaces, best, r);
+            for (; s < n; s++)
             {
-                var code = supportCodes.AsSpan(s * words, words);
                 float sum = 0f;
-                for (int j = 0; j < subspaces; j++) sum += table[j * K + ProductCodes.Byte(code, j)];
-                // each task offers only to its own query's row, so the rows need no lock
+                for (int j = 0; j < subspaces; j++) sum += table[j * K + bySupport[(long)s * subspaces + j]];
                 best.Offer(r, roots[s] == 0f ? 0f : sum / roots[s], s);
             }
             return table;
         }, _ => { });
         best.WriteTo(result, 0, q);
+        return result;
+    }
+
+    /// <summary>
+    /// Eight supports at a time with scalar look-ups (each support's M bytes contiguous): eight independent sums, so
+    /// the look-ups and adds of different supports overlap; each sum still runs in subspace order, the scalar loop's
+    /// floats exactly. Returns the first support left for the scalar loop.
+    /// </summary>
+    private static unsafe int ScanEights(float[] table, byte[] bySupport, float[] roots, int n, int subspaces,
+        RunningTopK<float> best, int row)
+    {
+        const int Lanes = 8;
+        int s = 0;
+        fixed (float* t = table)
+        fixed (byte* c = bySupport)
+        {
+            for (; s + Lanes <= n; s += Lanes)
+            {
+                byte* c0 = c + (long)s * subspaces;
+                int m = subspaces;
+                float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f, a4 = 0f, a5 = 0f, a6 = 0f, a7 = 0f;
+                for (int j = 0; j < m; j++)
+                {
+                    float* tj = t + j * K;
+                    a0 += tj[c0[j]];
+                    a1 += tj[c0[m + j]];
+                    a2 += tj[c0[2 * m + j]];
+                    a3 += tj[c0[3 * m + j]];
+                    a4 += tj[c0[4 * m + j]];
+                    a5 += tj[c0[5 * m + j]];
+                    a6 += tj[c0[6 * m + j]];
+                    a7 += tj[c0[7 * m + j]];
+                }
+                // one vector division for the eight scores (the same correctly rounded quotients as the scalar loop's)
+                var root = Vector256.Create(roots.AsSpan(s, Lanes));
+                var score = Vector256.ConditionalSelect(Vector256.Equals(root, Vector256<float>.Zero), Vector256<float>.Zero,
+                    Vector256.Create(a0, a1, a2, a3, a4, a5, a6, a7) / root);
+                uint beats = Vector256.GreaterThan(score, Vector256.Create(best.Worst(row))).ExtractMostSignificantBits();
+                while (beats != 0)
+                {
+                    int lane = BitOperations.TrailingZeroCount(beats);
+                    best.Offer(row, score.GetElement(lane), s + lane);
+                    beats &= beats - 1;
+                }
+            }
+        }
+        return s;
+    }
+
+    /// <summary>The codes' bytes support-major and unpadded: byte j of support s at s·M + j.</summary>
+    private static byte[] BySupport(ReadOnlySpan<uint> codes, int n, int subspaces)
+    {
+        int words = ProductCodes.Words(subspaces);
+        var result = new byte[(long)subspaces * n];
+        for (int s = 0; s < n; s++)
+        {
+            var code = codes.Slice(s * words, words);
+            for (int j = 0; j < subspaces; j++) result[(long)s * subspaces + j] = (byte)ProductCodes.Byte(code, j);
+        }
         return result;
     }
 
