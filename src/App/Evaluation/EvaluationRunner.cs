@@ -171,9 +171,7 @@ public static class EvaluationRunner
         Interlocked.Add(ref results.HashTicks[c], watch.ElapsedTicks);
         int m = IndexOf(methods, MatchMethod.Asymmetric);
         watch.Restart();
-        var top = codebook.Search(backend, rows.QueryRows, q, codes, n, shift, 1);
-        var predicted = new int[q];
-        for (int r = 0; r < q; r++) predicted[r] = top.Indices[r] < 0 ? -1 : rows.SupportLabels[top.Indices[r]];
+        int[] predicted = Matching.ProductCodes(backend, codebook, codes, n, rows.SupportLabels, rows.QueryRows, q, shift);
         Interlocked.Add(ref results.MatchTicks[m, c], watch.ElapsedTicks);
         results.Accuracy[m][c][index] = Fraction(predicted, rows.QueryLabels);
     }

@@ -81,6 +81,14 @@ public static class Matching
         return LabelsOf(index.Search(queryProjections, q, 1).Indices, labels);
     }
 
+    /// <summary>
+    /// Class of the support whose product-quantiser reconstruction has the highest cosine with the query: supports as
+    /// codes of <paramref name="codebook"/> (made with the same <paramref name="shift"/>), queries as raw embeddings.
+    /// </summary>
+    public static int[] ProductCodes(IComputeBackend backend, Lshk.Lsh.Quantization.ProductCodebook codebook,
+        ReadOnlySpan<uint> supportCodes, int n, ReadOnlySpan<int> labels, ReadOnlySpan<float> queries, int q, float[]? shift) =>
+        LabelsOf(codebook.Search(backend, queries, q, supportCodes, n, shift, 1).Indices, labels);
+
     /// <summary>Class of the support with the highest sigmoid LSH score between raw projections.</summary>
     public static int[] Sigmoid(IComputeBackend backend, ReadOnlySpan<float> supportProjections, int n, int planes,
         ReadOnlySpan<int> labels, ReadOnlySpan<float> queryProjections, int q, float sharpness)

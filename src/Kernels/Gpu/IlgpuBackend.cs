@@ -287,10 +287,7 @@ public sealed class IlgpuBackend : IComputeBackend
         if (!shift.IsEmpty)
             for (long i = 0; i < shifted.LongLength; i++)
                 shifted[i] += shift[(int)(i / (ProductCodes.Centroids * run)) * run + (int)(i % run)];
-        int words = ProductCodes.Words(subspaces);
-        var byWord = new uint[codes.Length];
-        for (int s = 0; s < n; s++)
-            for (int w = 0; w < words; w++) byWord[(long)w * n + s] = codes[s * words + w];
+        uint[] byWord = Transpose(codes, n, ProductCodes.Words(subspaces));
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -347,9 +344,9 @@ public sealed class IlgpuBackend : IComputeBackend
     }
 
     /// <summary>Rows × cols row-major → cols × rows, so a warp's lanes (consecutive rows) read consecutive floats.</summary>
-    internal static float[] Transpose(ReadOnlySpan<float> source, int rows, int cols)
+    internal static T[] Transpose<T>(ReadOnlySpan<T> source, int rows, int cols)
     {
-        var result = new float[source.Length];
+        var result = new T[source.Length];
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++)
                 result[(long)c * rows + r] = source[r * cols + c];

@@ -69,7 +69,7 @@ public sealed class ProductCodebook
         else centroids = KMeans.Fit(unit, n, dim, subspaces, seed);
         var unfinished = new ProductCodebook(family, dim, subspaces, centroids, new float[dim], seed, rotation);
         var prepared = unfinished.Prepare(new Lshk.Kernels.Cpu.CpuBackend(), embeddings, n);
-        return new ProductCodebook(family, dim, subspaces, centroids, MeanOf(prepared, n, dim), seed, rotation);
+        return new ProductCodebook(family, dim, subspaces, centroids, EmbeddingMatrix.ToFloat(EmbeddingMatrix.Mean(prepared, n, dim)), seed, rotation);
     }
 
     /// <summary>Rows scaled to unit length (a zero row stays zero); norms in float64.</summary>
@@ -104,9 +104,10 @@ public sealed class ProductCodebook
     public float[] ShiftTo(IComputeBackend backend, ReadOnlySpan<float> support, int n)
     {
         Check.Positive(n, "number of embeddings to centre on");
-        var mean = MeanOf(Prepare(backend, support, n), n, Dim);
-        for (int j = 0; j < Dim; j++) mean[j] -= Mean[j];
-        return mean;
+        var mean = EmbeddingMatrix.Mean(Prepare(backend, support, n), n, Dim);
+        var shift = new float[Dim];
+        for (int j = 0; j < Dim; j++) shift[j] = (float)mean[j] - Mean[j];
+        return shift;
     }
 
     /// <summary>N×D embeddings → N × <see cref="Words"/> codes of their prepared rows (minus <paramref name="shift"/>, if any).</summary>
@@ -127,12 +128,4 @@ public sealed class ProductCodebook
     public TopK<float> Search(IComputeBackend backend, ReadOnlySpan<float> queries, int q, ReadOnlySpan<uint> codes, int n,
         float[]? shift, int k) =>
         backend.ProductCodeTopK(Prepare(backend, queries, q), q, codes, n, Dim, Centroids, Subspaces, shift ?? [], k);
-
-    private static float[] MeanOf(float[] rows, int n, int dim)
-    {
-        var sums = new double[dim];
-        for (int r = 0; r < n; r++)
-            for (int j = 0; j < dim; j++) sums[j] += rows[(long)r * dim + j];
-        return sums.Select(s => (float)(s / n)).ToArray();
-    }
 }
