@@ -85,4 +85,21 @@ public class PtxTests
         }
         Assert.Contains("ex2.approx.f32", Ptx.Value[target][nameof(KernelRegistry.SigmoidTopK)]);
     }
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public void ProductCodeKernelsRoundLikeTheCpu(string target)
+    {
+        // every multiply and add rounded on its own, and the score's root and quotient correctly rounded, as the
+        // CPU form's MathF.Sqrt and float division are (PTX's plain div.f32 / sqrt.f32 may be approximate)
+        var ptx = Ptx.Value[target];
+        foreach (string name in new[] { nameof(KernelRegistry.QuantizeProducts), nameof(KernelRegistry.ProductTables), nameof(KernelRegistry.ProductRoots) })
+            Assert.Contains("add.rn.f32", ptx[name]);
+        Assert.Contains("sub.rn.f32", ptx[nameof(KernelRegistry.QuantizeProducts)]);
+        Assert.Contains("mul.rn.f32", ptx[nameof(KernelRegistry.ProductTables)]);
+        Assert.Contains("sqrt.rn.f32", ptx[nameof(KernelRegistry.ProductRoots)]);
+        Assert.Contains("div.rn.f32", ptx[nameof(KernelRegistry.ProductCodeTopK)]);
+        foreach (string name in new[] { nameof(KernelRegistry.ProductRoots), nameof(KernelRegistry.ProductCodeTopK) })
+            Assert.DoesNotMatch(@"(sqrt|div)\.(approx|full)", ptx[name]);
+    }
 }
