@@ -72,8 +72,9 @@ HASH_TENSORS = ("hash.weight", "hash.bias")
 def split_hash_planes(tensors):
     """A model's network tensors and, apart, its stored hash planes (hash.weight P x D, hash.bias P: a trained hash
     layer's or fitted PCA/ITQ planes; bit i = [x . weight_i + bias_i >= 0]), which are not part of the nn.Sequential.
-    Returns (network tensors, (weight, bias) or None)."""
-    network = {k: v for k, v in tensors.items() if k not in HASH_TENSORS}
+    Returns (network tensors, (weight, bias) or None). A product-quantiser codebook (codebook.*, lshk fit-hash --hash
+    pq|opq) is not part of the network either and is left out."""
+    network = {k: v for k, v in tensors.items() if k not in HASH_TENSORS and not k.startswith("codebook.")}
     planes = (tensors["hash.weight"], tensors["hash.bias"]) if "hash.weight" in tensors else None
     return network, planes
 

@@ -29,6 +29,14 @@ public static class MetadataKeys
         public const string FittedOn = "lshk.hash.fitted_on";
     }
 
+    /// <summary>A product-quantiser codebook stored with a model (tensors codebook.*): its family, seed and what it was fitted to.</summary>
+    public static class Codebook
+    {
+        public const string Family = "lshk.codebook.family";
+        public const string Seed = "lshk.codebook.seed";
+        public const string FittedOn = "lshk.codebook.fitted_on";
+    }
+
     public static class Train
     {
         public const string Loss = "lshk.train.loss";

@@ -25,7 +25,7 @@ public static class HashFamilyKinds
     /// Whether a support index (which grows by adding classes and keeps its planes) can hold planes of this kind.
     /// Per-episode planes separate one fixed class set, so a class added later would have no plane of its own.
     /// </summary>
-    /// Codebooks are not stored in index or model files yet (evaluation only).
+    /// Codebooks are not stored in index files yet (a model file can hold one, for evaluation).
     public static bool StorableInIndex(this HashFamilyKind kind) => kind is not (HashFamilyKind.PerEpisode or HashFamilyKind.Codebook);
 
     /// <summary>Throws <see cref="ArgumentException"/>, with the one-line reason, if an index cannot hold the family's planes.</summary>

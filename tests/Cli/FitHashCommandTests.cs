@@ -51,6 +51,36 @@ public class FitHashCommandTests
     }
 
     [Fact]
+    public void AStoredOpqCodebookServesEvalLikeFittingItAgain()
+    {
+        using var dir = new TempFolder();
+        string model = EmbedderTests.SaveRandomModel(dir, new ConvNetConfig(Blocks: 3, Filters: 8));   // 72-d
+        string fitted = dir.File("fitted.safetensors"), cache = dir.File("cache");
+        var fit = CliRunner.Run("fit-hash", "--model", model, "--hash", "opq", "--planes", "16", "--data", Omniglot, "--cache-dir", cache,
+            "--device", "cpu", "--out", fitted);
+        Assert.True(fit.Code == 0, fit.Err);
+        Assert.Contains("fitted a 16-bit opq codebook to 19280 images of 964 training classes", fit.Err);
+
+        string[] Eval(string m, string csv) => ["eval", "--model", m, "--data", Omniglot, "--ways", "5", "--shots", "1", "--planes", "16",
+            "--hash", "opq", "--methods", "asymmetric", "--fitted-center", "training,support", "--episodes", "5", "--queries", "2",
+            "--cache-dir", cache, "--device", "cpu", "--csv", csv];
+        var fromFile = CliRunner.Run(Eval(fitted, dir.File("a.csv")));
+        Assert.True(fromFile.Code == 0, fromFile.Err);
+        Assert.Contains("the model stores a 16-bit opq codebook", fromFile.Err);
+        Assert.DoesNotContain("training images", fromFile.Err);   // nothing fitted: the training classes are not even loaded
+        var onTheFly = CliRunner.Run(Eval(model, dir.File("b.csv")));
+        Assert.True(onTheFly.Code == 0, onTheFly.Err);
+        Assert.Contains("training images", onTheFly.Err);
+        Assert.Equal(Means(dir.File("b.csv")), Means(dir.File("a.csv")));
+
+        // the network is untouched: the fitted file embeds exactly as the original
+        var a = CliRunner.Run("embed", EnrollCommandTests.SupportFolder(dir, "s", characters: 2, drawings: 1), "--model", model, "--out", dir.File("a.npy"), "--device", "cpu");
+        var b = CliRunner.Run("embed", dir.File("s"), "--model", fitted, "--out", dir.File("b.npy"), "--device", "cpu");
+        Assert.True(a.Code == 0 && b.Code == 0, a.Err + b.Err);
+        Assert.Equal(File.ReadAllBytes(dir.File("a.npy")), File.ReadAllBytes(dir.File("b.npy")));
+    }
+
+    [Fact]
     public void OnlyFittedFamiliesAreStored()
     {
         using var dir = new TempFolder();

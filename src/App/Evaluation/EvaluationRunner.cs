@@ -22,7 +22,8 @@ public static class EvaluationRunner
     /// <paramref name="log"/> hears one line per episode shape.
     /// </summary>
     public static EvaluationResult Run(float[] embeddings, int dim, Dataset data, EvaluationGrid grid,
-        IComputeBackend backend, Action<string>? log = null, float[]? training = null, Hyperplanes? stored = null)
+        IComputeBackend backend, Action<string>? log = null, float[]? training = null, Hyperplanes? stored = null,
+        Lshk.Lsh.Quantization.ProductCodebook? storedCodebook = null)
     {
         grid.Validated();
         Check.Positive(dim, "embedding dimension");
@@ -38,7 +39,7 @@ public static class EvaluationRunner
         var total = Stopwatch.StartNew();
         var methods = grid.Methods;
         bool anyPlanes = methods.Any(m => m.UsesPlanes());
-        var configs = anyPlanes ? HashConfig.For(grid, dim, training, stored) : [];
+        var configs = anyPlanes ? HashConfig.For(grid, dim, training, stored, storedCodebook) : [];
         // Fixed planes not centred on the support set hash every episode with the same hasher.
         var fixedHashers = configs.Select(c => c.Fixed is null ? null : new LshHasher(c.Fixed)).ToArray();
         // A support index would store the supports' codes only: the queries stay real for the asymmetric score.

@@ -38,6 +38,10 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
     /// </summary>
     public bool CentersOnSupport(bool gridCenters) => (Family.Kind == HashFamilyKind.Random && gridCenters) || OnSupportMean;
 
+    /// <summary>Whether a model's stored codebook serves a codebook family at a length (then nothing is fitted).</summary>
+    public static bool StoresCodebook(ProductCodebook? stored, IHashFamily family, int bits) =>
+        stored is not null && stored.Family == family && stored.Bits == bits;
+
     /// <summary>Whether a model's stored planes serve a fitted family at a plane count (then nothing is fitted).</summary>
     public static bool Stores(Hyperplanes? stored, IHashFamily family, int planes) =>
         stored is not null && stored.Family == family && stored.Count == planes;
@@ -47,7 +51,8 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
     /// where they are of the family and count asked for, other fitted planes fitted to
     /// <paramref name="training"/> (N×dim embeddings of the training classes only; required when the grid names a fitted family).
     /// </summary>
-    public static List<HashConfig> For(EvaluationGrid grid, int dim, float[]? training, Hyperplanes? stored = null)
+    public static List<HashConfig> For(EvaluationGrid grid, int dim, float[]? training, Hyperplanes? stored = null,
+        ProductCodebook? storedCodebook = null)
     {
         var configs = new List<HashConfig>();
         foreach (var family in grid.Families)
@@ -58,7 +63,7 @@ public sealed record HashConfig(IHashFamily Family, int Requested, Hyperplanes? 
                     throw new SettingException("methods", $"'{family.Name}' codes are scored only by the {MatchMethod.Asymmetric.Name()} method, which the grid does not run");
                 foreach (int p in grid.Planes)
                 {
-                    var codebook = codebooks.Fit(training
+                    var codebook = StoresCodebook(storedCodebook, family, p) ? storedCodebook! : codebooks.Fit(training
                         ?? throw new ArgumentException($"hash family '{family.Name}' is fitted to training-class embeddings, and none were given"),
                         dim, p, grid.Seed);
                     configs.AddRange(AtEachCenter(new HashConfig(family, p, null) { Codebook = codebook }, grid));

@@ -79,8 +79,11 @@ public static class ModelEvaluation
         log($"embedded {test.Count} images of {test.ClassCount} classes ({test.Source}{views}) in {watch.Elapsed.TotalSeconds:F1} s on {backend.Device.Name}");
         float[]? trainingEmbeddings = null;
         var stored = ModelPlanes.Of(embedder);
-        var toFit = grid.Families.Where(f => f.Kind is HashFamilyKind.Fitted or HashFamilyKind.Codebook && grid.Planes.Any(p => !HashConfig.Stores(stored, f, p))).ToArray();
+        var storedCodebook = ModelCodebooks.Of(embedder);
+        var toFit = grid.Families.Where(f => (f.Kind == HashFamilyKind.Fitted && grid.Planes.Any(p => !HashConfig.Stores(stored, f, p)))
+            || (f.Kind == HashFamilyKind.Codebook && grid.Planes.Any(p => !HashConfig.StoresCodebook(storedCodebook, f, p)))).ToArray();
         if (stored is not null) log($"the model stores {stored.Count} {stored.Family.Name} planes: used for {stored.Family.Name} at {stored.Count} planes");
+        if (storedCodebook is not null) log($"the model stores a {storedCodebook.Bits}-bit {storedCodebook.Family.Name} codebook: used for {storedCodebook.Family.Name} at {storedCodebook.Bits} bits");
         if (grid.Methods.Any(m => m.UsesPlanes()) && toFit.Length > 0)
         {
             var train = training?.Invoke() ?? throw new SettingException("hash",
@@ -89,7 +92,7 @@ public static class ModelEvaluation
             trainingEmbeddings = embedder.Embed(train);
             log($"embedded {train.Count} training images of {train.ClassCount} classes ({train.Source}) to fit planes in {watch.Elapsed.TotalSeconds:F1} s");
         }
-        var result = EvaluationRunner.Run(embeddings, embedder.Dim, test, grid, backend, log, trainingEmbeddings, stored);
+        var result = EvaluationRunner.Run(embeddings, embedder.Dim, test, grid, backend, log, trainingEmbeddings, stored, storedCodebook);
         log($"evaluated in {result.Seconds:F1} s");
         return result;
     }

@@ -47,6 +47,9 @@ public sealed class Embedder : IDisposable
     /// <summary>Hash planes stored in the model file (by <c>lshk fit-hash</c>), or null; <see cref="ModelPlanes"/> reads them as hyperplanes.</summary>
     public StoredPlanes? Planes { get; private init; }
 
+    /// <summary>A product-quantiser codebook stored in the model file (by <c>lshk fit-hash --hash pq|opq</c>), or null; <see cref="ModelCodebooks"/> reads it.</summary>
+    public StoredCodebook? Codebook { get; private init; }
+
     /// <summary>SHA-256 (hex) of the model file, so an index can tell which model made its codes.</summary>
     public string Checksum { get; }
 
@@ -74,13 +77,14 @@ public sealed class Embedder : IDisposable
             {
                 throw new FileNotFoundException($"{path}: model file not found");
             }
-            var (network, config, metadata) = ModelFile.Load(bytes, path, ops, out var planes);
+            var (network, config, metadata) = ModelFile.Load(bytes, path, ops, out var planes, out var codebook);
             try
             {
                 var preprocessing = ImagePreprocessing.FromMetadata(metadata, config.InputSize, config.InputChannels, path);
                 return new Embedder(path, network, config, ops, preprocessing, metadata, Convert.ToHexStringLower(SHA256.HashData(bytes)), ownsModel: true)
                 {
                     Planes = planes,
+                    Codebook = codebook,
                 };
             }
             catch

@@ -8,7 +8,7 @@ using Lshk.Lsh;
 namespace Lshk.Cli.Commands;
 
 /// <summary>
-/// <c>lshk fit-hash</c>: fits planes of a fitted family (pca, itq) to a model's embeddings of its dataset's training
+/// <c>lshk fit-hash</c>: fits planes of a fitted family (pca, itq), or a codebook of a codebook family (pq, opq), to a model's embeddings of its dataset's training
 /// classes and writes a new model file holding them (a new file, since indexes name their model by its checksum).
 /// </summary>
 internal static class FitHashCommand
@@ -16,7 +16,7 @@ internal static class FitHashCommand
     public static Command Create()
     {
         var model = HashingOptions.ModelOption();
-        var hash = new Option<string>("--hash") { Description = "Fitted family: pca or itq", DefaultValueFactory = _ => "itq" };
+        var hash = new Option<string>("--hash") { Description = "Fitted family: pca or itq (planes), pq or opq (a product-quantiser codebook)", DefaultValueFactory = _ => "itq" };
         var planes = new Option<int>("--planes") { Description = "Planes (bits per code)", DefaultValueFactory = _ => 64 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the fit (ITQ's start rotation)", DefaultValueFactory = _ => 1UL };
         var data = new Option<string?>("--data") { Description = "Dataset NAME or NAME:PATH (default: the model's training dataset); its training classes are fitted to" };
@@ -24,7 +24,7 @@ internal static class FitHashCommand
         var output = new Option<string>("--out") { Description = "The new model file (.safetensors)", Required = true };
         var source = new DataSourceOptions(download: false);
         var device = CommonOptions.Device();
-        var command = new Command("fit-hash", "Fit hash planes (pca, itq) to a model's training classes and store them in a new model file")
+        var command = new Command("fit-hash", "Fit hash planes (pca, itq) or a codebook (pq, opq) to a model's training classes and store them in a new model file")
         {
             model, hash, planes, seed, data, split, output,
         };
@@ -33,8 +33,8 @@ internal static class FitHashCommand
         command.SetAction(parse =>
         {
             var family = HashFamilies.Get(parse.GetValue(hash)!);
-            if (family.Kind != HashFamilyKind.Fitted)
-                throw new UsageException($"--hash {family.Name}: its planes are {HashFamilies.Describe(family.Kind)}; fit-hash stores planes fitted to training embeddings (pca, itq)");
+            if (family.Kind is not (HashFamilyKind.Fitted or HashFamilyKind.Codebook))
+                throw new UsageException($"--hash {family.Name}: its planes are {HashFamilies.Describe(family.Kind)}; fit-hash stores planes fitted to training embeddings (pca, itq) or codebooks (pq, opq)");
             UsageException.RequirePositive(parse.GetValue(planes), "--planes");
             var console = Output.Console(parse);
             using var backend = CommonOptions.OpenDevice(parse, device);
@@ -44,9 +44,12 @@ internal static class FitHashCommand
             var train = source.Loader(parse, spec, console).LoadFewShot(spec, settings, new SplitOptions(parse.GetValue(split) ?? ModelEvaluation.DefaultSplit(embedder, spec), Rotations: false)).Train
                         ?? throw new Lshk.Core.InputException($"{spec}: the split leaves no training classes to fit planes to");
             string outPath = parse.GetValue(output)!;
-            Hyperplanes fitted = null!;
-            AtomicFile.Write(outPath, s => fitted = ModelPlanes.Fit(embedder, train, family, parse.GetValue(planes), parse.GetValue(seed), s));
-            Output.Error(parse).WriteLine($"fitted {fitted.Count} {family.Name} planes to {train.Count} images of {train.ClassCount} training classes ({train.Source}) → {outPath}");
+            string what = null!;
+            if (family is ICodebookFamily codebooks)
+                AtomicFile.Write(outPath, s => what = $"a {ModelCodebooks.Fit(embedder, train, codebooks, parse.GetValue(planes), parse.GetValue(seed), s).Bits}-bit {family.Name} codebook");
+            else
+                AtomicFile.Write(outPath, s => what = $"{ModelPlanes.Fit(embedder, train, family, parse.GetValue(planes), parse.GetValue(seed), s).Count} {family.Name} planes");
+            Output.Error(parse).WriteLine($"fitted {what} to {train.Count} images of {train.ClassCount} training classes ({train.Source}) → {outPath}");
             return 0;
         });
         return command;

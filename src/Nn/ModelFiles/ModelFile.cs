@@ -153,15 +153,20 @@ public static class ModelFile
 
     /// <summary>As <see cref="Load(ReadOnlySpan{byte}, string, INnOps, bool)"/>, also giving the hash planes stored with the network (null when none).</summary>
     public static (Sequential Network, ConvNetConfig Config, IReadOnlyDictionary<string, string> Metadata) Load(ReadOnlySpan<byte> bytes,
-        string source, INnOps ops, out StoredPlanes? planes, bool fuse = true)
+        string source, INnOps ops, out StoredPlanes? planes, bool fuse = true) => Load(bytes, source, ops, out planes, out _, fuse);
+
+    /// <summary>As <see cref="Load(ReadOnlySpan{byte}, string, INnOps, out StoredPlanes?, bool)"/>, also giving a stored product-quantiser codebook (null when none).</summary>
+    public static (Sequential Network, ConvNetConfig Config, IReadOnlyDictionary<string, string> Metadata) Load(ReadOnlySpan<byte> bytes,
+        string source, INnOps ops, out StoredPlanes? planes, out StoredCodebook? codebook, bool fuse = true)
     {
         var (tensors, metadata) = SafeTensors.Read(bytes, source);
         var config = ConfigFrom(metadata, source);
         planes = StoredPlanes.From(tensors, config.EmbeddingDim, source);
+        codebook = StoredCodebook.From(tensors, config.EmbeddingDim, source);
         var network = ConvNet.Create(ops, config, seed: 0, fuse);
         try
         {
-            LoadStateDict(network, tensors.Where(t => !StoredPlanes.IsPlaneTensor(t.Name)).ToArray(), source);
+            LoadStateDict(network, tensors.Where(t => !IsStoredBesideTheNetwork(t.Name)).ToArray(), source);
         }
         catch
         {
@@ -204,6 +209,24 @@ public static class ModelFile
     /// Writes a copy of a model file with hash planes: the network's tensors and the metadata as they are (planes
     /// already there are replaced), the planes' tensors, and <paramref name="metadata"/> added (replacing equal keys).
     /// </summary>
+    /// <summary>Tensors a model file keeps beside the network's state_dict: hash planes and a codebook.</summary>
+    public static bool IsStoredBesideTheNetwork(string name) => StoredPlanes.IsPlaneTensor(name) || StoredCodebook.IsCodebookTensor(name);
+
+    /// <summary>
+    /// Writes <paramref name="model"/> again with <paramref name="codebook"/> (replacing any stored codebook) and
+    /// <paramref name="metadata"/> merged into its metadata; the network, its metadata and any planes are unchanged.
+    /// </summary>
+    public static void WithCodebook(ReadOnlySpan<byte> model, string source, StoredCodebook codebook,
+        IReadOnlyDictionary<string, string> metadata, Stream output)
+    {
+        var (tensors, existing) = SafeTensors.Read(model, source);
+        int dim = ConfigFrom(existing, source).EmbeddingDim;
+        if (codebook.Dim != dim) throw new ArgumentException($"a codebook of dimension {codebook.Dim} for a model of {dim}-dimensional embeddings");
+        var merged = new Dictionary<string, string>(existing);
+        foreach (var (key, value) in metadata) merged[key] = value;
+        SafeTensors.Write(output, [.. tensors.Where(t => !StoredCodebook.IsCodebookTensor(t.Name)), .. codebook.Tensors()], merged);
+    }
+
     public static void WithPlanes(ReadOnlySpan<byte> model, string source, StoredPlanes planes,
         IReadOnlyDictionary<string, string> metadata, Stream output)
     {
