@@ -3,9 +3,9 @@ namespace Lshk.Lsh;
 /// <summary>
 /// A named way of making hyperplanes: drawn from a seed (<see cref="IRandomHashFamily"/>), fitted once to training
 /// embeddings (<see cref="IFittedHashFamily"/>), or fitted to each episode's labelled support set
-/// (<see cref="IEpisodeHashFamily"/>). A family is one file implementing one of those, plus one line in
-/// <see cref="HashFamilies"/>; everything else (hashing, matching, storing the planes) works on the
-/// <see cref="Hyperplanes"/> it produces, which name it.
+/// (<see cref="IEpisodeHashFamily"/>) — or, for <see cref="ICodebookFamily"/>, a product-quantiser codebook instead of
+/// planes. A family is one file implementing one of those, plus one line in <see cref="HashFamilies"/>; everything
+/// else (hashing, matching, storing) works on the <see cref="Hyperplanes"/> (or codebook) it produces, which name it.
 /// </summary>
 public interface IHashFamily
 {
