@@ -198,6 +198,25 @@ public class HashTrainingTests(ITestOutputHelper testLog)
         Assert.Single(both.Err.Trim().Split('\n'));
     }
 
+    [Fact]
+    public void TrainCanFitACodebookBesideItsHashLayerAtTheEnd()
+    {
+        using var dir = new TempFolder();
+        string model = dir.File("model.safetensors");
+        var run = CliRunner.Run("train", "--data", "omniglot:" + DataFiles.OmniglotFolder, "--cache-dir", Cache, "--ways", "5", "--shots", "2",
+            "--queries", "3", "--layers", "2", "--filters", "8", "--episodes", "4", "--validate-every", "0", "--summary-episodes", "0",
+            "--checkpoint-every", "0", "--out", model, "--hash-bits", "8", "--fit-hash", "pq", "--fit-planes", "16");
+        Assert.True(run.Code == 0, run.Err);
+        Assert.Contains("fitted a 16-bit pq codebook", run.Out + run.Err);
+        using var backend = new CpuBackend();
+        using var embedder = Embedder.Load(model, backend);
+        Assert.Equal(("learned", 8), (ModelPlanes.Of(embedder)!.Family.Name, ModelPlanes.Of(embedder)!.Count));   // the hash layer kept
+        var codebook = ModelCodebooks.Of(embedder)!;
+        Assert.Equal(("pq", 16), (codebook.Family.Name, codebook.Bits));
+        Assert.Contains("training classes", embedder.Metadata["lshk.codebook.fitted_on"]);
+        Assert.DoesNotContain("evaluation", embedder.Metadata["lshk.codebook.fitted_on"]);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

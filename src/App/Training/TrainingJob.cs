@@ -145,13 +145,14 @@ public static class TrainingJob
 
     /// <summary>
     /// The hash layer's bits: as asked (0: none), else the dataset's default unless the run asks for something a hash
-    /// layer excludes (the lsh-sigmoid loss, planes fitted at the end).
+    /// layer excludes (the lsh-sigmoid loss, planes fitted at the end; a codebook fitted at the end sits beside it).
     /// </summary>
     private static int HashBits(TrainRequest r, TrainingDefaults d)
     {
         if (r.HashBits is { } asked)
             return asked >= 0 ? asked : throw new SettingException("hash-bits", $"must be 0 (no hash layer) or more (got {asked})");
-        bool excluded = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName || r.FitHash is not null;
+        bool fitsPlanes = r.FitHash is { } name && Lshk.Lsh.HashFamilies.Find(name)?.Kind != Lshk.Lsh.HashFamilyKind.Codebook;
+        bool excluded = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName || fitsPlanes;
         return excluded ? 0 : d.HashBits;
     }
 
@@ -160,10 +161,11 @@ public static class TrainingJob
     {
         if (request.FitHash is not { } name) return null;
         var family = Lshk.Lsh.HashFamilies.Get(name);
-        if (family.Kind != Lshk.Lsh.HashFamilyKind.Fitted)
-            throw new SettingException("fit-hash", $"'{family.Name}' planes are {Lshk.Lsh.HashFamilies.Describe(family.Kind)}; only fitted families (pca, itq) are fitted at the end of training");
+        if (family.Kind is not (Lshk.Lsh.HashFamilyKind.Fitted or Lshk.Lsh.HashFamilyKind.Codebook))
+            throw new SettingException("fit-hash", $"'{family.Name}' planes are {Lshk.Lsh.HashFamilies.Describe(family.Kind)}; only fitted families (pca, itq) and codebooks (pq, opq) are fitted at the end of training");
         if (request.FitPlanes < 1) throw new SettingException("fit-planes", $"must be at least 1 (got {request.FitPlanes})");
-        if (settings.Hash is not null)
+        // A codebook is kept beside the planes, so it goes with hash-aware training; fitted planes would replace them.
+        if (settings.Hash is not null && family.Kind == Lshk.Lsh.HashFamilyKind.Fitted)
             throw new SettingException("fit-hash", "a model stores one set of planes, and hash-aware training already trains them; fit other planes afterwards into another model file");
         return family;
     }
@@ -177,10 +179,13 @@ public static class TrainingJob
     {
         var watch = Stopwatch.StartNew();
         using var embedder = Embedder.Load(modelPath, backend);
-        Lshk.Lsh.Hyperplanes fitted = null!;
-        AtomicFile.Write(modelPath, s => fitted = ModelPlanes.Fit(embedder, train, family, planes, seed, s));
-        reporter.Message($"fitted {fitted.Count} {family.Name} planes to {train.Count} images of {train.ClassCount} training classes " +
-                         $"in {watch.Elapsed.TotalSeconds:F1} s and stored them in {modelPath}");
+        string what = null!;
+        if (family is Lshk.Lsh.ICodebookFamily codebooks)
+            AtomicFile.Write(modelPath, s => what = $"a {ModelCodebooks.Fit(embedder, train, codebooks, planes, seed, s).Bits}-bit {family.Name} codebook");
+        else
+            AtomicFile.Write(modelPath, s => what = $"{ModelPlanes.Fit(embedder, train, family, planes, seed, s).Count} {family.Name} planes");
+        reporter.Message($"fitted {what} to {train.Count} images of {train.ClassCount} training classes " +
+                         $"in {watch.Elapsed.TotalSeconds:F1} s and stored it in {modelPath}");
     }
 
     /// <summary>The checkpoint as given (a folder gets OUT-NAME.ckpt inside), or OUT.ckpt.</summary>

@@ -103,7 +103,7 @@ internal sealed class TrainOptions
     {
         Description = "Hash-aware training: a trainable P-bit hash layer after the embedding (tanh relaxation, quantisation and bit-balance terms); " +
                       "its planes are saved in the model as family 'learned' (eval --hash learned --planes P); 0: none " +
-                      $"(default {DatasetRegistry.DescribeDefault(d => d.HashBits)}; none with --loss lsh-sigmoid or --fit-hash)",
+                      $"(default {DatasetRegistry.DescribeDefault(d => d.HashBits)}; none with --loss lsh-sigmoid or --fit-hash pca|itq)",
     };
     public Option<string> HashCodeLoss { get; } = new("--hash-code-loss")
     {
@@ -151,11 +151,11 @@ internal sealed class TrainOptions
     public Option<bool> LshTrainable { get; } = new("--lsh-trainable") { Description = "--loss lsh-sigmoid: train the planes and offsets with the network (default: fixed, as the study)" };
     public Option<string?> FitHash { get; } = new("--fit-hash")
     {
-        Description = "At the end, fit planes of this family (pca, itq) to the model's embeddings of the training classes and store them in the model",
+        Description = "At the end, fit planes of this family (pca, itq), or a codebook (pq, opq: kept beside a hash layer's planes), to the model's embeddings of the training classes and store them in the model",
     };
     public Option<int> FitPlanes { get; } = new("--fit-planes")
     {
-        Description = "Planes --fit-hash fits",
+        Description = "Planes (or codebook bits) --fit-hash fits",
         DefaultValueFactory = _ => TrainRequest.DefaultFitPlanes,
     };
     public Option<string?> Augment { get; } = new("--augment")
