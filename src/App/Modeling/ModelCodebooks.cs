@@ -27,6 +27,16 @@ public static class ModelCodebooks
     }
 
     /// <summary>
+    /// What <c>fit-hash</c> and <c>train --fit-hash</c> store: a codebook for a codebook family, planes for a fitted
+    /// family (<see cref="ModelPlanes.Fit"/>), written with the model to <paramref name="output"/>. Returns what was
+    /// fitted, in words ("16 itq planes", "a 64-bit opq codebook").
+    /// </summary>
+    public static string FitEither(Embedder embedder, Dataset training, IHashFamily family, int count, ulong seed, Stream output) =>
+        family is ICodebookFamily codebooks
+            ? $"a {Fit(embedder, training, codebooks, count, seed, output).Bits}-bit {family.Name} codebook"
+            : $"{ModelPlanes.Fit(embedder, training, family, count, seed, output).Count} {family.Name} planes";
+
+    /// <summary>
     /// Fits a codebook of <paramref name="bits"/> bits of a codebook family to the model's embeddings of
     /// <paramref name="training"/> (the training classes only) and writes the model file again, with it, to <paramref name="output"/>.
     /// </summary>

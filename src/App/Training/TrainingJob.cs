@@ -180,10 +180,7 @@ public static class TrainingJob
         var watch = Stopwatch.StartNew();
         using var embedder = Embedder.Load(modelPath, backend);
         string what = null!;
-        if (family is Lshk.Lsh.ICodebookFamily codebooks)
-            AtomicFile.Write(modelPath, s => what = $"a {ModelCodebooks.Fit(embedder, train, codebooks, planes, seed, s).Bits}-bit {family.Name} codebook");
-        else
-            AtomicFile.Write(modelPath, s => what = $"{ModelPlanes.Fit(embedder, train, family, planes, seed, s).Count} {family.Name} planes");
+        AtomicFile.Write(modelPath, s => what = ModelCodebooks.FitEither(embedder, train, family, planes, seed, s));
         reporter.Message($"fitted {what} to {train.Count} images of {train.ClassCount} training classes " +
                          $"in {watch.Elapsed.TotalSeconds:F1} s and stored it in {modelPath}");
     }

@@ -45,10 +45,7 @@ internal static class FitHashCommand
                         ?? throw new Lshk.Core.InputException($"{spec}: the split leaves no training classes to fit planes to");
             string outPath = parse.GetValue(output)!;
             string what = null!;
-            if (family is ICodebookFamily codebooks)
-                AtomicFile.Write(outPath, s => what = $"a {ModelCodebooks.Fit(embedder, train, codebooks, parse.GetValue(planes), parse.GetValue(seed), s).Bits}-bit {family.Name} codebook");
-            else
-                AtomicFile.Write(outPath, s => what = $"{ModelPlanes.Fit(embedder, train, family, parse.GetValue(planes), parse.GetValue(seed), s).Count} {family.Name} planes");
+            AtomicFile.Write(outPath, s => what = ModelCodebooks.FitEither(embedder, train, family, parse.GetValue(planes), parse.GetValue(seed), s));
             Output.Error(parse).WriteLine($"fitted {what} to {train.Count} images of {train.ClassCount} training classes ({train.Source}) → {outPath}");
             return 0;
         });
