@@ -38,8 +38,22 @@ def prototypical_loss(embeddings, ways, shots, queries):
     prototypes = e[:, :shots].mean(dim=1)
     q = e[:, shots:].reshape(ways * queries, -1)
     logits = -torch.cdist(q, prototypes).pow(2)
-    labels = torch.arange(ways).repeat_interleave(queries)
+    labels = torch.arange(ways, device=embeddings.device).repeat_interleave(queries)
     return nn.functional.cross_entropy(logits, labels)
+
+
+def training_setup(filters, batch, channels_last, device="cpu"):
+    """The benchmarks' training state: a seeded Conv-4 (train mode), a batch of random 1x28x28 images and Adam (lr 1e-3),
+    in channels_last memory format when asked."""
+    torch.manual_seed(1)
+    model = conv_net(filters=filters).to(device)
+    x = torch.rand(batch, 1, 28, 28, device=device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
+    return model, x, opt
 
 
 _DTYPES = {"F32": (torch.float32, 4), "I64": (torch.int64, 8)}

@@ -48,19 +48,12 @@ if os.path.exists(TCMALLOC) and TCMALLOC not in os.environ.get("LD_PRELOAD", "")
 
 import torch  # noqa: E402
 
-from torch_conv4 import conv_net, prototypical_loss  # noqa: E402
+from torch_conv4 import prototypical_loss, training_setup  # noqa: E402
 
 
 def time_torch(channels_last, args):
-    torch.manual_seed(1)
     ways = args.batch // (args.shots + args.queries)
-    model = conv_net(filters=args.filters)
-    x = torch.rand(args.batch, 1, 28, 28)
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-        x = x.contiguous(memory_format=torch.channels_last)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    model.train()
+    model, x, opt = training_setup(args.filters, args.batch, channels_last)
 
     def step():
         opt.zero_grad(set_to_none=False)

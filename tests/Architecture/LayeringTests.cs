@@ -145,7 +145,7 @@ public class LayeringTests
         return first is "bin" or "obj";
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Kernels.sln")) && Directory.Exists(Path.Combine(dir.FullName, "src")))

@@ -1,6 +1,7 @@
 using Lshk.App.Evaluation;
 using Lshk.Kernels.Cpu;
 using Lshk.Kernels.Gpu;
+using Lshk.Tests.Gpu;
 
 namespace Lshk.Tests.Cli;
 
@@ -41,11 +42,12 @@ public class EvalMatchingTests
         Assert.True(all.Ci95 > 0.1);
     }
 
+    [Trait(TestGpu.Trait, TestGpu.Kernels)]
     [Fact]
     public void EuclideanAndCosineMeansDisagreeWhereMagnitudeMatters()
     {
         using var cpu = new CpuBackend();
-        using var sim = IlgpuBackend.CreateCpuSimulator();
+        using var sim = TestGpu.Open();
         // Class 0 supports (8,0) and (12,0): mean (10,0). Class 1: (0,1) twice: mean (0,1).
         float[] support = [8, 0, 12, 0, 0, 1, 0, 1];
         int[] labels = [0, 0, 1, 1];
@@ -62,11 +64,12 @@ public class EvalMatchingTests
         }
     }
 
+    [Trait(TestGpu.Trait, TestGpu.Kernels)]
     [Fact]
     public void HammingNearestAndMajorityDisagreeOnAHandCase()
     {
         using var cpu = new CpuBackend();
-        using var sim = IlgpuBackend.CreateCpuSimulator();
+        using var sim = TestGpu.Open();
         // 4-bit codes. Class 0: 0011 and 1100 → each bit set in 1 of 2 codes, ties give 1 → majority 1111.
         // Class 1: 0111 → majority 0111.
         uint[] support = [0b0011, 0b1100, 0b0111];

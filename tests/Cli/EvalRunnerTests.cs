@@ -4,6 +4,7 @@ using Lshk.Data;
 using Lshk.Data.Episodes;
 using Lshk.Kernels.Cpu;
 using Lshk.Kernels.Gpu;
+using Lshk.Tests.Gpu;
 using Lshk.Kernels.Random;
 using Lshk.Lsh;
 
@@ -116,13 +117,14 @@ public class EvalRunnerTests
         Assert.Equal(one, Key(EvaluationRunner.Run(emb, Dim, data, Grid(threads: 1), cpu)));
     }
 
+    [Trait(TestGpu.Trait, TestGpu.Kernels)]
     [Fact]
     public void IlgpuBackendGivesTheSameAccuracies()
     {
         var (data, emb) = Synthetic();
         var grid = new EvaluationGrid([5], [2], [40], [PlaneFamily.Gaussian], Episodes: 4, Queries: 3, Seed: 3);
         using var cpu = new CpuBackend();
-        using var sim = IlgpuBackend.CreateCpuSimulator();
+        using var sim = TestGpu.Open();
         var a = EvaluationRunner.Run(emb, Dim, data, grid, cpu);
         var b = EvaluationRunner.Run(emb, Dim, data, grid, sim);
         Assert.Equal(a.Rows.Select(r => (r.Method, r.Mean)), b.Rows.Select(r => (r.Method, r.Mean)));

@@ -4,6 +4,9 @@ using Lshk.Kernels.Gpu;
 
 namespace Lshk.Tests.Gpu;
 
+/// <summary>Device discovery; the simulator appears here on purpose (it is listed and opened by name on every machine).</summary>
+[Trait(TestGpu.Trait, TestGpu.Kernels)]
+[Trait(TestGpu.SimulatorTrait, TestGpu.OnPurpose)]
 public class DevicesTests
 {
     [Fact]
@@ -32,6 +35,7 @@ public class DevicesTests
     public void CudaIsUsedWhenPresentAndRefusedClearlyWhenNot()
     {
         bool hasCuda = IlgpuBackend.ListDevices().Any(d => d.Backend == "cuda");
+        Assert.True(hasCuda || !TestGpu.OnCuda, "LSHK_TEST_GPU=cuda, but no CUDA device is listed");
         bool opened = IlgpuBackend.TryCreateCuda(out var backend, out string? why);
         Assert.Equal(hasCuda, opened);
         backend?.Dispose();

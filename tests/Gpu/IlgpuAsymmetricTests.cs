@@ -4,6 +4,7 @@ using Lshk.Tests.Cpu;
 namespace Lshk.Tests.Gpu;
 
 /// <summary>The asymmetric top-k kernel (Gpu.AsymmetricKernels) against the float64 reference and, bit for bit, the CPU backend.</summary>
+[Trait(TestGpu.Trait, TestGpu.Kernels)]
 [Collection(SimulatorCollection.Name)]
 public class IlgpuAsymmetricTests(SimulatorFixture fx)
 {

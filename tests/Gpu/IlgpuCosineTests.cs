@@ -2,6 +2,7 @@ using Lshk.Tests.Reference;
 
 namespace Lshk.Tests.Gpu;
 
+[Trait(TestGpu.Trait, TestGpu.Kernels)]
 [Collection(SimulatorCollection.Name)]
 public class IlgpuCosineTests(SimulatorFixture fx)
 {
@@ -34,6 +35,37 @@ public class IlgpuCosineTests(SimulatorFixture fx)
                 if (cpu.IndexRow(r)[j] < 0) Assert.Equal(-1, gpu.IndexRow(r)[j]);
                 else GpuTestData.AssertClose(cpu.ScoreRow(r)[j], gpu.ScoreRow(r)[j], $"query {r} rank {j} vs CPU");
             }
+        }
+    }
+
+    [Fact]
+    public void SplitScansGiveTheSameTopKAsTheCpu()
+    {
+        // One query over 900 supports in ranges of at least 32 (several ranges per simulated warp slot), k = 9.
+        var rng = new Random(21);
+        const int n = 900, d = 8, q = 1, k = 9;
+        float[] supports = GpuTestData.Floats(rng, n * d);
+        float[] queries = GpuTestData.Floats(rng, q * d);
+        Array.Copy(supports, 0, supports, 450 * d, d); // an exact duplicate in a later range: ties keep index order
+        int saved = fx.Gpu.MinSupportsPerSplit;
+        long savedWarps = fx.Gpu.SplitTargetWarps;
+        try
+        {
+            fx.Gpu.MinSupportsPerSplit = 32;
+            fx.Gpu.SplitTargetWarps = 64; // as many tasks as a small GPU, on any device
+            Assert.True(fx.Gpu.SplitsFor(q, n, k).Splits > 1);
+            using var gpuIndex = fx.Gpu.CreateCosineIndex(supports, n, d);
+            using var cpuIndex = fx.Cpu.CreateCosineIndex(supports, n, d);
+            var gpu = gpuIndex.Search(queries, q, k);
+            var cpu = cpuIndex.Search(queries, q, k);
+            double[] exact = Enumerable.Range(0, n).Select(s => ScalarReference.Cosine(queries, 0, supports, s, d)).ToArray();
+            GpuTestData.AssertFloatTopK(exact, gpu.IndexRow(0), gpu.ScoreRow(0), k, "split scan vs reference");
+            Assert.Equal(cpu.IndexRow(0).ToArray(), gpu.IndexRow(0).ToArray());
+        }
+        finally
+        {
+            fx.Gpu.MinSupportsPerSplit = saved;
+            fx.Gpu.SplitTargetWarps = savedWarps;
         }
     }
 

@@ -3,6 +3,7 @@ using Lshk.Tests.Reference;
 
 namespace Lshk.Tests.Gpu;
 
+[Trait(TestGpu.Trait, TestGpu.Kernels)]
 [Collection(SimulatorCollection.Name)]
 public class IlgpuHammingTests(SimulatorFixture fx)
 {
@@ -94,6 +95,41 @@ public class IlgpuHammingTests(SimulatorFixture fx)
         finally
         {
             fx.Gpu.TopKScratchBytes = saved;
+        }
+    }
+
+    /// <summary>
+    /// Supports cut into ranges of at least <paramref name="minPerSplit"/>, one warp each, then merged: the same
+    /// top k, ties included (3 distinct codes among many supports), as the CPU and the scalar reference. Sizes
+    /// leave a short last range; k covers fewer-than-k ranges and more candidates than one lane's list.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1000, 64, 32, 1)]
+    [InlineData(2, 1000, 256, 32, 7)]
+    [InlineData(1, 3001, 33, 64, 40)]
+    [InlineData(3, 517, 1000, 32, 5)]
+    [InlineData(1, 20000, 64, 32, 3)] // three merge levels: 64 ranges, then 6, then one warp
+    public void SplitScansMergeToTheSameTopK(int q, int n, int bits, int minPerSplit, int k)
+    {
+        var rng = new Random(q * 7 + n + bits + k);
+        uint[] supports = GpuTestData.DuplicatedCodes(rng, n, bits, distinct: 3);
+        uint[] queries = GpuTestData.Codes(rng, q, bits);
+        int saved = fx.Gpu.MinSupportsPerSplit;
+        long savedWarps = fx.Gpu.SplitTargetWarps;
+        try
+        {
+            fx.Gpu.MinSupportsPerSplit = minPerSplit;
+            fx.Gpu.SplitTargetWarps = 64; // as many tasks as a small GPU, on any device
+            var (splits, length) = fx.Gpu.SplitsFor(q, n, k);
+            Assert.True(splits > 1, $"{splits} split(s): the case does not exercise the merge");
+            Assert.True((long)splits * length >= n && (long)(splits - 1) * length < n, "the ranges cover the supports");
+            Assert.Equal(0, length % 32);
+            AssertSameAsCpuAndReference(supports, n, queries, q, bits, k);
+        }
+        finally
+        {
+            fx.Gpu.MinSupportsPerSplit = saved;
+            fx.Gpu.SplitTargetWarps = savedWarps;
         }
     }
 

@@ -9,6 +9,7 @@ namespace Lshk.Tests.Gpu;
 /// writes its old address, and the kernels' results come back as zeros (or the process crashes). Every copy lshk
 /// makes must pin its host memory; these round trips fail within a few hundred rounds when one does not.
 /// </summary>
+[Trait(TestGpu.Trait, TestGpu.Kernels)]
 [Collection(SimulatorCollection.Name)]
 public sealed class IlgpuHostCopyTests(SimulatorFixture fixture)
 {

@@ -7,6 +7,7 @@ namespace Lshk.Tests.Gpu;
 /// Product-quantiser encoding and asymmetric search: the GPU kernels against the CPU form (the same codes, the same
 /// floats) and both against the float64 reference.
 /// </summary>
+[Trait(TestGpu.Trait, TestGpu.Kernels)]
 [Collection(SimulatorCollection.Name)]
 public class IlgpuProductCodeTests(SimulatorFixture fx)
 {

@@ -3,6 +3,7 @@ using Lshk.Tests.Reference;
 
 namespace Lshk.Tests.Gpu;
 
+[Trait(TestGpu.Trait, TestGpu.Kernels)]
 [Collection(SimulatorCollection.Name)]
 public class IlgpuSigmoidTests(SimulatorFixture fx)
 {

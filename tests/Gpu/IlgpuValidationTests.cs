@@ -3,6 +3,7 @@ using Lshk.Kernels;
 namespace Lshk.Tests.Gpu;
 
 /// <summary>Bad arguments raise the same exception type, message and parameter name on both backends.</summary>
+[Trait(TestGpu.Trait, TestGpu.Kernels)]
 [Collection(SimulatorCollection.Name)]
 public class IlgpuValidationTests(SimulatorFixture fx)
 {

@@ -14,11 +14,8 @@ public sealed class SimulatorFixture : IDisposable
 {
     public SimulatorFixture()
     {
-        if (Environment.GetEnvironmentVariable("LSHK_TEST_GPU") == "cuda")
-            Gpu = IlgpuBackend.TryCreateCuda(out var cuda, out var why) ? cuda
-                : throw new InvalidOperationException($"LSHK_TEST_GPU=cuda but no CUDA device: {why}");
-        else
-            Gpu = IlgpuBackend.CreateCpuSimulator();
+        Gpu = TestGpu.Open();
+        TestGpu.AssertTargeted(Gpu);
         Cpu = new CpuBackend();
     }
 

@@ -11,6 +11,7 @@ namespace Lshk.Tests.Nn;
 /// float64 reference, gradients against central differences of that reference, and the GPU kernels (ILGPU simulator)
 /// against the CPU form.
 /// </summary>
+[Trait(TestGpu.Trait, TestGpu.Kernels)]
 [Collection(SimulatorCollection.Name)]
 public class HashLayerTests(SimulatorFixture fx)
 {

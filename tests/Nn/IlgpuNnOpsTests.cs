@@ -12,6 +12,7 @@ namespace Lshk.Tests.Nn;
 /// Tolerance: 1e-4 relative to the largest expected magnitude (the kernels multiply and add separately where the CPU
 /// fuses, and sum in other orders); max-pool, ReLU and dropout agree exactly.
 /// </summary>
+[Trait(TestGpu.Trait, TestGpu.Kernels)]
 [Collection(SimulatorCollection.Name)]
 public class IlgpuNnOpsTests(SimulatorFixture fx)
 {

@@ -9,6 +9,7 @@ using static Lshk.Tests.Nn.Reference.GradientCheck;
 namespace Lshk.Tests.Nn;
 
 /// <summary>Whole Conv-4 training on the ILGPU kernels (CPU simulator): one step against the CPU backend, and overfitting.</summary>
+[Trait(TestGpu.Trait, TestGpu.Kernels)]
 [Collection(SimulatorCollection.Name)]
 public class IlgpuTrainingTests(SimulatorFixture fx)
 {

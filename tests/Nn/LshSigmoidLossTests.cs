@@ -10,6 +10,7 @@ namespace Lshk.Tests.Nn;
 /// against a float64 reference, gradients (embeddings, planes, offsets) against central differences of it, and the
 /// GPU kernels (ILGPU simulator) against the CPU form.
 /// </summary>
+[Trait(TestGpu.Trait, TestGpu.Kernels)]
 [Collection(SimulatorCollection.Name)]
 public class LshSigmoidLossTests(SimulatorFixture fx)
 {

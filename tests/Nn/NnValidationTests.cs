@@ -7,6 +7,7 @@ namespace Lshk.Tests.Nn;
 /// Bad arguments to the neural-net operations raise the same exception type and message on both backends (the checks
 /// live once, in <see cref="CheckedNnOps"/>), and no backend computes anything for them.
 /// </summary>
+[Trait(TestGpu.Trait, TestGpu.Kernels)]
 [Collection(SimulatorCollection.Name)]
 public class NnValidationTests(SimulatorFixture fx)
 {

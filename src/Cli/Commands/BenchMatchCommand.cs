@@ -4,6 +4,7 @@ using System.Text.Json;
 using Lshk.Data;
 using Lshk.Kernels;
 using Lshk.Kernels.Cpu;
+using Lshk.Kernels.Gpu;
 using Lshk.Kernels.Random;
 using Lshk.Lsh;
 using Spectre.Console;
@@ -33,13 +34,14 @@ internal static class BenchMatchCommand
         var noCosine = new Option<bool>("--no-cosine") { Description = "Skip the dense cosine baseline" };
         var noAsymmetric = new Option<bool>("--no-asymmetric") { Description = "Skip asymmetric scoring (real query projections against the codes)" };
         var productCodes = new Option<bool>("--product-codes") { Description = "Also time product-quantiser codes of each length (P/8 bytes each, searched as the pq and opq families are: cosine to the reconstruction)" };
-        var membw = new Option<bool>("--memory-bandwidth") { Description = "Also measure the machine's memory read bandwidth", DefaultValueFactory = _ => true };
+        var membw = new Option<bool>("--memory-bandwidth") { Description = "Also measure the device's memory bandwidth (CPU: all cores reading; CUDA: a device-to-device copy, read + write)", DefaultValueFactory = _ => true };
+        var randomCodes = new Option<bool>("--random-codes") { Description = "Draw the support and query codes as uniform random bits instead of hashing embeddings (Hamming only): for N too large to embed; a scan costs the same on any bits" };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file" };
         var device = CommonOptions.Device();
 
         var command = new Command("match", "Hamming, asymmetric and cosine top-k search speed: queries/s, comparisons/s, GB/s, bytes per item")
         {
-            n, planes, ks, queries, dim, repeat, seed, noCosine, noAsymmetric, productCodes, membw, json, device,
+            n, planes, ks, queries, dim, repeat, seed, noCosine, noAsymmetric, productCodes, membw, randomCodes, json, device,
         };
         command.SetAction(parse =>
         {
@@ -76,6 +78,18 @@ internal static class BenchMatchCommand
 
             foreach (int size in parse.GetValue(n)!)
             {
+                if (parse.GetValue(randomCodes))
+                {
+                    foreach (int p in parse.GetValue(planes)!)
+                    {
+                        uint[] supportCodes = RandomArrays.Codes(size, p, s, 1);
+                        uint[] queryCodes = RandomArrays.Codes(q, p, s, 2);
+                        Measure("hamming", size, p, Check.Words(p) * 4,
+                            () => backend.CreateHammingIndex(supportCodes, size, p),
+                            (index, k) => index.Search(queryCodes, q, k));
+                    }
+                    continue;
+                }
                 float[] support = RandomArrays.Gaussian((long)size * d, s, 1);
                 foreach (int p in parse.GetValue(planes)!)
                 {
@@ -117,8 +131,16 @@ internal static class BenchMatchCommand
             double? bandwidth = null;
             if (parse.GetValue(membw))
             {
-                bandwidth = MemoryBandwidth.MeasureReadGBps();
-                console.MarkupLine($"memory read bandwidth (all cores, 1 GiB buffer): [bold]{bandwidth:F1} GB/s[/]");
+                if (backend is IlgpuBackend { Device.Backend: "cuda" } gpu)
+                {
+                    bandwidth = gpu.MeasureCopyGBps();
+                    console.MarkupLine($"device memory bandwidth (2 GiB device-to-device copy, read + write): [bold]{bandwidth:F1} GB/s[/]");
+                }
+                else
+                {
+                    bandwidth = MemoryBandwidth.MeasureReadGBps();
+                    console.MarkupLine($"memory read bandwidth (all cores, 1 GiB buffer): [bold]{bandwidth:F1} GB/s[/]");
+                }
             }
             string? path = parse.GetValue(json);
             if (path is not null)

@@ -25,6 +25,8 @@ public sealed class IlgpuBackend : IComputeBackend
     private readonly Lazy<Action<KernelConfig, ProjectionArgs, ArrayView<uint>>> _projectPack;
     private readonly Lazy<Action<KernelConfig, HammingScorer, TopKArgs>> _hammingTopK;
     private readonly Lazy<Action<KernelConfig, CosineScorer, TopKArgs>> _cosineTopK;
+    private readonly Lazy<Action<KernelConfig, CandidateScorer, TopKArgs>> _mergeTopK;
+    private readonly Lazy<Action<KernelConfig, RemapArgs>> _remapMerged;
     private readonly Lazy<Action<KernelConfig, SigmoidScorer, TopKArgs>> _sigmoidTopK;
     private readonly Lazy<Action<KernelConfig, AsymmetricArgs>> _asymmetricTopK;
     private readonly Lazy<Action<KernelConfig, NormaliseArgs>> _normalise;
@@ -44,11 +46,14 @@ public sealed class IlgpuBackend : IComputeBackend
         // in turn by the same OS threads, with a barrier between groups, so a couple of groups is the fast choice.
         _maxGroups = _isCuda ? Math.Max(1, accelerator.NumMultiprocessors) * 16 : 2;
         Device = device;
+        SplitTargetWarps = (long)_maxGroups * WarpsPerGroup;
 
         _project = Load(KernelRegistry.Project);
         _projectPack = Load(KernelRegistry.ProjectPack);
         _hammingTopK = Load(KernelRegistry.HammingTopK);
         _cosineTopK = Load(KernelRegistry.CosineTopK);
+        _mergeTopK = Load(KernelRegistry.MergeTopK);
+        _remapMerged = Load(KernelRegistry.RemapMerged);
         _sigmoidTopK = Load(KernelRegistry.SigmoidTopK);
         _asymmetricTopK = Load(KernelRegistry.AsymmetricTopK);
         _normalise = Load(KernelRegistry.Normalise);
@@ -68,6 +73,14 @@ public sealed class IlgpuBackend : IComputeBackend
     /// </summary>
     internal long TopKScratchBytes { get; set; } = 256L << 20;
 
+    private static int _simulatorsOpened;
+
+    /// <summary>
+    /// CPU simulators opened in this process so far: the tests' guard reads it to prove that, under
+    /// LSHK_TEST_GPU=cuda, no test quietly ran its kernels on the simulator instead of the GPU.
+    /// </summary>
+    internal static int SimulatorsOpened => Volatile.Read(ref _simulatorsOpened);
+
     // ---------------------------------------------------------------- factories
 
     /// <summary>
@@ -79,6 +92,7 @@ public sealed class IlgpuBackend : IComputeBackend
     /// <summary>ILGPU's CPU accelerator simulating an NVIDIA GPU (1 multiprocessor, warps of 32). Slow; for tests.</summary>
     public static IlgpuBackend CreateCpuSimulator()
     {
+        Interlocked.Increment(ref _simulatorsOpened);
         var context = Context.Create(builder => Configure(builder).CPU(CPUDevice.Nvidia));
         try
         {
@@ -105,6 +119,7 @@ public sealed class IlgpuBackend : IComputeBackend
         Context? context = null;
         try
         {
+            CudaDriverLibrary.EnsureResolver();
             context = Context.Create(builder => Configure(builder).Cuda());
             var devices = context.GetCudaDevices();
             if (devices.Count == 0)
@@ -139,6 +154,7 @@ public sealed class IlgpuBackend : IComputeBackend
         var list = new List<DeviceInfo>();
         try
         {
+            CudaDriverLibrary.EnsureResolver();
             using var context = Context.Create(builder => Configure(builder).Cuda());
             foreach (var device in context.GetCudaDevices())
                 list.Add(DescribeCuda(device));
@@ -320,6 +336,34 @@ public sealed class IlgpuBackend : IComputeBackend
     internal Action<KernelConfig, CosineScorer, TopKArgs> CosineTopKKernel => _cosineTopK.Value;
     internal Action<KernelConfig, AsymmetricArgs> AsymmetricTopKKernel => _asymmetricTopK.Value;
 
+    /// <summary>
+    /// The device's memory bandwidth in GB/s (10^9 bytes), counting bytes read plus bytes written, as the best of
+    /// several device-to-device copies of <paramref name="bytes"/> (the driver's copy engine path): the figure a
+    /// memory-bound kernel such as a Hamming scan is measured against.
+    /// </summary>
+    public double MeasureCopyGBps(long bytes = 2L << 30, int passes = 10)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            long count = bytes / sizeof(ulong);
+            using var source = Allocate<ulong>(count);
+            using var target = Allocate<ulong>(count);
+            source.MemSet(0x5A);
+            double best = 0;
+            for (int pass = 0; pass <= passes; pass++) // pass 0 warms up
+            {
+                _accelerator.Synchronize();
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                source.View.CopyTo(target.View);
+                _accelerator.Synchronize();
+                double seconds = watch.Elapsed.TotalSeconds;
+                if (pass > 0) best = Math.Max(best, 2.0 * count * sizeof(ulong) / seconds / 1e9);
+            }
+            return best;
+        }
+    }
+
     internal MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged =>
         _accelerator.Allocate1D<T>(Math.Max(1, length)); // never zero-length: ILGPU views of length 0 are awkward
 
@@ -347,11 +391,27 @@ public sealed class IlgpuBackend : IComputeBackend
     internal static T[] Transpose<T>(ReadOnlySpan<T> source, int rows, int cols)
     {
         var result = new T[source.Length];
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++)
-                result[(long)c * rows + r] = source[r * cols + c];
+        if ((long)rows * cols < ParallelTransposeFrom)
+        {
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                    result[(long)c * rows + r] = source[r * cols + c];
+            return result;
+        }
+        // Large indices (10^8 codes of a benchmark: gigabytes) transpose in row blocks on every core.
+        T[] rowMajor = source.ToArray();
+        Parallel.For(0, (rows + TransposeBlock - 1) / TransposeBlock, block =>
+        {
+            int end = (int)Math.Min(rows, (long)(block + 1) * TransposeBlock);
+            for (int r = block * TransposeBlock; r < end; r++)
+                for (int c = 0; c < cols; c++)
+                    result[(long)c * rows + r] = rowMajor[(long)r * cols + c];
+        });
         return result;
     }
+
+    private const long ParallelTransposeFrom = 1L << 22;
+    private const int TransposeBlock = 1 << 14;
 
     /// <summary>Launch shape of a grid-stride kernel over <paramref name="work"/> items.</summary>
     internal KernelConfig ForThreads(long work)
@@ -361,39 +421,87 @@ public sealed class IlgpuBackend : IComputeBackend
         return new KernelConfig((int)groups, group);
     }
 
+    private int WarpsPerGroup => _isCuda ? 4 : 2;
+
     /// <summary>Launch shape of a warp-stride kernel over <paramref name="warps"/> warp tasks (groups of whole warps).</summary>
     internal KernelConfig ForWarps(long warps)
     {
         int warpSize = _accelerator.WarpSize;
-        int warpsPerGroup = _isCuda ? 4 : 2;
-        long groups = Math.Clamp((warps + warpsPerGroup - 1) / warpsPerGroup, 1, _maxGroups);
-        return new KernelConfig((int)groups, warpsPerGroup * warpSize);
+        long groups = Math.Clamp((warps + WarpsPerGroup - 1) / WarpsPerGroup, 1, _maxGroups);
+        return new KernelConfig((int)groups, WarpsPerGroup * warpSize);
+    }
+
+    /// <summary>
+    /// Fewest supports one warp task scans when a search is cut into support ranges: below it the merge costs more
+    /// than the extra warps gain (64 supports per lane). Internal so tests can force splits on small inputs.
+    /// </summary>
+    internal int MinSupportsPerSplit { get; set; } = 64 * 32;
+
+    /// <summary>Warp tasks a split search aims for: the warps one launch keeps resident. Internal so tests can raise it.</summary>
+    internal long SplitTargetWarps { get; set; }
+
+    /// <summary>
+    /// How many support ranges each query's scan is cut into: enough warp tasks to fill the device (a launch keeps
+    /// about <see cref="SplitTargetWarps"/> warps resident), never ranges shorter than <see cref="MinSupportsPerSplit"/>
+    /// or than 4·k (so each merge level keeps at most a quarter of what it reads). One query gets thousands of warps on
+    /// a GPU; a thousand queries already fill it and stay unsplit or nearly so. Range lengths are multiples of the warp
+    /// size, so each warp's loads start aligned.
+    /// </summary>
+    internal (int Splits, int Length) SplitsFor(int q, int n, int k)
+    {
+        int warpSize = _accelerator.WarpSize;
+        long shortest = Math.Max(MinSupportsPerSplit, 4L * k);
+        long splits = Math.Min(SplitTargetWarps / Math.Max(1, q), n / shortest);
+        if (splits <= 1) return (1, n);
+        long length = ((n + splits - 1) / splits + warpSize - 1) / warpSize * warpSize;
+        return ((int)((n + length - 1) / length), (int)length);
     }
 
     /// <summary>
     /// Runs the warp top-k kernel for q queries over n supports and returns the q × k packed entries (0 = padding).
-    /// The lanes' scratch lists hold min(k, ⌈n/32⌉) entries each (a lane never sees more supports than that), and
-    /// queries go in chunks so the scratch stays within <see cref="TopKScratchBytes"/>. Call under <see cref="Gate"/>.
+    /// Queries go in chunks so an unsplit launch's scratch stays within <see cref="TopKScratchBytes"/> (a split launch
+    /// has at most <see cref="SplitTargetWarps"/> tasks, so its scratch is bounded anyway). Call under <see cref="Gate"/>.
     /// </summary>
     internal ulong[] RunTopK<TScorer>(Action<KernelConfig, TScorer, TopKArgs> kernel, TScorer scorer, int q, int n, int k,
         uint missingKey) where TScorer : struct, IPairScorer
     {
         var entries = new ulong[(long)q * k];
         if (q == 0 || n == 0) return entries;
-        int warpSize = _accelerator.WarpSize;
-        int laneCapacity = (int)Math.Min(k, ((long)n + warpSize - 1) / warpSize);
-        long bytesPerQuery = (long)warpSize * laneCapacity * sizeof(ulong);
+        long bytesPerQuery = (long)_accelerator.WarpSize * Math.Min(k, ((long)n + _accelerator.WarpSize - 1) / _accelerator.WarpSize) * sizeof(ulong);
         int chunk = (int)Math.Clamp(TopKScratchBytes / bytesPerQuery, 1, q);
-        using var scratch = Allocate<ulong>((long)chunk * warpSize * laneCapacity);
         using var result = Allocate<ulong>(entries.Length);
         for (int offset = 0; offset < q; offset += chunk)
-        {
-            int count = Math.Min(chunk, q - offset);
-            kernel(ForWarps(count), scorer,
-                new TopKArgs(count, offset, n, k, laneCapacity, missingKey, scratch.View, result.View));
-        }
+            TopKInto(kernel, scorer, Math.Min(chunk, q - offset), offset, n, k, missingKey, result.View);
         Download(result, entries);
         return entries;
+    }
+
+    /// <summary>
+    /// Queries [offset, offset + count) into their rows of <paramref name="result"/>. Each query's supports are cut into
+    /// <see cref="SplitsFor"/> ranges, one warp each. With several ranges, their candidates (k per range) are merged by
+    /// the same search over a <see cref="CandidateScorer"/> (itself split when the candidates are many, so a single
+    /// query over 10^8 supports merges in a few levels instead of one long warp), and a remap launch puts back the
+    /// support indices of the entries, which index candidates.
+    /// </summary>
+    private void TopKInto<TScorer>(Action<KernelConfig, TScorer, TopKArgs> kernel, TScorer scorer, int count, int offset,
+        int n, int k, uint missingKey, ArrayView<ulong> result) where TScorer : struct, IPairScorer
+    {
+        int warpSize = _accelerator.WarpSize;
+        var (splits, length) = SplitsFor(count, n, k);
+        int laneCapacity = (int)Math.Min(k, ((long)length + warpSize - 1) / warpSize);
+        using var scratch = Allocate<ulong>((long)count * splits * warpSize * laneCapacity);
+        if (splits == 1)
+        {
+            kernel(ForWarps(count), scorer, new TopKArgs(count, offset, n, k, laneCapacity, missingKey, scratch.View, result));
+            return;
+        }
+        int perQuery = splits * k;
+        using var candidates = Allocate<ulong>((long)count * perQuery);
+        kernel(ForWarps((long)count * splits), scorer,
+            new TopKArgs(count, offset, n, k, laneCapacity, missingKey, scratch.View, candidates.View, splits, length));
+        TopKInto(_mergeTopK.Value, new CandidateScorer(candidates.View, perQuery, offset), count, offset, perQuery, k,
+            missingKey, result);
+        _remapMerged.Value(ForThreads((long)count * k), new RemapArgs(count, offset, k, perQuery, candidates.View, result));
     }
 
     internal static TopK<int> DecodeCounts(ulong[] entries, int q, int k) =>

@@ -34,10 +34,7 @@ internal abstract class IlgpuIndex<T>(IlgpuBackend backend, int count) : IDispos
     /// </summary>
     protected void KeepElementMajor(ReadOnlySpan<T> rows, int n, int width)
     {
-        var byElement = new T[rows.Length];
-        for (int s = 0; s < n; s++)
-            for (int j = 0; j < width; j++)
-                byElement[(long)j * n + s] = rows[s * width + j];
+        var byElement = IlgpuBackend.Transpose(rows, n, width);
         lock (backend.Gate)
         {
             backend.ThrowIfDisposed();

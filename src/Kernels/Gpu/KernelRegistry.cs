@@ -15,6 +15,8 @@ internal static partial class KernelRegistry
     public static readonly Action<HammingScorer, TopKArgs> HammingTopK = TopKKernels.WarpTopK;
     public static readonly Action<CosineScorer, TopKArgs> CosineTopK = TopKKernels.WarpTopK;
     public static readonly Action<SigmoidScorer, TopKArgs> SigmoidTopK = TopKKernels.WarpTopK;
+    public static readonly Action<CandidateScorer, TopKArgs> MergeTopK = TopKKernels.WarpTopK;
+    public static readonly Action<RemapArgs> RemapMerged = TopKKernels.RemapMerged;
     public static readonly Action<AsymmetricArgs> AsymmetricTopK = AsymmetricKernels.WarpTopK;
     public static readonly Action<NormaliseArgs> Normalise = CosineKernels.Normalise;
     public static readonly Action<MajorityArgs> MajorityCodes = PrototypeKernels.MajorityCodes;

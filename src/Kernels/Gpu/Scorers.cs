@@ -20,10 +20,25 @@ internal readonly struct HammingScorer(ArrayView<uint> queries, ArrayView<uint> 
     {
         long q = (long)query * _words;
         int distance = 0;
-        for (int w = 0; w < _words; w++)
+        int w = 0;
+        // Four words per step: four independent loads in flight per lane before the first popc, which a memory-bound
+        // scan needs to keep enough bytes moving (one load at a time leaves the GPU's memory mostly idle).
+        for (; w + WordsPerStep <= _words; w += WordsPerStep)
+        {
+            long at = (long)w * _supports + support;
+            uint a = _supportsByWord[at];
+            uint b = _supportsByWord[at + _supports];
+            uint c = _supportsByWord[at + 2L * _supports];
+            uint d = _supportsByWord[at + 3L * _supports];
+            distance += IntrinsicMath.PopCount(_queries[q + w] ^ a) + IntrinsicMath.PopCount(_queries[q + w + 1] ^ b)
+                + IntrinsicMath.PopCount(_queries[q + w + 2] ^ c) + IntrinsicMath.PopCount(_queries[q + w + 3] ^ d);
+        }
+        for (; w < _words; w++)
             distance += IntrinsicMath.PopCount(_queries[q + w] ^ _supportsByWord[(long)w * _supports + support]);
         return OrderedKeys.FromInt(_bits - distance);
     }
+
+    private const int WordsPerStep = 4;
 }
 
 /// <summary>Cosine between unit vectors: a dot product. Supports are stored dimension-major (D × N), like codes.</summary>

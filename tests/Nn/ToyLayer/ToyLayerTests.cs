@@ -1,4 +1,5 @@
 using Lshk.Kernels.Gpu;
+using Lshk.Tests.Gpu;
 using Lshk.Kernels.Nn;
 using Lshk.Kernels.Nn.Cpu;
 using Lshk.Kernels.Nn.Gpu;
@@ -65,10 +66,11 @@ public class ToyLayerTests
         }
     }
 
+    [Trait(TestGpu.Trait, TestGpu.Kernels)]
     [Fact]
     public void TheGpuKernelAgreesWithTheCpuForm()
     {
-        using var gpu = IlgpuBackend.CreateCpuSimulator();
+        using var gpu = TestGpu.Open();
         using var gpuOps = new IlgpuNnOps(gpu);
         using var cpuOps = new CpuNnOps(threads: 2);
         float[] x = Values(Shape.Length, 3), w = Values(Shape.Length, 4);
