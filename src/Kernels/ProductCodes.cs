@@ -18,8 +18,11 @@ public static class ProductCodes
     /// <summary>Bits of code per subspace.</summary>
     public const int BitsPerSubspace = 8;
 
+    /// <summary>Subspace bytes packed into one 32-bit word.</summary>
+    public const int SubspacesPerWord = 4;
+
     /// <summary>32-bit words of a code of <paramref name="subspaces"/> bytes.</summary>
-    public static int Words(int subspaces) => (subspaces + 3) >> 2;
+    public static int Words(int subspaces) => (subspaces + SubspacesPerWord - 1) / SubspacesPerWord;
 
     /// <summary>Byte <paramref name="subspace"/> of the code starting at <paramref name="code"/>[0].</summary>
     public static int Byte(ReadOnlySpan<uint> code, int subspace) => (int)((code[subspace >> 2] >> ((subspace & 3) << 3)) & 0xFF);

@@ -25,15 +25,15 @@ public static class HashFamilyKinds
     /// Whether a support index (which grows by adding classes and keeps its planes) can hold planes of this kind.
     /// Per-episode planes separate one fixed class set, so a class added later would have no plane of its own.
     /// </summary>
-    /// Codebooks are not stored in index files yet (a model file can hold one, for evaluation).
-    public static bool StorableInIndex(this HashFamilyKind kind) => kind is not (HashFamilyKind.PerEpisode or HashFamilyKind.Codebook);
+    /// Codebooks are stored too, as a codebook and its codes (<see cref="Index.SupportIndexFile"/> version 4), never as planes.
+    public static bool StorableInIndex(this HashFamilyKind kind) => kind is not HashFamilyKind.PerEpisode;
 
-    /// <summary>Throws <see cref="ArgumentException"/>, with the one-line reason, if an index cannot hold the family's planes.</summary>
+    /// <summary>Throws an <see cref="Lshk.Core.InputException"/>, with the one-line reason, if an index cannot hold the family's planes.</summary>
     public static void RequireStorableInIndex(IHashFamily family)
     {
         if (family.Kind == HashFamilyKind.Codebook)
-            throw new Lshk.Core.InputException($"hash family '{family.Name}' makes product-quantiser codes, which lshk " +
-                                        "evaluates (lshk eval) but does not yet store in a support index");
+            throw new Lshk.Core.InputException($"hash family '{family.Name}' makes product-quantiser codes, not planes: " +
+                                        "an index holds them with the model's codebook");
         if (!family.Kind.StorableInIndex())
             throw new Lshk.Core.InputException($"hash family '{family.Name}' fits its planes to one episode's classes, " +
                                         "so a support index (which can gain classes) cannot use it");

@@ -37,7 +37,10 @@ public static class ServeEndpoints
     {
         var request = await RequestImages.ReadAsync(http.Request, context.Settings.Limits, http.RequestAborted);
         int top = request.PositiveInt("top", DefaultTop, context.Settings.Limits.MaxTop);
-        var method = request.Text("method") is { } name ? MatchMethods.ParseForIndex(name) : MatchMethod.HammingNearest;
+        var served = context.Store.Current;
+        var method = request.Text("method") is { } name ? MatchMethods.ParseForIndex(name) : served?.DefaultMethod ?? MatchMethod.HammingNearest;
+        if (served is not null && !served.Supports(method))
+            throw ApiException.BadRequest($"method {method.Name()}: the index holds {served.Family.Name} codes (product-quantiser bytes), scored by asymmetric or cosine");
         var pixels = ImagePreparation.Prepare(request.Images, context.Embedder.Preprocessing, context.Settings.Limits);
         var (index, results) = await context.Batcher.ClassifyAsync(pixels, request.Images.Count, top, method);
         // Each method scores on its own scale, so each has its own threshold (or none: then the best class stands).
@@ -93,6 +96,7 @@ public static class ServeEndpoints
         classes = index is null ? [] : index.ClassNames.Select((c, id) => new { name = c, examples = index.CountOf(id) }).ToArray(),
         examples = index?.Count ?? 0,
         planes = index?.Bits,
+        hash = index?.Family.Name,
     };
 
     /// <summary>A class name from the URL: "%2F" stands for "/" (Omniglot's "alphabet/character"), which a route segment cannot hold.</summary>

@@ -78,6 +78,40 @@ public class FitHashCommandTests
         var b = CliRunner.Run("embed", dir.File("s"), "--model", fitted, "--out", dir.File("b.npy"), "--device", "cpu");
         Assert.True(a.Code == 0 && b.Code == 0, a.Err + b.Err);
         Assert.Equal(File.ReadAllBytes(dir.File("a.npy")), File.ReadAllBytes(dir.File("b.npy")));
+
+        // The stored codebook makes an index: enroll codes the supports, classify scores them (asymmetric by default),
+        // the same as classifying against the support folder on the fly; more classes are added with the frozen shift.
+        string support = EnrollCommandTests.SupportFolder(dir, "t", characters: 3, drawings: 1);
+        string queries = EnrollCommandTests.SupportFolder(dir, "q", characters: 3, drawings: 1, skipDrawings: 1);
+        string index = dir.File("opq.lshi");
+        var enroll = CliRunner.Run("enroll", "--model", fitted, "--support", support, "--hash", "opq", "--out", index, "--device", "cpu");
+        Assert.True(enroll.Code == 0, enroll.Err);
+        Assert.Contains("with 16-bit opq codes (codebook seed 1), centring on", enroll.Err);
+        var stored = Lshk.Lsh.Index.SupportIndexFile.Read(index);
+        Assert.Equal(("opq", 16, 3), (stored.Family.Name, stored.Bits, stored.Count));
+        var byIndex = CliRunner.Run("classify", "--model", fitted, "--index", index, queries, "--top", "3", "--device", "cpu");
+        Assert.True(byIndex.Code == 0, byIndex.Err);
+        Assert.Contains("(asymmetric, 16-bit opq codes)", byIndex.Err);
+        Assert.Equal(3, byIndex.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var fromFolder = CliRunner.Run("classify", "--model", fitted, "--support", support, "--hash", "opq", queries, "--top", "3", "--device", "cpu");
+        Assert.True(fromFolder.Code == 0, fromFolder.Err);
+        Assert.Equal(byIndex.Out, fromFolder.Out);
+        var hamming = CliRunner.Run("classify", "--model", fitted, "--index", index, queries, "--method", "hamming", "--device", "cpu");
+        Assert.Equal(2, hamming.Code);
+        Assert.Equal("lshk: error: --method hamming: opq codes are product-quantiser bytes, not a Hamming code; use --method asymmetric or cosine",
+            hamming.Err.Trim());
+        string more = EnrollCommandTests.SupportFolder(dir, "m", characters: 5, drawings: 1);
+        var add = CliRunner.Run("enroll", "--model", fitted, "--add", more, "--out", index, "--device", "cpu");
+        Assert.True(add.Code == 0, add.Err);
+        var grown = Lshk.Lsh.Index.SupportIndexFile.Read(index);
+        Assert.Equal(stored.Codebook!.Shift, grown.Codebook!.Shift);
+        Assert.Equal(5, grown.ClassCount);
+
+        // The model without a codebook cannot make such an index.
+        var none = CliRunner.Run("enroll", "--model", model, "--support", support, "--hash", "opq", "--out", dir.File("none.lshi"));
+        Assert.Equal(1, none.Code);
+        Assert.Contains("stores none (fit one with lshk fit-hash)", none.Err);
+        Assert.Single(none.Err.Trim().Split('\n'));
     }
 
     [Fact]

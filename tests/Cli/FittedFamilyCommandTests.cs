@@ -67,14 +67,14 @@ public class FittedFamilyCommandTests
     }
 
     [Fact]
-    public void EnrollRefusesProductQuantiserCodesWithOneLine()
+    public void EnrollRefusesProductQuantiserCodesWithoutTheModelsCodebookInOneLine()
     {
         using var dir = new TempFolder();
         string model = ClassifyTestModels.SaveRandom(dir.File("m.safetensors"), ClassifyTestModels.Omniglot);
         string support = EnrollCommandTests.SupportFolder(dir, "s", characters: 2, drawings: 1);
         var enroll = CliRunner.Run("enroll", "--model", model, "--support", support, "--out", dir.File("i.lshi"), "--hash", "pq");
-        Assert.Equal(2, enroll.Code);
-        Assert.Equal("lshk: error: --hash pq: an index does not store product-quantiser codes yet; compare them with lshk eval --hash pq --methods asymmetric",
+        Assert.Equal(1, enroll.Code);
+        Assert.Equal($"lshk: error: hash pq codes need the model's codebook, and {model} stores none (fit one with lshk fit-hash)",
             enroll.Err.Trim());
         Assert.False(File.Exists(dir.File("i.lshi")));
     }

@@ -80,8 +80,8 @@ public class IndexFileTests
         Assert.Contains("not an lshk support index", Read("PK\x03\x04 not an index"u8.ToArray()));
         Assert.Contains("not an lshk support index", Read([]));
         var version = (byte[])bytes.Clone();
-        BinaryPrimitives.WriteUInt32LittleEndian(version.AsSpan(8), 4);
-        Assert.Contains("version 4 is not supported (this lshk reads versions 1 to 3)", Read(version));
+        BinaryPrimitives.WriteUInt32LittleEndian(version.AsSpan(8), 5);
+        Assert.Contains("version 5 is not supported (this lshk reads versions 1 to 4)", Read(version));
         var items = (byte[])bytes.Clone();
         BinaryPrimitives.WriteUInt32LittleEndian(items.AsSpan(24), 13);
         Assert.Contains("inconsistent sizes", Read(items));

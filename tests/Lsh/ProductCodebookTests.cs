@@ -17,14 +17,15 @@ public class ProductCodebookTests
     private static float[] Rows(int n, ulong seed) => RandomArrays.Gaussian(n * Dim, seed);
 
     [Fact]
-    public void ThePqFamilyIsRegisteredAsACodebookThatNoIndexStores()
+    public void ThePqFamilyIsRegisteredAsACodebookThatIndexesStoreAsCodesNotPlanes()
     {
         var family = HashFamilies.Get("pq");
         Assert.Same(ProductQuantizerFamily.Instance, family);
         Assert.Same(family, HashFamilies.Get("product-quantizer"));
         Assert.Equal(HashFamilyKind.Codebook, family.Kind);
+        Assert.True(family.Kind.StorableInIndex());
         var e = Assert.Throws<InputException>(() => HashFamilyKinds.RequireStorableInIndex(family));
-        Assert.Contains("does not yet store in a support index", e.Message);
+        Assert.Contains("makes product-quantiser codes, not planes", e.Message);
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using Lshk.Kernels;
 using Lshk.Lsh;
 using Lshk.Lsh.Index;
+using Lshk.Lsh.Quantization;
 
 namespace Lshk.App.Modeling;
 
@@ -12,10 +13,12 @@ public sealed record HashingChoice(int Planes, IHashFamily Family, ulong Seed, b
 
     public static HashingChoice Default { get; } = new(DefaultPlanes, PlaneFamily.Gaussian, DefaultSeed, Center: true);
 
-    public string Describe() => $"{Planes} {Family.Name} planes (seed {Seed}), centring {(Center ? "on" : "off")}";
+    public string Describe() => Family.Kind == HashFamilyKind.Codebook
+        ? $"{Planes}-bit {Family.Name} codes (codebook seed {Seed}), centring {(Center ? "on" : "off")}"
+        : $"{Planes} {Family.Name} planes (seed {Seed}), centring {(Center ? "on" : "off")}";
 
     /// <summary>What an existing index holds, in the same words as <see cref="Describe"/>.</summary>
-    public static HashingChoice Of(SupportIndex index) => new(index.Planes.Count, index.Planes.Family, index.Planes.Seed, index.Center is not null);
+    public static HashingChoice Of(SupportIndex index) => new(index.Bits, index.Family, index.Seed, index.Centred);
 
     /// <summary>This choice's random planes for <paramref name="dim"/>-dimensional embeddings (seeded: always the same).</summary>
     public Hyperplanes Draw(int dim) => Hyperplanes.Generate(Family, Planes, dim, Seed);
@@ -26,9 +29,12 @@ public sealed record HashingChoice(int Planes, IHashFamily Family, ulong Seed, b
     /// </summary>
     public SupportIndex Enrol(IComputeBackend backend, Embedder embedder, string folder)
     {
+        var codebook = StoredCodebook(embedder, Family);
         var stored = StoredPlanes(embedder);
         var items = embedder.EmbedClassFolders(folder);
         var views = embedder.Views?.ForIndex();
+        // A codebook is coded around the training mean or shifted to the supports' mean, as the centring option says.
+        if (codebook is not null) return SupportIndex.Create(backend, embedder.Checksum, codebook, Center, items, views);
         // Fitted planes carry the training mean in their offsets: centring them again on the supports would move it twice.
         return stored is not null
             ? SupportIndex.Create(backend, embedder.Checksum, stored, center: false, items, views)
@@ -47,4 +53,16 @@ public sealed record HashingChoice(int Planes, IHashFamily Family, ulong Seed, b
     }
 
     private Hyperplanes? StoredPlanes(Embedder embedder) => StoredPlanes(embedder, Family);
+
+    /// <summary>
+    /// For a codebook family (pq, opq), the codebook of that family the model stores (lshk fit-hash; its own length,
+    /// whatever <see cref="Planes"/> says); null for other families. A model without one is an error.
+    /// </summary>
+    public static ProductCodebook? StoredCodebook(Embedder embedder, IHashFamily family)
+    {
+        if (family.Kind != HashFamilyKind.Codebook) return null;
+        var codebook = ModelCodebooks.Of(embedder);
+        return codebook is not null && codebook.Family == family ? codebook : throw new SettingException("hash",
+            $"{family.Name} codes need the model's codebook, and {embedder.Source} stores {(codebook is null ? "none" : $"a {codebook.Family.Name} one")} (fit one with lshk fit-hash)");
+    }
 }

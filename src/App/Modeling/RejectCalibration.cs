@@ -71,12 +71,12 @@ public sealed record RejectCalibration(int Classes, string Hashing, IReadOnlyLis
         var hashes = Enumerable.Range(0, k).Select(i => BitConverter.GetBytes((long)i).Concat(new byte[SupportItems.HashBytes - 8]).ToArray()).ToArray();
         var items = new SupportItems(names, embeddings[..(k * d)], d, hashes);
         var index = served is not null
-            ? SupportIndex.Empty(embedder.Checksum, served.Hasher).Add(backend, items)
+            ? served.Emptied().Add(backend, items)
             : SupportIndex.Create(backend, embedder.Checksum, HashingChoice.Default.Draw(d), HashingChoice.Default.Center, items);
         string hashing = served is not null ? $"the index's {HashingChoice.Of(served).Describe()}" : $"a new index's {HashingChoice.Default.Describe()}";
 
         var thresholds = new List<RejectThreshold>();
-        foreach (var method in Methods)
+        foreach (var method in Methods.Where(index.Supports))
         {
             using var classifier = new IndexClassifier(backend, index, method);
             var best = classifier.Classify(embeddings.AsSpan(k * d), 2 * k, top: 1).Select(r => r[0].Score).ToArray();

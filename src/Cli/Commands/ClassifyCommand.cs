@@ -27,7 +27,7 @@ internal static class ClassifyCommand
         var support = new Option<string?>("--support") { Description = "Support folder (one subfolder of images per class), enrolled on the fly" };
         var images = new Argument<string[]>("images") { Description = "Image files and folders (searched recursively for PNG, JPEG and BMP)", Arity = ArgumentArity.OneOrMore };
         var top = new Option<int>("--top") { Description = "Classes listed per image", DefaultValueFactory = _ => 5 };
-        var method = new Option<string>("--method") { Description = "hamming (nearest support code), hamming-proto (nearest class majority code) cosine (nearest support embedding) or asymmetric (supports as bits, the query's real projections)", DefaultValueFactory = _ => "hamming" };
+        var method = new Option<string?>("--method") { Description = "hamming (nearest support code; the default for plane codes), hamming-proto (nearest class majority code), cosine (nearest support embedding) or asymmetric (supports as bits, the query's real projections; with pq/opq codes, the default: cosine to each support's reconstruction)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON array with an object per image" };
         var reject = new Option<double?>("--reject") { Description = "Open set: an image whose best score is below this (in the method's score units: bits for hamming) gets no class (\"-\" in text, null in JSON), with its top list" };
         var device = CommonOptions.Device();
@@ -45,7 +45,7 @@ internal static class ClassifyCommand
             if ((indexPath is null) == (supportDir is null)) throw new UsageException("give either --index FILE or --support DIR");
             int topK = parse.GetValue(top);
             UsageException.RequirePositive(topK, "--top");
-            var matching = MatchMethods.ParseForIndex(parse.GetValue(method)!);
+            var asked = parse.GetValue(method) is { } m ? MatchMethods.ParseForIndex(m) : (MatchMethod?)null;
             string modelPath = parse.GetValue(hashing.Model)!;
             var files = ImageFiles.Find(parse.GetValue(images)!);
             using var backend = trace.Wrap(CommonOptions.OpenDevice(parse, device));
@@ -58,6 +58,9 @@ internal static class ClassifyCommand
                 if (stored is not null) SupportIndexFile.RequireModel(stored, indexPath!, embedder.Checksum, embedder.Dim, modelPath);
                 embedder.Views = viewing;
                 var index = stored ?? choice.Enrol(backend, embedder, supportDir!);
+                var matching = asked ?? index.DefaultMethod;
+                if (!index.Supports(matching))
+                    throw new UsageException($"--method {matching.Name()}: {index.Family.Name} codes are product-quantiser bytes, not a Hamming code; use --method asymmetric or cosine");
                 var (batch, embeddings) = embedder.EmbedFiles(files);
                 using var classifier = new IndexClassifier(backend, index, matching);
                 var results = classifier.Classify(embeddings, batch.Count, topK);
@@ -66,7 +69,7 @@ internal static class ClassifyCommand
                 if (parse.GetValue(json)) WriteJson(output, batch.Paths, results, index, matching, threshold);
                 else WriteText(output, batch.Paths, results, index, matching, threshold);
                 Output.Error(parse).WriteLine($"classified {batch.Count} images against {index.Count} supports of {index.ClassCount} classes " +
-                                              $"({matching.Name()}, {index.Bits} planes{(index.Views is { } v ? ", " + v.Describe() : "")}) on {backend.Device.Name}");
+                                              $"({matching.Name()}, {index.Bits}-bit {index.Family.Name} codes{(index.Views is { } v ? ", " + v.Describe() : "")}) on {backend.Device.Name}");
             }
             trace.Finish();
             return 0;

@@ -62,7 +62,7 @@ internal static class EnrollCommand
                     var items = embedder.EmbedClassFolders(addDir!, (c, h) => existing.Contains(c, h));
                     int skipped = ImageCount(addDir!) - items.Count;
                     index = items.Count > 0 ? existing.Add(backend, items) : existing;
-                    if (parse.GetValue(recenter)) index = index.Recentered(backend, existing.Center is not null);
+                    if (parse.GetValue(recenter)) index = index.Recentered(backend, existing.Centred);
                     err.WriteLine($"added {items.Count} images ({index.ClassCount - before} new classes; {skipped} already enrolled) " +
                                   $"→ {index.Count} images of {index.ClassCount} classes{(parse.GetValue(recenter) ? ", re-centred" : "")}");
                     if (items.Count == 0 && !parse.GetValue(recenter)) return 0;

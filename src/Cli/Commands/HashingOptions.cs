@@ -14,7 +14,7 @@ internal sealed class HashingOptions
 {
     public Option<string> Model { get; } = ModelOption();
     public Option<int?> Planes { get; } = new("--planes") { Description = $"Hash bits per code (hyperplanes), default {HashingChoice.DefaultPlanes}" };
-    public Option<string?> Hash { get; } = new("--hash") { Description = $"Plane family: {string.Join(", ", HashFamilies.Names)} (default gaussian)" };
+    public Option<string?> Hash { get; } = new("--hash") { Description = $"Plane family: {string.Join(", ", HashFamilies.Names)} (default gaussian; pca, itq, learned, pq and opq use what the model stores)" };
     public Option<ulong?> Seed { get; } = new("--seed") { Description = $"Seed of the hyperplanes, default {HashingChoice.DefaultSeed}" };
     public Option<string?> Center { get; } = new("--center") { Description = "Centre the embeddings on the support mean before hashing: on (default) or off" };
 
@@ -36,12 +36,11 @@ internal sealed class HashingOptions
 
     /// <summary>
     /// An index keeps one set of planes for every class it will ever hold, so a family whose planes are fitted to one
-    /// episode's classes is refused before any image is read (fitted families come from the model: lshk fit-hash).
+    /// episode's classes is refused before any image is read (fitted families and codebooks come from the model:
+    /// lshk fit-hash).
     /// </summary>
     private static void RequireIndexable(IHashFamily family)
     {
-        if (family.Kind == HashFamilyKind.Codebook)
-            throw new UsageException($"--hash {family.Name}: an index does not store product-quantiser codes yet; compare them with lshk eval --hash {family.Name} --methods asymmetric");
         if (!family.Kind.StorableInIndex())
             throw new UsageException($"--hash {family.Name}: its planes are fitted to one episode's classes, so an index (which can gain classes) " +
                                      "cannot use them; compare it with lshk eval --hash");

@@ -15,7 +15,9 @@ public readonly record struct ClassScore(int Class, double Score);
 /// class's score is that of its best support, and classes are ranked by the supports' order in the search
 /// (score, then lower support index); with <see cref="MatchMethod.HammingMajority"/> classes are ranked by their
 /// majority code's XNOR count (ties to the lower class id). The first class is the prediction; an empty index
-/// gives every query an empty list.
+/// gives every query an empty list. An index of codebook codes (pq, opq) is scored by <see cref="MatchMethod.Asymmetric"/>,
+/// there the cosine between the query and each support's reconstruction (<see cref="IndexCodebook.Search"/>), or by
+/// cosine on the stored embeddings (<see cref="SupportIndex.Supports"/>).
 /// </summary>
 public sealed class IndexClassifier : IDisposable
 {
@@ -33,6 +35,8 @@ public sealed class IndexClassifier : IDisposable
         _backend = backend;
         _index = index;
         Method = method;
+        if (!index.Supports(method))
+            throw new ArgumentException($"an index of {index.Family.Name} codes cannot be scored by {method.Name()}", nameof(method));
         // An empty index answers every query with no classes; the backends' indexes need at least one item.
         if (index.Count == 0) return;
         switch (method)
@@ -47,6 +51,8 @@ public sealed class IndexClassifier : IDisposable
             case MatchMethod.CosineNearest:
                 _cosine = backend.CreateCosineIndex(index.Embeddings, index.Count, index.Dim);
                 break;
+            case MatchMethod.Asymmetric when index.Codebook is not null:
+                break; // scored straight from the stored codes at each search (IndexCodebook.Search)
             case MatchMethod.Asymmetric:
                 // The stored codes as they are; queries are projected with the index's own planes and centre.
                 _asymmetric = backend.CreateAsymmetricIndex(index.Codes, index.Count, index.Bits);
@@ -86,8 +92,9 @@ public sealed class IndexClassifier : IDisposable
         }
         // Per support: search the k best supports, enough to meet `classes` distinct classes; widen k when not.
         int chunk = (int)Math.Clamp(ResultBudget / _index.Count, 1, q);
+        var codebook = _index.Codebook;
         uint[]? queryCodes = Method == MatchMethod.HammingNearest ? _index.Hasher.Hash(_backend, queries, q) : null;
-        float[]? projections = Method == MatchMethod.Asymmetric ? _index.Hasher.Project(_backend, queries, q) : null;
+        float[]? projections = Method == MatchMethod.Asymmetric && codebook is null ? _index.Hasher.Project(_backend, queries, q) : null;
         for (int start = 0; start < q; start += chunk)
         {
             int n = Math.Min(chunk, q - start);
@@ -98,6 +105,12 @@ public sealed class IndexClassifier : IDisposable
                 if (queryCodes is not null)
                 {
                     var found = _hamming!.Search(queryCodes.AsSpan(start * _index.Words, n * _index.Words), n, k);
+                    for (int r = 0; r < n && complete; r++)
+                        complete = BestPerClass(found.IndexRow(r), found.ScoreRow(r), classes, out result[start + r], k == _index.Count);
+                }
+                else if (Method == MatchMethod.Asymmetric && codebook is not null)
+                {
+                    var found = codebook.Search(_backend, queries.Slice(start * _index.Dim, n * _index.Dim), n, _index.Codes, _index.Count, k);
                     for (int r = 0; r < n && complete; r++)
                         complete = BestPerClass(found.IndexRow(r), found.ScoreRow(r), classes, out result[start + r], k == _index.Count);
                 }

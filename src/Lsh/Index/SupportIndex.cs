@@ -1,12 +1,15 @@
 using System.Text;
 using Lshk.Kernels;
+using Lshk.Lsh.Quantization;
 
 namespace Lshk.Lsh.Index;
 
 /// <summary>
-/// The enrolled support set of a classifier: for every item its class, the SHA-256 of its source file, its LSH code
-/// and its float embedding, together with the planes and centre that made the codes and the checksum of the model
-/// that made the embeddings. Stored as a file by <see cref="SupportIndexFile"/>.
+/// The enrolled support set of a classifier: for every item its class, the SHA-256 of its source file, its code
+/// and its float embedding, together with what made the codes and the checksum of the model that made the embeddings.
+/// Stored as a file by <see cref="SupportIndexFile"/>. The codes are LSH bits of planes and a centre
+/// (<see cref="Hasher"/>), or the bytes of a product-quantiser codebook and its shift (<see cref="Codebook"/>, the pq
+/// and opq families: scored by the asymmetric method or compared by cosine, never by Hamming distance).
 ///
 /// Items keep their order: the first enrolment's, then each addition's appended. Classes are numbered in order
 /// of first appearance. Keeping the embeddings lets cosine matching and re-centring work without the images,
@@ -28,13 +31,27 @@ public sealed class SupportIndex
     private readonly uint[] _codes;
     private readonly float[] _embeddings;
     private readonly HashSet<(int Class, string Hash)> _known = [];
+    private readonly LshHasher? _hasher;
 
     internal SupportIndex(string modelChecksum, LshHasher hasher, string[] classNames, int[] labels, byte[] contentHashes,
         uint[] codes, float[] embeddings, EmbeddingViews? views = null)
+        : this(modelChecksum, hasher, null, classNames, labels, contentHashes, codes, embeddings, views)
+    {
+    }
+
+    internal SupportIndex(string modelChecksum, IndexCodebook codebook, string[] classNames, int[] labels, byte[] contentHashes,
+        uint[] codes, float[] embeddings, EmbeddingViews? views = null)
+        : this(modelChecksum, null, codebook, classNames, labels, contentHashes, codes, embeddings, views)
+    {
+    }
+
+    private SupportIndex(string modelChecksum, LshHasher? hasher, IndexCodebook? codebook, string[] classNames, int[] labels,
+        byte[] contentHashes, uint[] codes, float[] embeddings, EmbeddingViews? views)
     {
         ModelChecksum = modelChecksum;
         Views = views;
-        Hasher = hasher;
+        _hasher = hasher;
+        Codebook = codebook;
         _classNames = classNames;
         _labels = labels;
         _contentHashes = contentHashes;
@@ -53,14 +70,28 @@ public sealed class SupportIndex
     /// </summary>
     public EmbeddingViews? Views { get; }
 
-    /// <summary>The planes and the (frozen) centre that hash supports and queries.</summary>
-    public LshHasher Hasher { get; }
+    /// <summary>The planes and the (frozen) centre that hash supports and queries; an index of codebook codes has none.</summary>
+    public LshHasher Hasher => _hasher ?? throw new InvalidOperationException("an index of product-quantiser codes has no planes");
+
+    /// <summary>The codebook and (frozen) shift that code supports, for the pq and opq families; null for LSH codes.</summary>
+    public IndexCodebook? Codebook { get; }
+
+    /// <summary>The family that made the codes: the planes' or the codebook's.</summary>
+    public IHashFamily Family => _hasher?.Planes.Family ?? Codebook!.Codebook.Family;
+
+    /// <summary>The seed the planes were drawn from, or the codebook fitted with.</summary>
+    public ulong Seed => _hasher?.Planes.Seed ?? Codebook!.Codebook.Seed;
+
+    /// <summary>Whether the codes are centred on the first enrolment's mean (LSH: a centre; codebook: a shift).</summary>
+    public bool Centred => _hasher is not null ? _hasher.Center is not null : Codebook!.Shift is not null;
 
     public Hyperplanes Planes => Hasher.Planes;
-    public float[]? Center => Hasher.Center;
-    public int Dim => Planes.Dim;
-    public int Bits => Planes.Count;
-    public int Words => Planes.Words;
+    public float[]? Center => _hasher?.Center;
+    public int Dim => _hasher?.Planes.Dim ?? Codebook!.Codebook.Dim;
+
+    /// <summary>Bits per stored code: the plane count, or 8 per codebook subspace.</summary>
+    public int Bits => _hasher?.Planes.Count ?? Codebook!.Codebook.Bits;
+    public int Words => _hasher?.Planes.Words ?? Codebook!.Codebook.Words;
     public int Count => _labels.Length;
     public int ClassCount => _classNames.Length;
     public IReadOnlyList<string> ClassNames => _classNames;
@@ -102,6 +133,20 @@ public sealed class SupportIndex
     }
 
     /// <summary>
+    /// Enrols items as product-quantiser codes of <paramref name="codebook"/> (a pq or opq codebook the model stores),
+    /// shifted to their mean when <paramref name="center"/> is set (frozen for later additions, like an LSH centre).
+    /// </summary>
+    public static SupportIndex Create(IComputeBackend backend, string modelChecksum, ProductCodebook codebook, bool center,
+        SupportItems items, EmbeddingViews? views = null)
+    {
+        CheckChecksum(modelChecksum);
+        CheckDim(codebook.Dim, items);
+        if (items.Count == 0) throw new Lshk.Core.InputException("nothing to enrol: no support images");
+        var coder = IndexCodebook.For(backend, codebook, center, items.Embeddings, items.Count);
+        return new SupportIndex(modelChecksum, coder, [], [], [], [], [], views).Append(backend, items);
+    }
+
+    /// <summary>
     /// An index with no items yet, hashing with <paramref name="hasher"/> (its centre, if any, is frozen as given):
     /// what a server starts from without an index, and what deleting the last class leaves.
     /// </summary>
@@ -111,6 +156,19 @@ public sealed class SupportIndex
         HashFamilyKinds.RequireStorableInIndex(hasher.Planes.Family);
         return new SupportIndex(modelChecksum, hasher, [], [], [], [], [], views);
     }
+
+    /// <summary>This index's coding (planes and centre, or codebook and shift) and views, without its items.</summary>
+    public SupportIndex Emptied() => new(ModelChecksum, _hasher, Codebook, [], [], [], [], [], Views);
+
+    /// <summary>
+    /// Which match methods can score this index: all of them for LSH codes; the asymmetric score (cosine to the
+    /// reconstruction) and cosine on the stored embeddings for codebook codes, whose bytes are no Hamming code.
+    /// </summary>
+    public bool Supports(MatchMethod method) =>
+        Codebook is null || method is MatchMethod.Asymmetric or MatchMethod.CosineNearest;
+
+    /// <summary>The method a classifier uses when none is asked for: Hamming for LSH codes, asymmetric for codebook codes.</summary>
+    public MatchMethod DefaultMethod => Codebook is null ? MatchMethod.HammingNearest : MatchMethod.Asymmetric;
 
     /// <summary>The id of the named class, or -1 when no class has that name.</summary>
     public int ClassId(string className) => Array.IndexOf(_classNames, className);
@@ -138,7 +196,7 @@ public sealed class SupportIndex
             _embeddings.AsSpan(i * Dim, Dim).CopyTo(embeddings.AsSpan(j * Dim));
         }
         string[] names = [.. _classNames.Take(classId), .. _classNames.Skip(classId + 1)];
-        return new SupportIndex(ModelChecksum, Hasher, names, labels, hashes, codes, embeddings, Views);
+        return new SupportIndex(ModelChecksum, _hasher, Codebook, names, labels, hashes, codes, embeddings, Views);
     }
 
     /// <summary>
@@ -147,7 +205,7 @@ public sealed class SupportIndex
     /// </summary>
     public SupportIndex Add(IComputeBackend backend, SupportItems items)
     {
-        CheckDim(Planes, items);
+        CheckDim(Dim, items);
         return Append(backend, items);
     }
 
@@ -157,6 +215,11 @@ public sealed class SupportIndex
     /// </summary>
     public SupportIndex Recentered(IComputeBackend backend, bool center = true)
     {
+        if (Codebook is { } codebook)
+        {
+            var coder = IndexCodebook.For(backend, codebook.Codebook, center, _embeddings, Count);
+            return new SupportIndex(ModelChecksum, coder, _classNames, _labels, _contentHashes, coder.Encode(backend, _embeddings, Count), _embeddings, Views);
+        }
         var hasher = center ? LshHasher.CenteredOn(Planes, _embeddings, Count) : new LshHasher(Planes);
         return new SupportIndex(ModelChecksum, hasher, _classNames, _labels, _contentHashes, hasher.Hash(backend, _embeddings, Count), _embeddings, Views);
     }
@@ -181,10 +244,11 @@ public sealed class SupportIndex
         var hashes = new byte[(long)labels.Length * SupportItems.HashBytes];
         _contentHashes.CopyTo(hashes, 0);
         for (int i = 0; i < items.Count; i++) items.ContentHashes[i].CopyTo(hashes, (Count + i) * SupportItems.HashBytes);
-        uint[] newCodes = Hasher.Hash(backend, items.Embeddings, items.Count);
+        uint[] newCodes = Codebook is { } codebook ? codebook.Encode(backend, items.Embeddings, items.Count)
+            : Hasher.Hash(backend, items.Embeddings, items.Count);
         uint[] codes = [.. _codes, .. newCodes];
         float[] embeddings = [.. _embeddings, .. items.Embeddings];
-        return new SupportIndex(ModelChecksum, Hasher, names.ToArray(), labels, hashes, codes, embeddings, Views);
+        return new SupportIndex(ModelChecksum, _hasher, Codebook, names.ToArray(), labels, hashes, codes, embeddings, Views);
     }
 
     internal static void CheckClassName(string name)
@@ -200,9 +264,11 @@ public sealed class SupportIndex
             throw new ArgumentException($"model checksum '{checksum}' is not 64 lowercase hex digits (SHA-256)");
     }
 
-    private static void CheckDim(Hyperplanes planes, SupportItems items)
+    private static void CheckDim(Hyperplanes planes, SupportItems items) => CheckDim(planes.Dim, items);
+
+    private static void CheckDim(int dim, SupportItems items)
     {
-        if (items.Dim != planes.Dim)
-            throw new Lshk.Core.InputException($"embeddings of dimension {items.Dim} do not fit planes of dimension {planes.Dim}");
+        if (items.Dim != dim)
+            throw new Lshk.Core.InputException($"embeddings of dimension {items.Dim} do not fit an index of dimension {dim}");
     }
 }
