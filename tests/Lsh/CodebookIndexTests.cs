@@ -138,6 +138,23 @@ public class CodebookIndexTests
     }
 
     [Fact]
+    public void AnEmptiedCodebookIndexIsWrittenAndReadWithItsCodebook()
+    {
+        // What a server keeps after deleting its last class: no items, the same codebook and shift for the next enrolment.
+        var index = Index(rotate: true, center: true);
+        var empty = index.WithoutClass(0).WithoutClass(0).WithoutClass(0);
+        Assert.Equal(0, empty.Count);
+        var back = SupportIndexFile.Read(IndexTestData.Bytes(empty), "x.lshi");
+        Assert.Equal((0, 0), (back.Count, back.ClassCount));
+        Assert.Equal(index.Codebook!.Shift, back.Codebook!.Shift);
+        using var cpu = new CpuBackend();
+        var again = back.Add(cpu, IndexTestData.Items(3, Dim, ["x"], 9));
+        Assert.Equal(index.Codebook.Encode(cpu, IndexTestData.Items(3, Dim, ["x"], 9).Embeddings, 3), again.Codes.ToArray());
+        using var classifier = new IndexClassifier(cpu, back, MatchMethod.Asymmetric);
+        Assert.Empty(classifier.Classify(new float[Dim], 1, top: 2)[0]);
+    }
+
+    [Fact]
     public void ABadVersionFourFileIsOneClearError()
     {
         byte[] bytes = IndexTestData.Bytes(Index(rotate: true, center: true));
