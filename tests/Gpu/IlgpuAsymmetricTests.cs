@@ -61,6 +61,23 @@ public class IlgpuAsymmetricTests(SimulatorFixture fx)
         }
     }
 
+    /// <summary>
+    /// Supports cut into ranges, one warp each, and the ranges' candidates merged in levels: the same top k, ties
+    /// included, as the CPU and the reference. (1, 20000, 3): 63 ranges, a merge of them in 3 ranges, a merge of those.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1000, 64, 32, 1)]
+    [InlineData(2, 1000, 300, 32, 7)]
+    [InlineData(1, 3001, 33, 64, 40)]
+    [InlineData(1, 20000, 64, 32, 3)]
+    public void SplitScansMergeToTheSameTopK(int q, int n, int bits, int minPerSplit, int k)
+    {
+        var (projections, codes) = AsymmetricTestData.Make(AsymmetricCase.Ties, q * 7 + n + bits + k, q, n, bits);
+        using var forced = fx.SplitSearches(minPerSplit);
+        Assert.True(fx.Gpu.SplitsFor(q, n, k).Splits > 1, "the case does not exercise the merge");
+        AssertSameAsCpuAndReference(projections, q, codes, n, bits, k, exactTies: true, $"split q={q} N={n} k={k}");
+    }
+
     [Fact]
     public void IndexIsReusableAndDisposable()
     {

@@ -47,26 +47,15 @@ public class IlgpuCosineTests(SimulatorFixture fx)
         float[] supports = GpuTestData.Floats(rng, n * d);
         float[] queries = GpuTestData.Floats(rng, q * d);
         Array.Copy(supports, 0, supports, 450 * d, d); // an exact duplicate in a later range: ties keep index order
-        int saved = fx.Gpu.MinSupportsPerSplit;
-        long savedWarps = fx.Gpu.SplitTargetWarps;
-        try
-        {
-            fx.Gpu.MinSupportsPerSplit = 32;
-            fx.Gpu.SplitTargetWarps = 64; // as many tasks as a small GPU, on any device
-            Assert.True(fx.Gpu.SplitsFor(q, n, k).Splits > 1);
-            using var gpuIndex = fx.Gpu.CreateCosineIndex(supports, n, d);
-            using var cpuIndex = fx.Cpu.CreateCosineIndex(supports, n, d);
-            var gpu = gpuIndex.Search(queries, q, k);
-            var cpu = cpuIndex.Search(queries, q, k);
-            double[] exact = Enumerable.Range(0, n).Select(s => ScalarReference.Cosine(queries, 0, supports, s, d)).ToArray();
-            GpuTestData.AssertFloatTopK(exact, gpu.IndexRow(0), gpu.ScoreRow(0), k, "split scan vs reference");
-            Assert.Equal(cpu.IndexRow(0).ToArray(), gpu.IndexRow(0).ToArray());
-        }
-        finally
-        {
-            fx.Gpu.MinSupportsPerSplit = saved;
-            fx.Gpu.SplitTargetWarps = savedWarps;
-        }
+        using var forced = fx.SplitSearches(32);
+        Assert.True(fx.Gpu.SplitsFor(q, n, k).Splits > 1);
+        using var gpuIndex = fx.Gpu.CreateCosineIndex(supports, n, d);
+        using var cpuIndex = fx.Cpu.CreateCosineIndex(supports, n, d);
+        var gpu = gpuIndex.Search(queries, q, k);
+        var cpu = cpuIndex.Search(queries, q, k);
+        double[] exact = Enumerable.Range(0, n).Select(s => ScalarReference.Cosine(queries, 0, supports, s, d)).ToArray();
+        GpuTestData.AssertFloatTopK(exact, gpu.IndexRow(0), gpu.ScoreRow(0), k, "split scan vs reference");
+        Assert.Equal(cpu.IndexRow(0).ToArray(), gpu.IndexRow(0).ToArray());
     }
 
     [Fact]

@@ -108,29 +108,18 @@ public class IlgpuHammingTests(SimulatorFixture fx)
     [InlineData(2, 1000, 256, 32, 7)]
     [InlineData(1, 3001, 33, 64, 40)]
     [InlineData(3, 517, 1000, 32, 5)]
-    [InlineData(1, 20000, 64, 32, 3)] // three merge levels: 64 ranges, then 6, then one warp
+    [InlineData(1, 20000, 64, 32, 3)] // three launches: 63 ranges, a merge of them in 3 ranges, a merge of those
     public void SplitScansMergeToTheSameTopK(int q, int n, int bits, int minPerSplit, int k)
     {
         var rng = new Random(q * 7 + n + bits + k);
         uint[] supports = GpuTestData.DuplicatedCodes(rng, n, bits, distinct: 3);
         uint[] queries = GpuTestData.Codes(rng, q, bits);
-        int saved = fx.Gpu.MinSupportsPerSplit;
-        long savedWarps = fx.Gpu.SplitTargetWarps;
-        try
-        {
-            fx.Gpu.MinSupportsPerSplit = minPerSplit;
-            fx.Gpu.SplitTargetWarps = 64; // as many tasks as a small GPU, on any device
-            var (splits, length) = fx.Gpu.SplitsFor(q, n, k);
-            Assert.True(splits > 1, $"{splits} split(s): the case does not exercise the merge");
-            Assert.True((long)splits * length >= n && (long)(splits - 1) * length < n, "the ranges cover the supports");
-            Assert.Equal(0, length % 32);
-            AssertSameAsCpuAndReference(supports, n, queries, q, bits, k);
-        }
-        finally
-        {
-            fx.Gpu.MinSupportsPerSplit = saved;
-            fx.Gpu.SplitTargetWarps = savedWarps;
-        }
+        using var forced = fx.SplitSearches(minPerSplit);
+        var (splits, length) = fx.Gpu.SplitsFor(q, n, k);
+        Assert.True(splits > 1, $"{splits} split(s): the case does not exercise the merge");
+        Assert.True((long)splits * length >= n && (long)(splits - 1) * length < n, "the ranges cover the supports");
+        Assert.Equal(0, length % 32);
+        AssertSameAsCpuAndReference(supports, n, queries, q, bits, k);
     }
 
     [Fact]

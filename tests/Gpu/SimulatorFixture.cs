@@ -22,6 +22,23 @@ public sealed class SimulatorFixture : IDisposable
     public IlgpuBackend Gpu { get; }
     public CpuBackend Cpu { get; }
 
+    /// <summary>
+    /// Until disposed, the GPU backend cuts searches into support ranges of at least <paramref name="minPerSplit"/>
+    /// supports, aiming at 64 warp tasks (a small GPU's worth, on any device), so small inputs exercise the merges.
+    /// </summary>
+    public IDisposable SplitSearches(int minPerSplit)
+    {
+        var restore = (Gpu.MinSupportsPerSplit, Gpu.SplitTargetWarps);
+        Gpu.MinSupportsPerSplit = minPerSplit;
+        Gpu.SplitTargetWarps = 64;
+        return new Restore(() => (Gpu.MinSupportsPerSplit, Gpu.SplitTargetWarps) = restore);
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
+
     public void Dispose()
     {
         Gpu.Dispose();

@@ -39,7 +39,9 @@ internal sealed class IlgpuAsymmetricIndex : IlgpuIndex<uint>, IAsymmetricIndex
     /// <summary>
     /// Launches the kernel over query chunks whose lane lists fit <see cref="IlgpuBackend.TopKScratchBytes"/>, as
     /// <see cref="IlgpuBackend.RunTopK{TScorer}"/> does for the other matchers (its entries pack a 32-bit key, too
-    /// small for these 64-bit scores). Call under the backend's gate.
+    /// small for these 64-bit scores), with the same support ranges (<see cref="IlgpuBackend.SplitsFor"/>): a split
+    /// launch leaves k candidates per range, which <see cref="AsymmetricKernels.MergePairs"/> reduces, in levels,
+    /// to each query's top k. Call under the backend's gate.
     /// </summary>
     private void Run(ArrayView<uint> supports, long[] weights, int q, int k, long[] scores, int[] indices)
     {
@@ -49,22 +51,56 @@ internal sealed class IlgpuAsymmetricIndex : IlgpuIndex<uint>, IAsymmetricIndex
             throw new InvalidOperationException(
                 $"groups of {config.GroupDim.X / warpSize} warps exceed the {AsymmetricKernels.MaxWarpsPerGroup} the asymmetric kernel's shared memory is sized for");
         int n = Count;
-        int laneCapacity = (int)Math.Min(k, ((long)n + warpSize - 1) / warpSize);
-        long bytesPerQuery = (long)warpSize * laneCapacity * (sizeof(long) + sizeof(int));
+        long bytesPerQuery = (long)warpSize * Math.Min(k, ((long)n + warpSize - 1) / warpSize) * (sizeof(long) + sizeof(int));
         int chunk = (int)Math.Clamp(Backend.TopKScratchBytes / bytesPerQuery, 1, q);
         using var bw = Backend.Upload<long>(weights);
-        using var scratchScores = Backend.Allocate<long>((long)chunk * warpSize * laneCapacity);
-        using var scratchIndices = Backend.Allocate<int>((long)chunk * warpSize * laneCapacity);
         using var resultScores = Backend.Allocate<long>(scores.Length);
         using var resultIndices = Backend.Allocate<int>(indices.Length);
         for (int offset = 0; offset < q; offset += chunk)
         {
             int count = Math.Min(chunk, q - offset);
-            Backend.AsymmetricTopKKernel(Backend.ForWarps(count),
+            var (splits, length) = Backend.SplitsFor(count, n, k);
+            int laneCapacity = LaneCapacity(k, length, warpSize);
+            long lists = (long)count * splits * warpSize * laneCapacity;
+            using var scratchScores = Backend.Allocate<long>(lists);
+            using var scratchIndices = Backend.Allocate<int>(lists);
+            if (splits == 1)
+            {
+                Backend.AsymmetricTopKKernel(Backend.ForWarps(count),
+                    new AsymmetricArgs(bw.View, supports, count, offset, n, Bits, k, laneCapacity, scratchScores.View,
+                        scratchIndices.View, resultScores.View, resultIndices.View));
+                continue;
+            }
+            var candidateScores = Backend.Allocate<long>((long)count * splits * k);
+            var candidateIndices = Backend.Allocate<int>((long)count * splits * k);
+            Backend.AsymmetricTopKKernel(Backend.ForWarps((long)count * splits),
                 new AsymmetricArgs(bw.View, supports, count, offset, n, Bits, k, laneCapacity, scratchScores.View,
-                    scratchIndices.View, resultScores.View, resultIndices.View));
+                    scratchIndices.View, candidateScores.View, candidateIndices.View, splits, length));
+            // Merge levels: each keeps k per range of the candidates, until one range (a warp per query) remains.
+            int perQuery = splits * k;
+            while (true)
+            {
+                (splits, length) = Backend.SplitsFor(count, perQuery, k);
+                laneCapacity = LaneCapacity(k, length, warpSize);
+                lists = (long)count * splits * warpSize * laneCapacity;
+                using var mergeScores = Backend.Allocate<long>(lists);
+                using var mergeIndices = Backend.Allocate<int>(lists);
+                bool last = splits == 1;
+                var nextScores = last ? resultScores : Backend.Allocate<long>((long)count * splits * k);
+                var nextIndices = last ? resultIndices : Backend.Allocate<int>((long)count * splits * k);
+                Backend.AsymmetricMergeKernel(Backend.ForWarps((long)count * splits),
+                    new PairMergeArgs(count, offset, perQuery, k, laneCapacity, splits, length, candidateScores.View,
+                        candidateIndices.View, mergeScores.View, mergeIndices.View, nextScores.View, nextIndices.View));
+                candidateScores.Dispose();
+                candidateIndices.Dispose();
+                if (last) break;
+                (candidateScores, candidateIndices, perQuery) = (nextScores, nextIndices, splits * k);
+            }
         }
         IlgpuBackend.Download(resultScores, scores);
         IlgpuBackend.Download(resultIndices, indices);
     }
+
+    /// <summary>A lane never holds more entries than k, nor more than the supports it scans in a range.</summary>
+    private static int LaneCapacity(int k, int length, int warpSize) => (int)Math.Min(k, ((long)length + warpSize - 1) / warpSize);
 }

@@ -29,6 +29,7 @@ public sealed class IlgpuBackend : IComputeBackend
     private readonly Lazy<Action<KernelConfig, RemapArgs>> _remapMerged;
     private readonly Lazy<Action<KernelConfig, SigmoidScorer, TopKArgs>> _sigmoidTopK;
     private readonly Lazy<Action<KernelConfig, AsymmetricArgs>> _asymmetricTopK;
+    private readonly Lazy<Action<KernelConfig, PairMergeArgs>> _asymmetricMerge;
     private readonly Lazy<Action<KernelConfig, NormaliseArgs>> _normalise;
     private readonly Lazy<Action<KernelConfig, MajorityArgs>> _majority;
     private readonly Lazy<Action<KernelConfig, ClassMeanArgs>> _classMeans;
@@ -56,6 +57,7 @@ public sealed class IlgpuBackend : IComputeBackend
         _remapMerged = Load(KernelRegistry.RemapMerged);
         _sigmoidTopK = Load(KernelRegistry.SigmoidTopK);
         _asymmetricTopK = Load(KernelRegistry.AsymmetricTopK);
+        _asymmetricMerge = Load(KernelRegistry.AsymmetricMerge);
         _normalise = Load(KernelRegistry.Normalise);
         _majority = Load(KernelRegistry.MajorityCodes);
         _classMeans = Load(KernelRegistry.ClassMeans);
@@ -335,6 +337,7 @@ public sealed class IlgpuBackend : IComputeBackend
     internal Action<KernelConfig, HammingScorer, TopKArgs> HammingTopKKernel => _hammingTopK.Value;
     internal Action<KernelConfig, CosineScorer, TopKArgs> CosineTopKKernel => _cosineTopK.Value;
     internal Action<KernelConfig, AsymmetricArgs> AsymmetricTopKKernel => _asymmetricTopK.Value;
+    internal Action<KernelConfig, PairMergeArgs> AsymmetricMergeKernel => _asymmetricMerge.Value;
 
     /// <summary>
     /// The device's memory bandwidth in GB/s (10^9 bytes), counting bytes read plus bytes written, as the best of

@@ -18,6 +18,7 @@ internal static partial class KernelRegistry
     public static readonly Action<CandidateScorer, TopKArgs> MergeTopK = TopKKernels.WarpTopK;
     public static readonly Action<RemapArgs> RemapMerged = TopKKernels.RemapMerged;
     public static readonly Action<AsymmetricArgs> AsymmetricTopK = AsymmetricKernels.WarpTopK;
+    public static readonly Action<PairMergeArgs> AsymmetricMerge = AsymmetricKernels.MergePairs;
     public static readonly Action<NormaliseArgs> Normalise = CosineKernels.Normalise;
     public static readonly Action<MajorityArgs> MajorityCodes = PrototypeKernels.MajorityCodes;
     public static readonly Action<ClassMeanArgs> ClassMeans = PrototypeKernels.ClassMeans;
