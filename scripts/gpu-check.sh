@@ -52,7 +52,7 @@ log() { echo "$(date -u +%T) $*" | tee -a "$out/steps.txt"; }
 
 # The device tool brings back at most 8 files from $OUT: the results folder travels as one archive, refreshed after
 # every step so a run cut off by its limit still returns what it reached.
-pack() { [ -n "${OUT:-}" ] && [ "$out" != "$OUT" ] && tar czf "$OUT/gpu-results.tar.gz" -C "$out" . || true; }
+pack() { [ -n "${OUT:-}" ] && [ "$out" != "$OUT" ] && mkdir -p "$OUT" && tar czf "$OUT/gpu-results.tar.gz" -C "$out" . || true; }
 
 # Runs one step with a time limit (seconds); records its status and duration.
 run_step() {
@@ -167,7 +167,8 @@ step_accuracy() {
   lshk train --data omniglot --episodes "$episodes" --seed 1 --device "$device" --cache-dir "$cache" "${shape[@]}" \
     --out "$work/accuracy.safetensors" --log "$out/accuracy-train.csv" --summary-episodes 0 2>&1 | tail -n 4
   echo "{\"device\": \"$device\", \"episodes\": $episodes, \"seconds\": $((SECONDS - began))}" > "$out/accuracy-train.json"
-  lshk eval --model "$work/accuracy.safetensors" "${eval_shape[@]}" --shots 1 --planes 64,256 --hash gaussian --methods cosine,hamming \
+  lshk eval --model "$work/accuracy.safetensors" "${eval_shape[@]}" --shots 1 --planes 64,256 --hash gaussian,learned \
+    --methods cosine,hamming,asymmetric --fitted-center support \
     --episodes "$eval_episodes" --device "$device" --cache-dir "$cache" --json "$out/accuracy-eval.json" 2>&1 | tail -n 12
 }
 
