@@ -130,7 +130,7 @@ step_match() {
   lshk bench match --device "$device" --n "$(IFS=,; echo "${sizes[*]}")" --planes 64,256,1024 --queries "$batch" --k 1,10 \
     --dim 64 --repeat 3 --json "$out/match-q1000.json" 2>&1 | tail -n 40
   lshk bench match --device "$device" --n "$(IFS=,; echo "${sizes[*]}")" --planes 64,256,1024 --queries 1 --k 1,10 \
-    --dim 64 --repeat 5 --memory-bandwidth false --json "$out/match-q1.json" 2>&1 | tail -n 40
+    --dim 64 --repeat 5 --product-codes --memory-bandwidth false --json "$out/match-q1.json" 2>&1 | tail -n 40
   # N = 10^8: random codes (embedding 10^8 vectors is not the point); 256 bits = 3.2 GB of codes.
   lshk bench match --device "$device" --n "$big" --planes 64,256 --queries 1 --k 1,10 --random-codes --repeat 5 \
     --memory-bandwidth false --json "$out/match-big-q1.json" 2>&1 | tail -n 12

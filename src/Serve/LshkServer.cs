@@ -129,7 +129,14 @@ public sealed class LshkServer : IAsyncDisposable
     private static (IReadOnlyList<RejectThreshold>, string?) RejectThresholds(ServeSettings settings, IComputeBackend backend, Embedder embedder,
         SupportIndex? index, Action<string>? status)
     {
-        if (settings.Reject is { } given) return ([new RejectThreshold(Lshk.Lsh.MatchMethod.HammingNearest, given, double.NaN, double.NaN)], "given at start");
+        if (settings.Reject is { } given)
+        {
+            // A threshold in bits is for the hamming method, which an index of codebook codes never scores with.
+            if (index is not null && !index.Supports(Lshk.Lsh.MatchMethod.HammingNearest))
+                throw new Lshk.Core.InputException($"{settings.IndexPath} holds {index.Family.Name} codes, scored by the asymmetric method: " +
+                                                   "a reject threshold in Hamming bits does not apply to them (calibrate one per method instead)");
+            return ([new RejectThreshold(Lshk.Lsh.MatchMethod.HammingNearest, given, double.NaN, double.NaN)], "given at start");
+        }
         if (settings.CalibrationData is null) return ([], null);
         var data = settings.CalibrationData(embedder);
         status?.Invoke($"calibrating the reject thresholds on {data.Source}");

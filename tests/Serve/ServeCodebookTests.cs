@@ -61,4 +61,14 @@ public sealed class ServeCodebookTests
         var again = await serve.PostAsync("/v1/classify?method=cosine", ServeFixture.Multipart(query));
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
     }
+
+    [Fact]
+    public async Task AThresholdInHammingBitsIsRefusedForAnOpqIndex()
+    {
+        var e = await Assert.ThrowsAsync<Lshk.Core.InputException>(async () =>
+        {
+            await using var serve = await ServeFixture.StartAsync(settings => WithOpqIndex(settings) with { Reject = 200 }, characters: 2, drawings: 1);
+        });
+        Assert.Contains("holds opq codes, scored by the asymmetric method", e.Message);
+    }
 }

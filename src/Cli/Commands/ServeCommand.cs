@@ -22,7 +22,7 @@ internal static class ServeCommand
         var token = new Option<string?>("--token") { Description = "Require Authorization: Bearer TOKEN for enrolling and deleting" };
         var reject = new Option<string?>("--reject")
         {
-            Description = "Open set: a hamming score (bits) below which an image gets \"class\": null; alone (or 'auto'): one threshold per method (hamming, asymmetric, cosine), calibrated on the model's training classes with the index's planes",
+            Description = "Open set: a hamming score (bits) below which an image gets \"class\": null; alone (or 'auto'): one threshold per method (hamming, asymmetric, cosine), calibrated on the model's training classes with the index's planes or codebook (a codebook index has no hamming threshold)",
             Arity = ArgumentArity.ZeroOrOne,
         };
         var data = new Option<string?>("--data") { Description = "Dataset whose training classes calibrate --reject (default: the one the model was trained on)" };
