@@ -29,6 +29,8 @@ device=${DEVICE:-cuda}
 app=${APP:-.gpu/app}
 keep_going=${KEEP_GOING:-0}
 small=${SMALL:-0}
+# A fresh results folder (KEEP_RESULTS=1 adds to the last one), so the archive holds this run's files only.
+[ "${KEEP_RESULTS:-0}" = 1 ] || rm -rf "$out"
 mkdir -p "$out"
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(facts devices tests agree match train-step peers accuracy)
