@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Lshk.Kernels;
 using Lshk.Kernels.Cpu;
 using Lshk.Kernels.Random;
@@ -13,7 +14,7 @@ internal static class DevicesCommand
     {
         var check = new Option<bool>("--check")
         {
-            Description = "Run a small hash + Hamming search + cosine search on every device and compare it with the CPU backend",
+            Description = "Run a small hash, Hamming search (also one query over 100,000 codes), asymmetric search and cosine search on every device and compare them with the CPU backend",
         };
         var command = new Command("devices", "List the devices lshk can compute on (CPU, CUDA GPUs, ILGPU's CPU simulator)") { check };
         command.SetAction(parse =>
@@ -48,6 +49,11 @@ internal static class DevicesCommand
         return command;
     }
 
+    /// <summary>Supports of the single-query scan: enough that a GPU cuts it into ranges and merges them.</summary>
+    private const int SingleQuerySupports = 100_000;
+
+    private static string Many => SingleQuerySupports.ToString("N0", CultureInfo.InvariantCulture);
+
     /// <summary>Hashes, searches and compares with the CPU backend: "ok ..." or "FAILED: ...".</summary>
     private static string SelfCheck(IComputeBackend backend)
     {
@@ -64,6 +70,27 @@ internal static class DevicesCommand
         var want = cpuIndex.Search(queryCodes, q, k);
         if (!got.Indices.AsSpan().SequenceEqual(want.Indices) || !got.Scores.AsSpan().SequenceEqual(want.Scores))
             return "FAILED: Hamming top-k differs from the CPU backend";
+        // One query over many codes: the scan a GPU splits over thousands of warps and merges (exact: same top-k).
+        uint[] many = RandomArrays.Codes(SingleQuerySupports, p, 77, 4);
+        using (var single = backend.CreateHammingIndex(many, SingleQuerySupports, p))
+        using (var cpuSingle = cpu.CreateHammingIndex(many, SingleQuerySupports, p))
+        {
+            var one = single.Search(queryCodes.AsSpan(0, Check.Words(p)), 1, k);
+            var reference = cpuSingle.Search(queryCodes.AsSpan(0, Check.Words(p)), 1, k);
+            if (!one.Indices.AsSpan().SequenceEqual(reference.Indices) || !one.Scores.AsSpan().SequenceEqual(reference.Scores))
+                return $"FAILED: a single-query Hamming top-k over {Many} codes differs from the CPU backend";
+        }
+        // The asymmetric score sums the same fixed-point integers on every backend: identical top-k.
+        float[] projections = new float[q * p];
+        backend.Project(queries, q, d, planes, default, p, projections);
+        using (var asymmetric = backend.CreateAsymmetricIndex(codes, n, p))
+        using (var cpuAsymmetric = cpu.CreateAsymmetricIndex(codes, n, p))
+        {
+            var a1 = asymmetric.Search(projections, q, k);
+            var a2 = cpuAsymmetric.Search(projections, q, k);
+            if (!a1.Indices.AsSpan().SequenceEqual(a2.Indices) || !a1.Scores.AsSpan().SequenceEqual(a2.Scores))
+                return "FAILED: asymmetric top-k differs from the CPU backend";
+        }
         using var cosine = backend.CreateCosineIndex(support, n, d);
         using var cpuCosine = cpu.CreateCosineIndex(support, n, d);
         var c1 = cosine.Search(queries, q, 1);
@@ -71,7 +98,7 @@ internal static class DevicesCommand
         for (int i = 0; i < q; i++)
             if (Math.Abs(c1.Scores[i] - c2.Scores[i]) > 1e-5f * Math.Max(1f, Math.Abs(c2.Scores[i])))
                 return $"FAILED: cosine score {c1.Scores[i]} differs from the CPU backend's {c2.Scores[i]}";
-        return $"ok (codes, Hamming top-{k} and cosine top-1 match the CPU backend; {watch.Elapsed.TotalMilliseconds:F0} ms)";
+        return $"ok (codes, Hamming top-{k} (also one query over {Many} codes), asymmetric top-{k} and cosine top-1 match the CPU backend; {watch.Elapsed.TotalMilliseconds:F0} ms)";
     }
 
     private static uint[] Hash(IComputeBackend backend, float[] x, int n, float[] planes)
