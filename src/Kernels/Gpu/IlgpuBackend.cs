@@ -391,7 +391,7 @@ public sealed class IlgpuBackend : IComputeBackend
     }
 
     /// <summary>Rows × cols row-major → cols × rows, so a warp's lanes (consecutive rows) read consecutive floats.</summary>
-    internal static T[] Transpose<T>(ReadOnlySpan<T> source, int rows, int cols)
+    internal static unsafe T[] Transpose<T>(ReadOnlySpan<T> source, int rows, int cols) where T : unmanaged
     {
         var result = new T[source.Length];
         if ((long)rows * cols < ParallelTransposeFrom)
@@ -401,15 +401,19 @@ public sealed class IlgpuBackend : IComputeBackend
                     result[(long)c * rows + r] = source[r * cols + c];
             return result;
         }
-        // Large indices (10^8 codes of a benchmark: gigabytes) transpose in row blocks on every core.
-        T[] rowMajor = source.ToArray();
-        Parallel.For(0, (rows + TransposeBlock - 1) / TransposeBlock, block =>
+        // Large indices (10^8 codes of a benchmark: gigabytes) transpose in row blocks on every core, reading the
+        // caller's memory in place (pinned for the loop) rather than through a copy of it.
+        fixed (T* pinned = source)
         {
-            int end = (int)Math.Min(rows, (long)(block + 1) * TransposeBlock);
-            for (int r = block * TransposeBlock; r < end; r++)
-                for (int c = 0; c < cols; c++)
-                    result[(long)c * rows + r] = rowMajor[(long)r * cols + c];
-        });
+            T* rowMajor = pinned;
+            Parallel.For(0, (rows + TransposeBlock - 1) / TransposeBlock, block =>
+            {
+                int end = (int)Math.Min(rows, (long)(block + 1) * TransposeBlock);
+                for (int r = block * TransposeBlock; r < end; r++)
+                    for (int c = 0; c < cols; c++)
+                        result[(long)c * rows + r] = rowMajor[(long)r * cols + c];
+            });
+        }
         return result;
     }
 

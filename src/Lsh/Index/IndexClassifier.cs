@@ -95,6 +95,7 @@ public sealed class IndexClassifier : IDisposable
         var codebook = _index.Codebook;
         uint[]? queryCodes = Method == MatchMethod.HammingNearest ? _index.Hasher.Hash(_backend, queries, q) : null;
         float[]? projections = Method == MatchMethod.Asymmetric && codebook is null ? _index.Hasher.Project(_backend, queries, q) : null;
+        float[]? prepared = Method == MatchMethod.Asymmetric && codebook is not null ? codebook.Prepare(_backend, queries, q) : null;
         for (int start = 0; start < q; start += chunk)
         {
             int n = Math.Min(chunk, q - start);
@@ -108,9 +109,9 @@ public sealed class IndexClassifier : IDisposable
                     for (int r = 0; r < n && complete; r++)
                         complete = BestPerClass(found.IndexRow(r), found.ScoreRow(r), classes, out result[start + r], k == _index.Count);
                 }
-                else if (Method == MatchMethod.Asymmetric && codebook is not null)
+                else if (prepared is not null)
                 {
-                    var found = codebook.Search(_backend, queries.Slice(start * _index.Dim, n * _index.Dim), n, _index.Codes, _index.Count, k);
+                    var found = codebook!.Search(_backend, prepared.AsSpan(start * _index.Dim, n * _index.Dim), n, _index.Codes, _index.Count, k);
                     for (int r = 0; r < n && complete; r++)
                         complete = BestPerClass(found.IndexRow(r), found.ScoreRow(r), classes, out result[start + r], k == _index.Count);
                 }

@@ -17,7 +17,10 @@ public sealed record IndexCodebook(ProductCodebook Codebook, float[]? Shift)
     /// <summary>N×D embeddings → N × <see cref="ProductCodebook.Words"/> codes.</summary>
     public uint[] Encode(IComputeBackend backend, ReadOnlySpan<float> embeddings, int n) => Codebook.Encode(backend, embeddings, n, Shift);
 
-    /// <summary>Each query's top k of the coded supports by cosine to their reconstruction.</summary>
-    public TopK<float> Search(IComputeBackend backend, ReadOnlySpan<float> queries, int q, ReadOnlySpan<uint> codes, int n, int k) =>
-        Codebook.Search(backend, queries, q, codes, n, Shift, k);
+    /// <summary>Queries as the codebook scores them (unit length, rotated for opq), once for every search of them.</summary>
+    public float[] Prepare(IComputeBackend backend, ReadOnlySpan<float> queries, int q) => Codebook.Prepare(backend, queries, q);
+
+    /// <summary>Each <see cref="Prepare"/>d query's top k of the coded supports by cosine to their reconstruction.</summary>
+    public TopK<float> Search(IComputeBackend backend, ReadOnlySpan<float> prepared, int q, ReadOnlySpan<uint> codes, int n, int k) =>
+        Codebook.SearchPrepared(backend, prepared, q, codes, n, Shift, k);
 }

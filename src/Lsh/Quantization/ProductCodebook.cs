@@ -127,5 +127,10 @@ public sealed class ProductCodebook
     /// </summary>
     public TopK<float> Search(IComputeBackend backend, ReadOnlySpan<float> queries, int q, ReadOnlySpan<uint> codes, int n,
         float[]? shift, int k) =>
-        backend.ProductCodeTopK(Prepare(backend, queries, q), q, codes, n, Dim, Centroids, Subspaces, shift ?? [], k);
+        SearchPrepared(backend, Prepare(backend, queries, q), q, codes, n, shift, k);
+
+    /// <summary><see cref="Search"/> for queries already through <see cref="Prepare"/> (a caller searching them again keeps them).</summary>
+    public TopK<float> SearchPrepared(IComputeBackend backend, ReadOnlySpan<float> prepared, int q, ReadOnlySpan<uint> codes, int n,
+        float[]? shift, int k) =>
+        backend.ProductCodeTopK(prepared, q, codes, n, Dim, Centroids, Subspaces, shift ?? [], k);
 }
