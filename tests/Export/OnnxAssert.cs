@@ -4,10 +4,13 @@ namespace Lshk.Tests.Export;
 internal static class OnnxAssert
 {
     /// <summary>
-    /// |onnx − lshk| ≤ 1e-5 · max(1, |lshk|): absolute below 1, relative above. The two sum the same products in
-    /// different orders (and ONNX Runtime folds batch norm into the convolution), so they differ by rounding only.
+    /// |onnx − lshk| ≤ 1e-4 · max(1, |lshk|): absolute below 1, relative above. The two compute the same function
+    /// and differ by rounding only: ONNX Runtime folds batch norm into the convolution and sums the products in its own
+    /// order, and lshk computes the 3×3 convolutions of 14×14 and 7×7 maps by Winograd's F(7×7, 3×3), which rounds to
+    /// about 10⁻⁴ of the outputs' scale (WinogradF7; with F(4×4) alone these agreed to 10⁻⁵). A wrong layer, weight
+    /// or layout misses by orders of magnitude more.
     /// </summary>
-    public const double Tolerance = 1e-5;
+    public const double Tolerance = 1e-4;
 
     public static void Close(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
     {

@@ -68,9 +68,10 @@ internal sealed unsafe class ConvRecompute
 
     /// <summary>
     /// Zeros after the padded planes: a vector from the last flat position (up to 7 floats past OH × PaddedWidth) at
-    /// the last tap (K − 1 rows and columns on) ends at most K + 6 floats past the planes.
+    /// the last tap (K − 1 rows and columns on) ends at most K + 6 floats past the planes, and a 16-wide vector from
+    /// the last row's last segment at most K + 14.
     /// </summary>
-    private int Slack => 2 * Vector256<float>.Count + _s.Kernel;
+    private int Slack => 2 * Vector512<float>.Count + _s.Kernel;
 
     public int PaddedHeight => _hp;
 
@@ -147,67 +148,69 @@ internal sealed unsafe class ConvRecompute
     private const int ChannelBlock = 4;
 
     /// <summary>
-    /// The one-channel 3×3 case (Conv-4's first block): for four output channels at a time, each eight-wide row
-    /// segment's nine shifted input vectors are loaded once and feed four independent chains of nine multiply-adds.
-    /// One chain at a time left the nine dependent multiply-adds' latency (four cycles each) mostly unhidden: the
-    /// recomputation ran at about a quarter of the multiply-add rate. Each value's chain is unchanged (from zero, taps
-    /// in order, then the bias), so the bits are too.
+    /// The one-channel 3×3 case (Conv-4's first block): for four output channels at a time, each row segment's nine
+    /// shifted input vectors are loaded once and feed four independent chains of nine multiply-adds. One chain at a
+    /// time left the nine dependent multiply-adds' latency (four cycles each) mostly unhidden: the recomputation ran at
+    /// about a quarter of the multiply-add rate. Each value's chain is unchanged (from zero, taps in order, then the
+    /// bias), so the bits are too; the lanes are output positions, so the width (<see cref="FloatLanes"/>: 16 on
+    /// AVX-512, where a 28-wide row is two vectors instead of four) does not change them either.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OneChannel3x3(float* padded, float* output)
+    {
+        if (FloatLanes.Wide) OneChannel3x3<Lanes16>(padded, output);
+        else OneChannel3x3<Lanes8>(padded, output);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void OneChannel3x3<TV>(float* padded, float* output) where TV : unmanaged, IFloatLanes<TV>
     {
         var s = _s;
         int oh = s.OutHeight, ow = s.OutWidth, plane = oh * ow;
-        const int lanes = 8;
+        int lanes = TV.Count;
         int co = 0;
         for (; co + ChannelBlock <= s.OutChannels; co += ChannelBlock)
         {
             float* w0 = _w + co * 9, w1 = w0 + 9, w2 = w1 + 9, w3 = w2 + 9;
-            var b0 = Vector256.Create(_bias == null ? 0f : _bias[co]);
-            var b1 = Vector256.Create(_bias == null ? 0f : _bias[co + 1]);
-            var b2 = Vector256.Create(_bias == null ? 0f : _bias[co + 2]);
-            var b3 = Vector256.Create(_bias == null ? 0f : _bias[co + 3]);
+            var b0 = TV.Broadcast(_bias == null ? 0f : _bias[co]);
+            var b1 = TV.Broadcast(_bias == null ? 0f : _bias[co + 1]);
+            var b2 = TV.Broadcast(_bias == null ? 0f : _bias[co + 2]);
+            var b3 = TV.Broadcast(_bias == null ? 0f : _bias[co + 3]);
             float* o0 = output + (long)co * plane, o1 = o0 + plane, o2 = o1 + plane, o3 = o2 + plane;
             for (int r = 0; r < oh; r++)
             {
                 float* r0 = padded + r * _wp, r1 = r0 + _wp, r2 = r1 + _wp;
                 for (int j = 0; j < ow; j += lanes)
                 {
-                    var x0 = Vector256.Load(r0 + j); var x1 = Vector256.Load(r0 + j + 1); var x2 = Vector256.Load(r0 + j + 2);
-                    var x3 = Vector256.Load(r1 + j); var x4 = Vector256.Load(r1 + j + 1); var x5 = Vector256.Load(r1 + j + 2);
-                    var x6 = Vector256.Load(r2 + j); var x7 = Vector256.Load(r2 + j + 1); var x8 = Vector256.Load(r2 + j + 2);
-                    var a0 = Vector256.FusedMultiplyAdd(Vector256.Create(w0[0]), x0, Vector256<float>.Zero);
-                    var a1 = Vector256.FusedMultiplyAdd(Vector256.Create(w1[0]), x0, Vector256<float>.Zero);
-                    var a2 = Vector256.FusedMultiplyAdd(Vector256.Create(w2[0]), x0, Vector256<float>.Zero);
-                    var a3 = Vector256.FusedMultiplyAdd(Vector256.Create(w3[0]), x0, Vector256<float>.Zero);
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(w0[1]), x1, a0); a1 = Vector256.FusedMultiplyAdd(Vector256.Create(w1[1]), x1, a1);
-                    a2 = Vector256.FusedMultiplyAdd(Vector256.Create(w2[1]), x1, a2); a3 = Vector256.FusedMultiplyAdd(Vector256.Create(w3[1]), x1, a3);
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(w0[2]), x2, a0); a1 = Vector256.FusedMultiplyAdd(Vector256.Create(w1[2]), x2, a1);
-                    a2 = Vector256.FusedMultiplyAdd(Vector256.Create(w2[2]), x2, a2); a3 = Vector256.FusedMultiplyAdd(Vector256.Create(w3[2]), x2, a3);
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(w0[3]), x3, a0); a1 = Vector256.FusedMultiplyAdd(Vector256.Create(w1[3]), x3, a1);
-                    a2 = Vector256.FusedMultiplyAdd(Vector256.Create(w2[3]), x3, a2); a3 = Vector256.FusedMultiplyAdd(Vector256.Create(w3[3]), x3, a3);
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(w0[4]), x4, a0); a1 = Vector256.FusedMultiplyAdd(Vector256.Create(w1[4]), x4, a1);
-                    a2 = Vector256.FusedMultiplyAdd(Vector256.Create(w2[4]), x4, a2); a3 = Vector256.FusedMultiplyAdd(Vector256.Create(w3[4]), x4, a3);
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(w0[5]), x5, a0); a1 = Vector256.FusedMultiplyAdd(Vector256.Create(w1[5]), x5, a1);
-                    a2 = Vector256.FusedMultiplyAdd(Vector256.Create(w2[5]), x5, a2); a3 = Vector256.FusedMultiplyAdd(Vector256.Create(w3[5]), x5, a3);
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(w0[6]), x6, a0); a1 = Vector256.FusedMultiplyAdd(Vector256.Create(w1[6]), x6, a1);
-                    a2 = Vector256.FusedMultiplyAdd(Vector256.Create(w2[6]), x6, a2); a3 = Vector256.FusedMultiplyAdd(Vector256.Create(w3[6]), x6, a3);
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(w0[7]), x7, a0); a1 = Vector256.FusedMultiplyAdd(Vector256.Create(w1[7]), x7, a1);
-                    a2 = Vector256.FusedMultiplyAdd(Vector256.Create(w2[7]), x7, a2); a3 = Vector256.FusedMultiplyAdd(Vector256.Create(w3[7]), x7, a3);
-                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(w0[8]), x8, a0); a1 = Vector256.FusedMultiplyAdd(Vector256.Create(w1[8]), x8, a1);
-                    a2 = Vector256.FusedMultiplyAdd(Vector256.Create(w2[8]), x8, a2); a3 = Vector256.FusedMultiplyAdd(Vector256.Create(w3[8]), x8, a3);
+                    var x = TV.Load(r0 + j);
+                    var a0 = TV.MultiplyAdd(TV.Broadcast(w0[0]), x, TV.Zero); var a1 = TV.MultiplyAdd(TV.Broadcast(w1[0]), x, TV.Zero);
+                    var a2 = TV.MultiplyAdd(TV.Broadcast(w2[0]), x, TV.Zero); var a3 = TV.MultiplyAdd(TV.Broadcast(w3[0]), x, TV.Zero);
+                    x = TV.Load(r0 + j + 1);
+                    a0 = TV.MultiplyAdd(TV.Broadcast(w0[1]), x, a0); a1 = TV.MultiplyAdd(TV.Broadcast(w1[1]), x, a1);
+                    a2 = TV.MultiplyAdd(TV.Broadcast(w2[1]), x, a2); a3 = TV.MultiplyAdd(TV.Broadcast(w3[1]), x, a3);
+                    x = TV.Load(r0 + j + 2);
+                    a0 = TV.MultiplyAdd(TV.Broadcast(w0[2]), x, a0); a1 = TV.MultiplyAdd(TV.Broadcast(w1[2]), x, a1);
+                    a2 = TV.MultiplyAdd(TV.Broadcast(w2[2]), x, a2); a3 = TV.MultiplyAdd(TV.Broadcast(w3[2]), x, a3);
+                    x = TV.Load(r1 + j);
+                    a0 = TV.MultiplyAdd(TV.Broadcast(w0[3]), x, a0); a1 = TV.MultiplyAdd(TV.Broadcast(w1[3]), x, a1);
+                    a2 = TV.MultiplyAdd(TV.Broadcast(w2[3]), x, a2); a3 = TV.MultiplyAdd(TV.Broadcast(w3[3]), x, a3);
+                    x = TV.Load(r1 + j + 1);
+                    a0 = TV.MultiplyAdd(TV.Broadcast(w0[4]), x, a0); a1 = TV.MultiplyAdd(TV.Broadcast(w1[4]), x, a1);
+                    a2 = TV.MultiplyAdd(TV.Broadcast(w2[4]), x, a2); a3 = TV.MultiplyAdd(TV.Broadcast(w3[4]), x, a3);
+                    x = TV.Load(r1 + j + 2);
+                    a0 = TV.MultiplyAdd(TV.Broadcast(w0[5]), x, a0); a1 = TV.MultiplyAdd(TV.Broadcast(w1[5]), x, a1);
+                    a2 = TV.MultiplyAdd(TV.Broadcast(w2[5]), x, a2); a3 = TV.MultiplyAdd(TV.Broadcast(w3[5]), x, a3);
+                    x = TV.Load(r2 + j);
+                    a0 = TV.MultiplyAdd(TV.Broadcast(w0[6]), x, a0); a1 = TV.MultiplyAdd(TV.Broadcast(w1[6]), x, a1);
+                    a2 = TV.MultiplyAdd(TV.Broadcast(w2[6]), x, a2); a3 = TV.MultiplyAdd(TV.Broadcast(w3[6]), x, a3);
+                    x = TV.Load(r2 + j + 1);
+                    a0 = TV.MultiplyAdd(TV.Broadcast(w0[7]), x, a0); a1 = TV.MultiplyAdd(TV.Broadcast(w1[7]), x, a1);
+                    a2 = TV.MultiplyAdd(TV.Broadcast(w2[7]), x, a2); a3 = TV.MultiplyAdd(TV.Broadcast(w3[7]), x, a3);
+                    x = TV.Load(r2 + j + 2);
+                    a0 = TV.MultiplyAdd(TV.Broadcast(w0[8]), x, a0); a1 = TV.MultiplyAdd(TV.Broadcast(w1[8]), x, a1);
+                    a2 = TV.MultiplyAdd(TV.Broadcast(w2[8]), x, a2); a3 = TV.MultiplyAdd(TV.Broadcast(w3[8]), x, a3);
                     int at = r * ow + j, tail = Math.Min(lanes, ow - j);
-                    if (tail == lanes)
-                    {
-                        (a0 + b0).Store(o0 + at); (a1 + b1).Store(o1 + at); (a2 + b2).Store(o2 + at); (a3 + b3).Store(o3 + at);
-                    }
-                    else
-                    {
-                        Lshk.Kernels.Cpu.Masked256.StoreFirst(o0 + at, tail, a0 + b0);
-                        Lshk.Kernels.Cpu.Masked256.StoreFirst(o1 + at, tail, a1 + b1);
-                        Lshk.Kernels.Cpu.Masked256.StoreFirst(o2 + at, tail, a2 + b2);
-                        Lshk.Kernels.Cpu.Masked256.StoreFirst(o3 + at, tail, a3 + b3);
-                    }
+                    (a0 + b0).StoreFirst(o0 + at, tail); (a1 + b1).StoreFirst(o1 + at, tail);
+                    (a2 + b2).StoreFirst(o2 + at, tail); (a3 + b3).StoreFirst(o3 + at, tail);
                 }
             }
         }

@@ -51,19 +51,26 @@ internal sealed unsafe class WinogradConv
         s.InChannels % ChannelStep == 0 && s.OutChannels % ChannelStep == 0;
 
     /// <summary>
-    /// The output tile side used when none is forced: F(4×4, 3×3) where the map is at least a tile a side (Conv-4's
-    /// 14×14 and 7×7 maps: 1.16–1.23× faster than F(2×2) at batch 600, bench/RESULTS.md), F(2×2, 3×3) below that,
-    /// where a 4×4 tile is mostly padding and the two measured level (Conv-4's 3×3 map), so the more exact one.
+    /// The output tile side used when none is forced. F(7×7, 3×3) on maps whose sides are multiples of 7, which its
+    /// tiles cover exactly: Conv-4's 14×14 and 7×7 maps on 28×28 images (Omniglot, MNIST), 324 and 81 points per
+    /// channel pair against F(4×4)'s 576 and 144, the step's products being what those blocks spend most on. Elsewhere
+    /// F(4×4, 3×3) where the map is at least a tile a side (CIFAR's 16×16 and 8×8, covered exactly; 1.16–1.23× faster
+    /// than F(2×2) at batch 600, bench/RESULTS.md), F(2×2, 3×3) below that, where a 4×4 tile is mostly padding and the
+    /// two measured level (Conv-4's 3×3 map), so the more exact one. F(7×7) rounds more (<see cref="WinogradF7"/>), so
+    /// it is kept off maps where it would mostly compute padding.
     /// </summary>
-    public static int DefaultTile(in Conv2dShape s) =>
-        s.OutHeight >= WinogradF4.Tile && s.OutWidth >= WinogradF4.Tile ? WinogradF4.Tile : WinogradF2.Tile;
+    public static int DefaultTile(in Conv2dShape s)
+    {
+        if (s.OutHeight % WinogradF7.Tile == 0 && s.OutWidth % WinogradF7.Tile == 0) return WinogradF7.Tile;
+        return s.OutHeight >= WinogradF4.Tile && s.OutWidth >= WinogradF4.Tile ? WinogradF4.Tile : WinogradF2.Tile;
+    }
 
-    /// <summary>For tests and benchmarks: the output tile side (2 or 4) instead of <see cref="DefaultTile"/>'s; 0 for the default.</summary>
+    /// <summary>For tests and benchmarks: the output tile side (2, 4 or 7) instead of <see cref="DefaultTile"/>'s; 0 for the default.</summary>
     internal int ForceTile
     {
         get => _forceTile;
-        set => _forceTile = value is 0 or WinogradF2.Tile or WinogradF4.Tile ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), value, "Winograd tiles are 2 or 4 outputs a side");
+        set => _forceTile = value is 0 or WinogradF2.Tile or WinogradF4.Tile or WinogradF7.Tile ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "Winograd tiles are 2, 4 or 7 outputs a side");
     }
 
     private int _forceTile;
@@ -316,27 +323,65 @@ internal sealed unsafe class WinogradConv
 
     // ------------------------------------------------------------------ the transforms of the call's tile size
 
+    // Generic over the vector width: 16 channels a vector where AVX-512 runs natively and the channel count is a
+    // multiple of 16 (Conv-4's 64 and 128), else 8. The lanes are channels, so the width changes no value
+    // (FloatLanes; tests/Nn/FloatLanesKernelTests.cs). F(2×2)'s transforms, on the smallest maps, stay 8 wide.
+
+    private static bool Wide(int channels) => FloatLanes.Wide && channels % Lanes16.Count == 0;
+
     private static void InputTransform(in WinogradGeometry g, float* hwc, int* tileIn, float* v, int t0, int count)
     {
-        if (g.Tile == WinogradF4.Tile) WinogradF4.InputTransform(g, hwc, tileIn, v, t0, count);
+        if (Wide(g.Cin)) InputTransform<Lanes16>(g, hwc, tileIn, v, t0, count);
+        else InputTransform<Lanes8>(g, hwc, tileIn, v, t0, count);
+    }
+
+    private static void InputTransform<TV>(in WinogradGeometry g, float* hwc, int* tileIn, float* v, int t0, int count)
+        where TV : unmanaged, IFloatLanes<TV>
+    {
+        if (g.Tile == WinogradF7.Tile) WinogradF7.InputTransform<TV>(g, hwc, tileIn, v, t0, count);
+        else if (g.Tile == WinogradF4.Tile) WinogradF4.InputTransform<TV>(g, hwc, tileIn, v, t0, count);
         else WinogradF2.InputTransform(g, hwc, tileIn, v, t0, count);
     }
 
     private static void OutputTransform(in WinogradGeometry g, float* m, float* bias, float* hwc, int* tileOut, int t0, int count)
     {
-        if (g.Tile == WinogradF4.Tile) WinogradF4.OutputTransform(g, m, bias, hwc, tileOut, t0, count);
+        if (Wide(g.Cout)) OutputTransform<Lanes16>(g, m, bias, hwc, tileOut, t0, count);
+        else OutputTransform<Lanes8>(g, m, bias, hwc, tileOut, t0, count);
+    }
+
+    private static void OutputTransform<TV>(in WinogradGeometry g, float* m, float* bias, float* hwc, int* tileOut, int t0, int count)
+        where TV : unmanaged, IFloatLanes<TV>
+    {
+        if (g.Tile == WinogradF7.Tile) WinogradF7.OutputTransform<TV>(g, m, bias, hwc, tileOut, t0, count);
+        else if (g.Tile == WinogradF4.Tile) WinogradF4.OutputTransform<TV>(g, m, bias, hwc, tileOut, t0, count);
         else WinogradF2.OutputTransform(g, m, bias, hwc, tileOut, t0, count);
     }
 
     private static void OutputGradientTransform(in WinogradGeometry g, float* hwc, int* tileOut, float* dm, int t0, int count)
     {
-        if (g.Tile == WinogradF4.Tile) WinogradF4.OutputGradientTransform(g, hwc, tileOut, dm, t0, count);
+        if (Wide(g.Cout)) OutputGradientTransform<Lanes16>(g, hwc, tileOut, dm, t0, count);
+        else OutputGradientTransform<Lanes8>(g, hwc, tileOut, dm, t0, count);
+    }
+
+    private static void OutputGradientTransform<TV>(in WinogradGeometry g, float* hwc, int* tileOut, float* dm, int t0, int count)
+        where TV : unmanaged, IFloatLanes<TV>
+    {
+        if (g.Tile == WinogradF7.Tile) WinogradF7.OutputGradientTransform<TV>(g, hwc, tileOut, dm, t0, count);
+        else if (g.Tile == WinogradF4.Tile) WinogradF4.OutputGradientTransform<TV>(g, hwc, tileOut, dm, t0, count);
         else WinogradF2.OutputGradientTransform(g, hwc, tileOut, dm, t0, count);
     }
 
     private static void InputGradientTransform(in WinogradGeometry g, float* dv, float* hwc, int* tileIn, int t0, int count)
     {
-        if (g.Tile == WinogradF4.Tile) WinogradF4.InputGradientTransform(g, dv, hwc, tileIn, t0, count);
+        if (Wide(g.Cin)) InputGradientTransform<Lanes16>(g, dv, hwc, tileIn, t0, count);
+        else InputGradientTransform<Lanes8>(g, dv, hwc, tileIn, t0, count);
+    }
+
+    private static void InputGradientTransform<TV>(in WinogradGeometry g, float* dv, float* hwc, int* tileIn, int t0, int count)
+        where TV : unmanaged, IFloatLanes<TV>
+    {
+        if (g.Tile == WinogradF7.Tile) WinogradF7.InputGradientTransform<TV>(g, dv, hwc, tileIn, t0, count);
+        else if (g.Tile == WinogradF4.Tile) WinogradF4.InputGradientTransform<TV>(g, dv, hwc, tileIn, t0, count);
         else WinogradF2.InputGradientTransform(g, dv, hwc, tileIn, t0, count);
     }
 
@@ -366,11 +411,24 @@ internal sealed unsafe class WinogradConv
         float* t = stackalloc float[g.Points];
         // the inner loop walks consecutive destinations, so each point's stores share cache lines
         int inner = transposed ? g.Cin : g.Cout;
-        for (int b = 0; b < inner; b++)
+        int b = 0;
+        if (g.Tile == WinogradF7.Tile)
+        {
+            // four kernels a call: consecutive b are consecutive destinations, their kernels a fixed stride apart
+            long stride = transposed ? 9 : (long)g.Cin * 9;
+            for (; b + 4 <= inner; b += 4)
+            {
+                int k = transposed ? a : b, c = transposed ? b : a;
+                long at = transposed ? (long)k * g.CP + c : (long)c * g.KP + k;
+                WinogradF7.KernelTransform4(_weights + ((long)k * g.Cin + c) * 9, stride, _transformed + at, xiStride);
+            }
+        }
+        for (; b < inner; b++)
         {
             int k = transposed ? a : b, c = transposed ? b : a;
             float* kernel = _weights + ((long)k * g.Cin + c) * 9;
-            if (g.Tile == WinogradF4.Tile) WinogradF4.KernelTransform(kernel, t);
+            if (g.Tile == WinogradF7.Tile) WinogradF7.KernelTransform(kernel, t);
+            else if (g.Tile == WinogradF4.Tile) WinogradF4.KernelTransform(kernel, t);
             else WinogradF2.KernelTransform(kernel, t);
             long at = transposed ? (long)k * g.CP + c : (long)c * g.KP + k;
             for (int xi = 0; xi < g.Points; xi++) _transformed[xi * xiStride + at] = t[xi];
@@ -397,7 +455,8 @@ internal sealed unsafe class WinogradConv
                 for (int p = 1; p < _partials; p++) sum += ((float*)_partialU[p])[at];
                 d[xi] = sum;
             }
-            if (g.Tile == WinogradF4.Tile) WinogradF4.KernelGradient(d, dg);
+            if (g.Tile == WinogradF7.Tile) WinogradF7.KernelGradient(d, dg);
+            else if (g.Tile == WinogradF4.Tile) WinogradF4.KernelGradient(d, dg);
             else WinogradF2.KernelGradient(d, dg);
             float* dst = _dWeight + ((long)k * g.Cin + c) * 9;
             for (int i = 0; i < 9; i++) dst[i] += (float)dg[i];

@@ -18,64 +18,60 @@ namespace Lshk.Kernels.Nn.Cpu;
 /// </code>
 /// Larger coefficients than F(2×2)'s mean more rounding: about ten times F(2×2)'s error, a few parts in a million of
 /// the outputs' scale for 64 channels (<c>CpuConv2dTests</c> holds both to the float64 reference). The backward's
-/// transforms are the exact adjoints of the forward's. Eight channels a vector, each 2-D transform as two passes of
-/// the 1-D one through a small buffer of vectors; layouts as <see cref="WinogradF2"/>.
+/// transforms are the exact adjoints of the forward's. Eight or sixteen channels a vector (<see cref="FloatLanes"/>),
+/// each 2-D transform as two passes of the 1-D one through a small buffer of vectors; layouts as
+/// <see cref="WinogradF2"/>.
 /// </summary>
 internal static unsafe class WinogradF4
 {
     public const int Tile = 4;
     private const int Window = 6;
-    private const int ChannelStep = 8;
 
-    private static Vector256<float> Two => Vector256.Create(2f);
-    private static Vector256<float> Four => Vector256.Create(4f);
-    private static Vector256<float> Five => Vector256.Create(5f);
-    private static Vector256<float> Eight => Vector256.Create(8f);
 
     // ------------------------------------------------------------------ the 1-D maps
 
     /// <summary>v = Bᵀ·d for one window line, written to o[0], o[s], … o[5s].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputLine(Vector256<float> d0, Vector256<float> d1, Vector256<float> d2, Vector256<float> d3,
-        Vector256<float> d4, Vector256<float> d5, Vector256<float>* o, int s)
+    private static void InputLine<TV>(TV d0, TV d1, TV d2, TV d3,
+        TV d4, TV d5, TV* o, int s) where TV : unmanaged, IFloatLanes<TV>
     {
-        var t1 = Vector256.FusedMultiplyAdd(-Four, d2, d4);  // d4 − 4·d2
-        var t2 = Vector256.FusedMultiplyAdd(-Four, d1, d3);  // d3 − 4·d1
+        var t1 = TV.MultiplyAdd(-TV.Broadcast(4f), d2, d4);  // d4 − 4·d2
+        var t2 = TV.MultiplyAdd(-TV.Broadcast(4f), d1, d3);  // d3 − 4·d1
         var t3 = d4 - d2;
-        var t4 = Two * (d3 - d1);
-        o[0] = Vector256.FusedMultiplyAdd(Four, d0, Vector256.FusedMultiplyAdd(-Five, d2, d4));
+        var t4 = TV.Broadcast(2f) * (d3 - d1);
+        o[0] = TV.MultiplyAdd(TV.Broadcast(4f), d0, TV.MultiplyAdd(-TV.Broadcast(5f), d2, d4));
         o[s] = t1 + t2;
         o[2 * s] = t1 - t2;
         o[3 * s] = t3 + t4;
         o[4 * s] = t3 - t4;
-        o[5 * s] = Vector256.FusedMultiplyAdd(Four, d1, Vector256.FusedMultiplyAdd(-Five, d3, d5));
+        o[5 * s] = TV.MultiplyAdd(TV.Broadcast(4f), d1, TV.MultiplyAdd(-TV.Broadcast(5f), d3, d5));
     }
 
     /// <summary>y = Aᵀ·m for one line of points: four outputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OutputLine(Vector256<float> m0, Vector256<float> m1, Vector256<float> m2, Vector256<float> m3,
-        Vector256<float> m4, Vector256<float> m5, out Vector256<float> y0, out Vector256<float> y1,
-        out Vector256<float> y2, out Vector256<float> y3)
+    private static void OutputLine<TV>(TV m0, TV m1, TV m2, TV m3,
+        TV m4, TV m5, out TV y0, out TV y1,
+        out TV y2, out TV y3) where TV : unmanaged, IFloatLanes<TV>
     {
         var a = m1 + m2;
         var b = m1 - m2;
         var c = m3 + m4;
         var d = m3 - m4;
         y0 = m0 + a + c;
-        y1 = Vector256.FusedMultiplyAdd(Two, d, b);
-        y2 = Vector256.FusedMultiplyAdd(Four, c, a);
-        y3 = Vector256.FusedMultiplyAdd(Eight, d, b) + m5;
+        y1 = TV.MultiplyAdd(TV.Broadcast(2f), d, b);
+        y2 = TV.MultiplyAdd(TV.Broadcast(4f), c, a);
+        y3 = TV.MultiplyAdd(TV.Broadcast(8f), d, b) + m5;
     }
 
     /// <summary>p = A·y for one line of four outputs' gradients (the adjoint of <see cref="OutputLine"/>), to o[0] … o[5s].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OutputGradientLine(Vector256<float> y0, Vector256<float> y1, Vector256<float> y2,
-        Vector256<float> y3, Vector256<float>* o, int s)
+    private static void OutputGradientLine<TV>(TV y0, TV y1, TV y2,
+        TV y3, TV* o, int s) where TV : unmanaged, IFloatLanes<TV>
     {
         var e = y0 + y2;
         var f = y1 + y3;
-        var g = Vector256.FusedMultiplyAdd(Four, y2, y0);
-        var h = Vector256.FusedMultiplyAdd(Eight, y3, Two * y1);
+        var g = TV.MultiplyAdd(TV.Broadcast(4f), y2, y0);
+        var h = TV.MultiplyAdd(TV.Broadcast(8f), y3, TV.Broadcast(2f) * y1);
         o[0] = y0;
         o[s] = e + f;
         o[2 * s] = e - f;
@@ -86,46 +82,50 @@ internal static unsafe class WinogradF4
 
     /// <summary>d = B·v for one line of points (the adjoint of <see cref="InputLine"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputGradientLine(Vector256<float> v0, Vector256<float> v1, Vector256<float> v2,
-        Vector256<float> v3, Vector256<float> v4, Vector256<float> v5, out Vector256<float> d0, out Vector256<float> d1,
-        out Vector256<float> d2, out Vector256<float> d3, out Vector256<float> d4, out Vector256<float> d5)
+    private static void InputGradientLine<TV>(TV v0, TV v1, TV v2,
+        TV v3, TV v4, TV v5, out TV d0, out TV d1,
+        out TV d2, out TV d3, out TV d4, out TV d5) where TV : unmanaged, IFloatLanes<TV>
     {
         var s12 = v1 + v2;
         var e12 = v2 - v1;
         var s34 = v3 + v4;
         var e34 = v4 - v3;
-        d0 = Four * v0;
-        d1 = Vector256.FusedMultiplyAdd(Four, e12 + v5, Two * e34);                        // 4(v2 − v1) + 2(v4 − v3) + 4v5
-        d2 = -Vector256.FusedMultiplyAdd(Five, v0, Vector256.FusedMultiplyAdd(Four, s12, s34)); // −5v0 − 4(v1 + v2) − (v3 + v4)
-        d3 = -Vector256.FusedMultiplyAdd(Two, e34, Vector256.FusedMultiplyAdd(Five, v5, e12));  // (v1 − v2) + 2(v3 − v4) − 5v5
+        d0 = TV.Broadcast(4f) * v0;
+        d1 = TV.MultiplyAdd(TV.Broadcast(4f), e12 + v5, TV.Broadcast(2f) * e34);                        // 4(v2 − v1) + 2(v4 − v3) + 4v5
+        d2 = -TV.MultiplyAdd(TV.Broadcast(5f), v0, TV.MultiplyAdd(TV.Broadcast(4f), s12, s34)); // −5v0 − 4(v1 + v2) − (v3 + v4)
+        d3 = -TV.MultiplyAdd(TV.Broadcast(2f), e34, TV.MultiplyAdd(TV.Broadcast(5f), v5, e12));  // (v1 − v2) + 2(v3 − v4) − 5v5
         d4 = v0 + s12 + s34;
         d5 = v5;
     }
 
     // ------------------------------------------------------------------ the tile transforms
 
+    // Each is generic over the vector width (FloatLanes): the lanes are channels, so the width changes no value;
+    // WinogradConv chooses it.
+
     /// <summary>
     /// V[ξ][t − t0][c] = (Bᵀ d B)[ξ] for the tiles t0 … t0 + count − 1 and every input channel c, where d is the
     /// tile's 6×6 window of the zero-padded, channels-last input starting at <paramref name="tileIn"/>[t].
     /// </summary>
-    public static void InputTransform(in WinogradGeometry g, float* hwc, int* tileIn, float* v, int t0, int count)
+    internal static void InputTransform<TV>(in WinogradGeometry g, float* hwc, int* tileIn, float* v, int t0, int count)
+        where TV : unmanaged, IFloatLanes<TV>
     {
         long xiStride = g.VXi;
         long row = g.InRow;
         int cp = g.CP;
-        var r = stackalloc Vector256<float>[Window * Window]; // R = Bᵀ d, row-major
-        var line = stackalloc Vector256<float>[Window];
+        var r = stackalloc TV[Window * Window]; // R = Bᵀ d, row-major
+        var line = stackalloc TV[Window];
         for (int t = t0; t < t0 + count; t++)
         {
             float* window = hwc + tileIn[t];
             float* dst = v + (long)(t - t0) * g.CP;
-            for (int c = 0; c < g.Cin; c += ChannelStep)
+            for (int c = 0; c < g.Cin; c += TV.Count)
             {
                 for (int j = 0; j < Window; j++)
                 {
                     float* p = window + c + j * cp;
-                    InputLine(Vector256.Load(p), Vector256.Load(p + row), Vector256.Load(p + 2 * row),
-                        Vector256.Load(p + 3 * row), Vector256.Load(p + 4 * row), Vector256.Load(p + 5 * row), r + j, Window);
+                    InputLine(TV.Load(p), TV.Load(p + row), TV.Load(p + 2 * row),
+                        TV.Load(p + 3 * row), TV.Load(p + 4 * row), TV.Load(p + 5 * row), r + j, Window);
                 }
                 for (int i = 0; i < Window; i++)
                 {
@@ -142,26 +142,27 @@ internal static unsafe class WinogradF4
     /// The 4×4 block of tile t at <paramref name="tileOut"/>[t] = (Aᵀ M A) + bias, for the tiles t0 … t0 + count − 1,
     /// into a channels-last output buffer that holds whole tiles.
     /// </summary>
-    public static void OutputTransform(in WinogradGeometry g, float* m, float* bias, float* hwc, int* tileOut, int t0, int count)
+    internal static void OutputTransform<TV>(in WinogradGeometry g, float* m, float* bias, float* hwc, int* tileOut, int t0, int count)
+        where TV : unmanaged, IFloatLanes<TV>
     {
         long xiStride = g.MXi;
         int rowLength = g.OutRow, kp = g.KP;
-        var s = stackalloc Vector256<float>[Tile * Window]; // S = Aᵀ M, 4 × 6 row-major
+        var s = stackalloc TV[Tile * Window]; // S = Aᵀ M, 4 × 6 row-major
         for (int t = t0; t < t0 + count; t++)
         {
             float* src = m + (long)(t - t0) * g.KP;
             float* dst = hwc + tileOut[t];
-            for (int k = 0; k < g.Cout; k += ChannelStep)
+            for (int k = 0; k < g.Cout; k += TV.Count)
             {
                 float* p = src + k;
                 for (int l = 0; l < Window; l++)
                 {
                     float* q = p + l * xiStride;
-                    OutputLine(Vector256.Load(q), Vector256.Load(q + Window * xiStride), Vector256.Load(q + 2 * Window * xiStride),
-                        Vector256.Load(q + 3 * Window * xiStride), Vector256.Load(q + 4 * Window * xiStride),
-                        Vector256.Load(q + 5 * Window * xiStride), out s[l], out s[Window + l], out s[2 * Window + l], out s[3 * Window + l]);
+                    OutputLine(TV.Load(q), TV.Load(q + Window * xiStride), TV.Load(q + 2 * Window * xiStride),
+                        TV.Load(q + 3 * Window * xiStride), TV.Load(q + 4 * Window * xiStride),
+                        TV.Load(q + 5 * Window * xiStride), out s[l], out s[Window + l], out s[2 * Window + l], out s[3 * Window + l]);
                 }
-                var b = bias == null ? Vector256<float>.Zero : Vector256.Load(bias + k);
+                var b = bias == null ? TV.Zero : TV.Load(bias + k);
                 for (int a = 0; a < Tile; a++)
                 {
                     var sa = s + Window * a;
@@ -178,25 +179,26 @@ internal static unsafe class WinogradF4
 
     /// <summary>
     /// dM[ξ][t − t0][k] = (A dY Aᵀ)[ξ] for the tiles t0 … t0 + count − 1, from each tile's 4×4 block of the
-    /// channels-last output gradient (zero outside the image): the adjoint of <see cref="OutputTransform"/>.
+    /// channels-last output gradient (zero outside the image): the adjoint of <see cref="OutputTransform{TV}"/>.
     /// </summary>
-    public static void OutputGradientTransform(in WinogradGeometry g, float* hwc, int* tileOut, float* dm, int t0, int count)
+    internal static void OutputGradientTransform<TV>(in WinogradGeometry g, float* hwc, int* tileOut, float* dm, int t0, int count)
+        where TV : unmanaged, IFloatLanes<TV>
     {
         int rowLength = g.OutRow, kp = g.KP;
         long xiStride = g.MXi;
-        var p = stackalloc Vector256<float>[Window * Tile]; // P = A dY, 6 × 4 row-major
-        var line = stackalloc Vector256<float>[Window];
+        var p = stackalloc TV[Window * Tile]; // P = A dY, 6 × 4 row-major
+        var line = stackalloc TV[Window];
         for (int t = t0; t < t0 + count; t++)
         {
             float* src = hwc + tileOut[t];
             float* dst = dm + (long)(t - t0) * g.KP;
-            for (int k = 0; k < g.Cout; k += ChannelStep)
+            for (int k = 0; k < g.Cout; k += TV.Count)
             {
                 for (int b = 0; b < Tile; b++)
                 {
                     float* q = src + k + b * kp;
-                    OutputGradientLine(Vector256.Load(q), Vector256.Load(q + rowLength), Vector256.Load(q + 2 * rowLength),
-                        Vector256.Load(q + 3 * rowLength), p + b, Tile);
+                    OutputGradientLine(TV.Load(q), TV.Load(q + rowLength), TV.Load(q + 2 * rowLength),
+                        TV.Load(q + 3 * rowLength), p + b, Tile);
                 }
                 for (int i = 0; i < Window; i++)
                 {
@@ -211,27 +213,28 @@ internal static unsafe class WinogradF4
 
     /// <summary>
     /// B dV Bᵀ for the tiles t0 … t0 + count − 1 added onto each tile's 6×6 window (windows overlap by two rows and
-    /// columns): the adjoint of <see cref="InputTransform"/>, into a zero-bordered channels-last buffer.
+    /// columns): the adjoint of <see cref="InputTransform{TV}"/>, into a zero-bordered channels-last buffer.
     /// </summary>
-    public static void InputGradientTransform(in WinogradGeometry g, float* dv, float* hwc, int* tileIn, int t0, int count)
+    internal static void InputGradientTransform<TV>(in WinogradGeometry g, float* dv, float* hwc, int* tileIn, int t0, int count)
+        where TV : unmanaged, IFloatLanes<TV>
     {
         long xiStride = g.VXi;
         long row = g.InRow;
         int cp = g.CP;
-        var q = stackalloc Vector256<float>[Window * Window]; // Q = B dV, row-major
+        var q = stackalloc TV[Window * Window]; // Q = B dV, row-major
         for (int t = t0; t < t0 + count; t++)
         {
             float* src = dv + (long)(t - t0) * g.CP;
             float* window = hwc + tileIn[t];
-            for (int c = 0; c < g.Cin; c += ChannelStep)
+            for (int c = 0; c < g.Cin; c += TV.Count)
             {
                 float* p = src + c;
                 for (int l = 0; l < Window; l++)
                 {
                     float* a = p + l * xiStride;
-                    InputGradientLine(Vector256.Load(a), Vector256.Load(a + Window * xiStride), Vector256.Load(a + 2 * Window * xiStride),
-                        Vector256.Load(a + 3 * Window * xiStride), Vector256.Load(a + 4 * Window * xiStride),
-                        Vector256.Load(a + 5 * Window * xiStride),
+                    InputGradientLine(TV.Load(a), TV.Load(a + Window * xiStride), TV.Load(a + 2 * Window * xiStride),
+                        TV.Load(a + 3 * Window * xiStride), TV.Load(a + 4 * Window * xiStride),
+                        TV.Load(a + 5 * Window * xiStride),
                         out q[l], out q[Window + l], out q[2 * Window + l], out q[3 * Window + l], out q[4 * Window + l], out q[5 * Window + l]);
                 }
                 for (int i = 0; i < Window; i++)
@@ -240,12 +243,12 @@ internal static unsafe class WinogradF4
                     InputGradientLine(qi[0], qi[1], qi[2], qi[3], qi[4], qi[5],
                         out var d0, out var d1, out var d2, out var d3, out var d4, out var d5);
                     float* w = window + c + i * row;
-                    (Vector256.Load(w) + d0).Store(w);
-                    (Vector256.Load(w + cp) + d1).Store(w + cp);
-                    (Vector256.Load(w + 2 * cp) + d2).Store(w + 2 * cp);
-                    (Vector256.Load(w + 3 * cp) + d3).Store(w + 3 * cp);
-                    (Vector256.Load(w + 4 * cp) + d4).Store(w + 4 * cp);
-                    (Vector256.Load(w + 5 * cp) + d5).Store(w + 5 * cp);
+                    (TV.Load(w) + d0).Store(w);
+                    (TV.Load(w + cp) + d1).Store(w + cp);
+                    (TV.Load(w + 2 * cp) + d2).Store(w + 2 * cp);
+                    (TV.Load(w + 3 * cp) + d3).Store(w + 3 * cp);
+                    (TV.Load(w + 4 * cp) + d4).Store(w + 4 * cp);
+                    (TV.Load(w + 5 * cp) + d5).Store(w + 5 * cp);
                 }
             }
         }
