@@ -141,6 +141,18 @@ public class CpuConv2dTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         }
     }
 
+    [Theory]
+    [InlineData(14, 7)] // Conv-4's second block on 28×28 images: four 7×7 tiles, none partly empty
+    [InlineData(7, 7)]
+    [InlineData(21, 7)]
+    [InlineData(16, 4)] // CIFAR's maps: F(4×4) covers them exactly
+    [InlineData(8, 4)]
+    [InlineData(10, 4)] // not a multiple of 7: F(7×7) would compute padding
+    [InlineData(5, 4)]
+    [InlineData(3, 2)]  // under a 4×4 tile
+    public void WinogradChoosesTheTileThatCoversTheMap(int side, int tile) =>
+        Assert.Equal(tile, WinogradConv.DefaultTile(new Conv2dShape(2, 64, side, side, 64)));
+
     [Fact]
     public void WinogradLeavesOtherShapesToTheDirectPath()
     {
