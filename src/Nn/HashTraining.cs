@@ -14,12 +14,14 @@ namespace Lshk.Nn;
 /// pulling a class's codes together once its queries are already ranked first. <see cref="Normalise"/> relaxes each
 /// plane's projections divided by their RMS over the episode (see <see cref="IHashLayerOp"/>), so the quantisation
 /// term measures closeness to a plane against the spread of the projections, which scaling the planes cannot change.
-/// <see cref="StraightThrough"/> scores some rows' codes as sign() gives them (below).
+/// <see cref="StraightThrough"/> scores some rows' codes as sign() gives them (below). <see cref="CodeWeight"/> weighs
+/// the code loss against the embedding loss.
 /// </summary>
 public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTrainingSettings.DefaultCodeLoss,
     float QuantisationWeight = HashTrainingSettings.DefaultQuantisationWeight, float BalanceWeight = HashTrainingSettings.DefaultBalanceWeight,
     int BetaEpisodes = HashTrainingSettings.DefaultBetaEpisodes, int CodeShots = HashTrainingSettings.EpisodeShots,
-    float CodeScale = CosineLoss.DefaultScale, bool Normalise = false, StraightThrough StraightThrough = StraightThrough.Off)
+    float CodeScale = CosineLoss.DefaultScale, bool Normalise = false, StraightThrough StraightThrough = StraightThrough.Off,
+    float CodeWeight = HashTrainingSettings.DefaultCodeWeight)
 {
     /// <summary><see cref="CodeShots"/> meaning "as many as the episode has".</summary>
     public const int EpisodeShots = 0;
@@ -33,6 +35,13 @@ public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTraini
     public const float DefaultBalanceWeight = 0.1f;
     public const int DefaultBetaEpisodes = 100;
 
+    /// <summary>
+    /// The code loss's weight beside the embedding loss (whose weight is 1). Both send gradients into the network, so
+    /// the ratio sets how much the embedding is shaped for sign() against for its own loss; Adam makes the overall
+    /// scale irrelevant, the ratio is what counts.
+    /// </summary>
+    public const float DefaultCodeWeight = 1f;
+
     public float Beta(long episode) => MathF.Sqrt(1f + (float)episode / BetaEpisodes);
 
     public void Validate()
@@ -43,6 +52,7 @@ public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTraini
         if (!(BalanceWeight >= 0 && float.IsFinite(BalanceWeight))) throw new Lshk.Core.InputException($"the bit-balance weight must be a non-negative number (got {BalanceWeight})");
         if (BetaEpisodes < 1) throw new Lshk.Core.InputException($"the β growth period must be at least 1 episode (got {BetaEpisodes})");
         if (CodeShots < 0) throw new Lshk.Core.InputException($"the code loss's shots must be 0 (the episode's) or more (got {CodeShots})");
+        if (!(CodeWeight > 0 && float.IsFinite(CodeWeight))) throw new Lshk.Core.InputException($"the code loss's weight must be a positive number (got {CodeWeight})");
         if (!(CodeScale > 0 && float.IsFinite(CodeScale))) throw new Lshk.Core.InputException($"the code loss's scale must be a positive number (got {CodeScale})");
         if (CodeScale != CosineLoss.DefaultScale && CodeLoss == "proto")
             throw new Lshk.Core.InputException("the code loss's scale applies to the cosine code losses (matching, cosine-mean), not proto");
@@ -73,7 +83,8 @@ public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTraini
         (CodeShots == EpisodeShots ? "" : string.Create(CultureInfo.InvariantCulture, $",code-shots={CodeShots}")) +
         (CodeScale == CosineLoss.DefaultScale ? "" : string.Create(CultureInfo.InvariantCulture, $",code-scale={CodeScale:R}")) +
         (Normalise ? ",normalise" : "") +
-        (StraightThrough == StraightThrough.Off ? "" : $",straight-through={StraightThrough.Name()}");
+        (StraightThrough == StraightThrough.Off ? "" : $",straight-through={StraightThrough.Name()}") +
+        (CodeWeight == DefaultCodeWeight ? "" : string.Create(CultureInfo.InvariantCulture, $",code-weight={CodeWeight:R}"));
 
     /// <summary>
     /// The first row of each class's block (its supports, then its queries, in the code loss's episode) that the code
@@ -151,10 +162,10 @@ public sealed class HashTrainingLoss : IEpisodeLoss
             : Layer.SignedCodes(codeEpisode.PerClass, Settings.FirstSignedRow(codeEpisode));
         var (codeLoss, codeAccuracy) = _codeLoss.Compute(scored, codeEpisode);
         var dCodes = _codeLoss.Gradient;
-        var penalties = Layer.AddPenalties(dCodes, Settings.QuantisationWeight, Settings.BalanceWeight);
+        var penalties = Layer.AddPenalties(dCodes, Settings.QuantisationWeight, Settings.BalanceWeight, Settings.CodeWeight);
         Layer.Backward(dCodes, _embeddingLoss.Gradient);
         LastParts = (embeddingLoss, codeLoss, penalties);
-        float total = embeddingLoss + codeLoss + Settings.QuantisationWeight * penalties.Quantisation + Settings.BalanceWeight * penalties.Balance;
+        float total = embeddingLoss + Settings.CodeWeight * codeLoss + Settings.QuantisationWeight * penalties.Quantisation + Settings.BalanceWeight * penalties.Balance;
         return (total, codeAccuracy);
     }
 

@@ -137,5 +137,6 @@ public sealed class DatasetDefaultsTrainTests : IDisposable
         Assert.Contains("omniglot 60, mnist 5, fashion-mnist 5, cifar10 5, cifar100 20", flat);
         Assert.Contains("omniglot 28, mnist 28, fashion-mnist 28, cifar10 32, cifar100 32", flat);
         Assert.Contains("Filters per conv (default omniglot 128, mnist 64, fashion-mnist 64, cifar10 64, cifar100 64", flat);
+        Assert.Contains("(default omniglot 3, mnist 1, fashion-mnist 1, cifar10 1, cifar100 1", flat);
     }
 }

@@ -64,20 +64,20 @@ public class HashLayerTests(SimulatorFixture fx)
         return (q / (Batch * Planes), balance / Planes);
     }
 
-    /// <summary>L = Σ r·h + λq·Q + λb·B, all in float64.</summary>
-    private static double ReferenceLoss(double[] e, double[] w, double[] b, double[] r, bool normalise = false)
+    /// <summary>L = w·Σ r·h + λq·Q + λb·B (w the code loss's weight), all in float64.</summary>
+    private static double ReferenceLoss(double[] e, double[] w, double[] b, double[] r, bool normalise = false, double codeWeight = 1)
     {
         var h = ReferenceCodes(e, w, b, normalise);
         var (q, balance) = ReferencePenalties(h);
-        return Weighted(h, r) + QuantisationWeight * q + BalanceWeight * balance;
+        return codeWeight * Weighted(h, r) + QuantisationWeight * q + BalanceWeight * balance;
     }
 
     // ------------------------------------------------------------------ the op under test
 
     private sealed record Result(float[] Codes, HashPenalties Penalties, float[] De, float[] Dw, float[] Db);
 
-    /// <summary>Forward, penalties and backward through the layer on <paramref name="ops"/>, with L = Σ r·h + penalties.</summary>
-    private static Result Run(INnOps ops, Case c, bool normalise = false)
+    /// <summary>Forward, penalties and backward through the layer on <paramref name="ops"/>, with L = w·Σ r·h + penalties.</summary>
+    private static Result Run(INnOps ops, Case c, bool normalise = false, float codeWeight = 1f)
     {
         using var layer = new HashLayer(ops, Dim, Planes);
         layer.Weight.Value.CopyFrom(F(c.W));
@@ -91,7 +91,7 @@ public class HashLayerTests(SimulatorFixture fx)
         dCodes.CopyFrom(F(c.R));
         de.CopyFrom(F(c.PriorDe));
         float[] codes = layer.Forward(e, Batch, Beta, normalise).ToArray();
-        var penalties = layer.AddPenalties(dCodes, QuantisationWeight, BalanceWeight);
+        var penalties = layer.AddPenalties(dCodes, QuantisationWeight, BalanceWeight, codeWeight);
         layer.Backward(dCodes, de);
         return new Result(codes, penalties, de.ToArray(), layer.Weight.Grad.ToArray(), layer.Bias.Grad.ToArray());
     }
@@ -117,17 +117,19 @@ public class HashLayerTests(SimulatorFixture fx)
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void GradientsMatchCentralDifferences(bool normalise)
+    [InlineData(false, 1f)]
+    [InlineData(true, 1f)]
+    [InlineData(false, 2.5f)] // --hash-code-weight: the code loss's gradient weighed, the penalties' not
+    [InlineData(true, 0.4f)]
+    public void GradientsMatchCentralDifferences(bool normalise, float codeWeight)
     {
         var c = MakeCase(21);
-        var result = Run(IlgpuNnOpsTests.Cpu(fx), c, normalise);
+        var result = Run(IlgpuNnOpsTests.Cpu(fx), c, normalise, codeWeight);
         // No code sits at 0, where |h| − 1 has its kink.
         Assert.All(ReferenceCodes(c.E, c.W, c.B, normalise), v => Assert.True(Math.Abs(v) > 1e-3));
-        var numericE = CentralDifferences(e => ReferenceLoss(e, c.W, c.B, c.R, normalise), (double[])c.E.Clone());
-        var numericW = CentralDifferences(w => ReferenceLoss(c.E, w, c.B, c.R, normalise), (double[])c.W.Clone());
-        var numericB = CentralDifferences(b => ReferenceLoss(c.E, c.W, b, c.R, normalise), (double[])c.B.Clone());
+        var numericE = CentralDifferences(e => ReferenceLoss(e, c.W, c.B, c.R, normalise, codeWeight), (double[])c.E.Clone());
+        var numericW = CentralDifferences(w => ReferenceLoss(c.E, w, c.B, c.R, normalise, codeWeight), (double[])c.W.Clone());
+        var numericB = CentralDifferences(b => ReferenceLoss(c.E, c.W, b, c.R, normalise, codeWeight), (double[])c.B.Clone());
         // The op accumulates into gradients that already hold values: subtract them to get its own contribution.
         AssertClose(numericE, Minus(result.De, c.PriorDe), 2e-5, "dL/dembeddings");
         AssertClose(numericW, Minus(result.Dw, c.PriorDw), 2e-5, "dL/dweight");
@@ -135,13 +137,14 @@ public class HashLayerTests(SimulatorFixture fx)
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void TheGpuKernelsAgreeWithTheCpuForm(bool normalise)
+    [InlineData(false, 1f)]
+    [InlineData(true, 1f)]
+    [InlineData(false, 2.5f)]
+    public void TheGpuKernelsAgreeWithTheCpuForm(bool normalise, float codeWeight)
     {
         var c = MakeCase(31);
-        var cpu = Run(IlgpuNnOpsTests.Cpu(fx), c, normalise);
-        var gpu = Run(IlgpuNnOpsTests.Gpu(fx), c, normalise);
+        var cpu = Run(IlgpuNnOpsTests.Cpu(fx), c, normalise, codeWeight);
+        var gpu = Run(IlgpuNnOpsTests.Gpu(fx), c, normalise, codeWeight);
         AssertClose(cpu.Codes.Select(v => (double)v).ToArray(), gpu.Codes, 1e-5, "codes");
         Assert.Equal(cpu.Penalties.Quantisation, gpu.Penalties.Quantisation, 1e-5f);
         Assert.Equal(cpu.Penalties.Balance, gpu.Penalties.Balance, 1e-5f);

@@ -14,6 +14,10 @@ public class HashTrainingLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixtu
 {
     private const int Ways = 3, Shots = 3, Queries = 2, Dim = 6, Bits = 8;
 
+    /// <summary>An episode's embeddings, the layer's weight and bias, from seeds <paramref name="seed"/> to seed + 2.</summary>
+    private static (double[] E, double[] W, double[] B) RandomInputs(int seed) =>
+        (TestData.Uniform(seed, Ways * (Shots + Queries) * Dim), TestData.Uniform(seed + 1, Bits * Dim), TestData.Uniform(seed + 2, Bits, 0.2));
+
     private float CodeLoss(HashTrainingSettings settings, double[] e, double[] w, double[] b)
     {
         var ops = fx.Ops;
@@ -32,9 +36,7 @@ public class HashTrainingLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixtu
     [InlineData("matching", CosineLossMode.Matching)]
     public void TheCodeLossScoresTheEpisodeOrItsOneShotView(string name, CosineLossMode mode)
     {
-        var e = TestData.Uniform(21, Ways * (Shots + Queries) * Dim);
-        var w = TestData.Uniform(22, Bits * Dim);
-        var b = TestData.Uniform(23, Bits, 0.2);
+        var (e, w, b) = RandomInputs(21);
         var codes = NnReference.HashCodes(e, w, b, Dim, beta: 1); // β = √(1 + 0 / N) at episode 0
         var whole = new EpisodeShape(Ways, Shots, Queries, Bits);
         // Class-major rows: the first support of each class stays a support, its other two join the queries.
@@ -62,9 +64,7 @@ public class HashTrainingLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixtu
         // gradient of the straight-through surrogate L(sign(h₀) − h₀ + h(W)) at W₀: the signed rows move with their
         // relaxed codes, without sign()'s zero derivative. Penalties off, so the weight sees the code loss alone.
         var settings = new HashTrainingSettings(Bits, QuantisationWeight: 0, BalanceWeight: 0, StraightThrough: rows);
-        var e = TestData.Uniform(41, Ways * (Shots + Queries) * Dim);
-        var w = TestData.Uniform(42, Bits * Dim);
-        var b = TestData.Uniform(43, Bits, 0.2);
+        var (e, w, b) = RandomInputs(41);
         var episode = new EpisodeShape(Ways, Shots, Queries, Bits);
         int perClass = Shots + Queries;
         var h0 = NnReference.HashCodes(e, w, b, Dim, beta: 1);
@@ -104,9 +104,7 @@ public class HashTrainingLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixtu
     {
         // --hash-code-scale: the code loss is the reference's cosine loss at that scale, not at the default.
         const float scale = 4f;
-        var e = TestData.Uniform(31, Ways * (Shots + Queries) * Dim);
-        var w = TestData.Uniform(32, Bits * Dim);
-        var b = TestData.Uniform(33, Bits, 0.2);
+        var (e, w, b) = RandomInputs(31);
         var codes = NnReference.HashCodes(e, w, b, Dim, beta: 1);
         var episode = new EpisodeShape(Ways, Shots, Queries, Bits);
         double expected = CosineLossReference.Loss(codes, episode, CosineLossMode.CosineMean, scale);
@@ -145,5 +143,25 @@ public class HashTrainingLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixtu
         Assert.EndsWith(",beta-episodes=100,normalise", new HashTrainingSettings(64, Normalise: true).Describe());
         Assert.EndsWith(",beta-episodes=100,straight-through=queries", new HashTrainingSettings(64, StraightThrough: StraightThrough.Queries).Describe());
         Assert.EndsWith(",normalise,straight-through=all", new HashTrainingSettings(64, Normalise: true, StraightThrough: StraightThrough.All).Describe());
+        Assert.EndsWith(",beta-episodes=100,code-weight=2", new HashTrainingSettings(64, CodeWeight: 2).Describe());
+        Assert.EndsWith(",straight-through=all,code-weight=3", new HashTrainingSettings(64, StraightThrough: StraightThrough.All, CodeWeight: 3).Describe());
+    }
+
+    [Fact]
+    public void TheCodeWeightScalesTheCodeLossAndItsGradientOnly()
+    {
+        // --hash-code-weight w: the code loss enters the total w times, and so does its gradient; the penalties keep
+        // their own weights (HashLayerTests checks that part against central differences).
+        const float weight = 3f;
+        var (e, w, b) = RandomInputs(51);
+        var plain = new HashTrainingSettings(Bits, QuantisationWeight: 0, BalanceWeight: 0);
+        var (loss, gradient) = CodeLossAndWeightGradient(plain, e, w, b);
+        var (weightedLoss, weightedGradient) = CodeLossAndWeightGradient(plain with { CodeWeight = weight }, e, w, b);
+        Assert.Equal(loss, weightedLoss, 1e-6f); // the reported part is the loss itself, unweighted
+        Assert.True(gradient.Max(Math.Abs) > 1e-3f, "the gradient should not vanish");
+        for (int k = 0; k < gradient.Length; k++) Assert.Equal(weight * gradient[k], weightedGradient[k], 1e-6f);
+
+        Assert.Contains("must be a positive number (got 0)",
+            Assert.Throws<Lshk.Core.InputException>(() => new HashTrainingSettings(Bits, CodeWeight: 0).Validate()).Message);
     }
 }

@@ -65,6 +65,11 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     public bool HashNormalise { get; init; }
     /// <summary>Which rows the code loss scores as sign() codes (<see cref="HashTrainingSettings.StraightThrough"/>).</summary>
     public StraightThrough HashStraightThrough { get; init; } = StraightThrough.Off;
+    /// <summary>
+    /// The code loss's weight beside the embedding loss (<see cref="HashTrainingSettings.CodeWeight"/>; null: the
+    /// dataset's, <see cref="Lshk.Data.Datasets.TrainingDefaults.HashCodeWeight"/>).
+    /// </summary>
+    public float? HashCodeWeight { get; init; }
 
     /// <summary>A fitted family (pca, itq) whose planes are fitted to the training classes at the end and stored with the model; null: none.</summary>
     public string? FitHash { get; init; }

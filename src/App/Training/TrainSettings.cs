@@ -82,6 +82,7 @@ public sealed record TrainSettings(
             if (!(hash.CodeScale > 0 && float.IsFinite(hash.CodeScale))) throw new SettingException("hash-code-scale", $"must be a positive number (got {hash.CodeScale})");
             if (hash.CodeScale != CosineLoss.DefaultScale && hash.CodeLoss == "proto")
                 throw new SettingException("hash-code-scale", "applies to the cosine code losses (matching, cosine-mean), not proto");
+            if (!(hash.CodeWeight > 0 && float.IsFinite(hash.CodeWeight))) throw new SettingException("hash-code-weight", $"must be a positive number (got {hash.CodeWeight})");
             hash.Validate();
         }
         CreateSchedule();

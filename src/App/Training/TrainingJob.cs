@@ -56,6 +56,7 @@ public static class TrainingJob
             reporter.Message($"hash-aware training: {hash.Bits}-bit hash layer, codes scored by {hash.CodeLoss}" +
                              (hash.CodeShots == HashTrainingSettings.EpisodeShots ? "" : $" on {hash.CodeShots}-shot views of the episodes") +
                              (hash.CodeScale == Lshk.Kernels.Nn.CosineLoss.DefaultScale ? "" : $" at scale {hash.CodeScale}") +
+                             (hash.CodeWeight == HashTrainingSettings.DefaultCodeWeight ? "" : $", weighted {hash.CodeWeight} against the embedding loss") +
                              (hash.Normalise ? ", projections divided by their RMS over the episode" : "") +
                              (hash.StraightThrough == StraightThrough.Off ? "" : $", {hash.StraightThrough.Name()} scored as sign() codes (straight-through)") +
                              $", quantisation weight {hash.QuantisationWeight}, " +
@@ -126,7 +127,7 @@ public static class TrainingJob
             Hash = HashBits(r, d) is > 0 and var bits
                 ? new HashTrainingSettings(bits, r.HashCodeLoss.Trim().ToLowerInvariant(), r.HashQuantisation, r.HashBalance, r.HashBetaEpisodes,
                     r.HashCodeShots, r.HashCodeScale ?? Lshk.Kernels.Nn.CosineLoss.DefaultScale, r.HashNormalise,
-                    r.HashStraightThrough)
+                    r.HashStraightThrough, r.HashCodeWeight ?? d.HashCodeWeight)
                 : null,
             LshSigmoid = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName ? r.LshSigmoid : null,
             Scale = r.Scale ?? Lshk.Kernels.Nn.CosineLoss.DefaultScale,

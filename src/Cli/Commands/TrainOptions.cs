@@ -124,6 +124,11 @@ internal sealed class TrainOptions
     {
         Description = $"Softmax scale of the cosine code losses (default {Lshk.Kernels.Nn.CosineLoss.DefaultScale}): lower keeps pulling a class's codes together after its queries rank first",
     };
+    public Option<float?> HashCodeWeight { get; } = new("--hash-code-weight")
+    {
+        Description = "Weight of the code loss beside the embedding loss (weight 1): higher shapes the embedding more for sign() " +
+                      $"(default {DatasetRegistry.DescribeDefault(d => d.HashCodeWeight)})",
+    };
     public Option<bool> HashNormalise { get; } = new("--hash-normalise")
     {
         Description = "Relax each plane's projections divided by their RMS over the episode, so the quantisation term pushes images away from the planes rather than scaling them (sign, and so the stored planes, unchanged)",
@@ -173,7 +178,7 @@ internal sealed class TrainOptions
     [
         Data, Split, Ways, Shots, Queries, ImageSize, Loss, Scale, Layers, Filters, Dropout, DropoutAt, BatchNorm, FinalPool, Lr, Schedule, Augment, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
-        HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, HashCodeShots, HashCodeScale, HashNormalise, HashStraightThrough, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
+        HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, HashCodeShots, HashCodeScale, HashCodeWeight, HashNormalise, HashStraightThrough, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
         .. Source.All, CheckpointPause, EpisodePause, Device, .. Tracing.All,
     ];
 
@@ -225,6 +230,7 @@ internal sealed class TrainOptions
         HashBetaEpisodes = parse.GetValue(HashBetaEpisodes),
         HashCodeShots = parse.GetValue(HashCodeShots),
         HashCodeScale = parse.GetValue(HashCodeScale),
+        HashCodeWeight = parse.GetValue(HashCodeWeight),
         HashNormalise = parse.GetValue(HashNormalise),
         HashStraightThrough = StraightThroughNames.Parse(parse.GetValue(HashStraightThrough)!)
             ?? throw new UsageException($"--hash-straight-through values are off, queries and all (got '{parse.GetValue(HashStraightThrough)}')"),

@@ -8,11 +8,16 @@ namespace Lshk.Data.Datasets;
 /// network takes, the class split (null: the dataset's own default, see <see cref="DatasetKind.DefaultSplit"/>) and
 /// how many training classes are held out for validation, the filters of each conv, the bits of hash-aware training
 /// (0: none) and the learning-rate schedule (see <c>TrainSettings.CreateSchedule</c>; "cosine" runs over the budget, episodes or minutes)
-/// and the training images' random distortions (<see cref="Imaging.RandomAffine.Parse"/>; "none": off).
+/// and the training images' random distortions (<see cref="Imaging.RandomAffine.Parse"/>; "none": off), and the
+/// weight of hash-aware training's code loss beside the embedding loss.
 /// </summary>
 public sealed record TrainingDefaults(int Ways, int Shots, int Queries, int ImageSize, int ValidationClasses, int HashBits = 0,
-    string Schedule = TrainingDefaults.PaperSchedule, string Augment = Imaging.RandomAffine.NoneName, int Filters = TrainingDefaults.PaperFilters)
+    string Schedule = TrainingDefaults.PaperSchedule, string Augment = Imaging.RandomAffine.NoneName, int Filters = TrainingDefaults.PaperFilters,
+    float HashCodeWeight = TrainingDefaults.EvenCodeWeight)
 {
+    /// <summary>The code loss weighed as the embedding loss (Lshk.Nn's HashTrainingSettings.DefaultCodeWeight).</summary>
+    public const float EvenCodeWeight = 1f;
+
     /// <summary>Filters per conv of the prototypical-networks paper's Conv-4.</summary>
     public const int PaperFilters = 64;
 

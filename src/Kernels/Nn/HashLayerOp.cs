@@ -39,13 +39,14 @@ public interface IHashLayerOp
     void Forward(NnBuffer embeddings, NnBuffer weight, NnBuffer bias, NnBuffer codes, in HashLayerShape shape, float beta, bool normalise = false);
 
     /// <summary>
-    /// Adds the regularisers' gradients to <paramref name="dCodes"/> and returns their values:
+    /// Weighs the code loss's gradient in <paramref name="dCodes"/> by <paramref name="codeWeight"/>, adds the
+    /// regularisers' gradients to it and returns their values:
     /// quantisation Q = mean over b,i of (|h| − 1)² (how far the relaxed codes are from ±1; sign(0) counts as +1,
     /// as a zero projection hashes to bit 1), and bit balance B = mean over i of (mean over b of h)² (a bit that is
-    /// the same for every image carries nothing). dCodes += quantisationWeight·∂Q/∂h + balanceWeight·∂B/∂h.
+    /// the same for every image carries nothing). dCodes ← codeWeight·dCodes + quantisationWeight·∂Q/∂h + balanceWeight·∂B/∂h.
     /// </summary>
     HashPenalties AddPenaltyGradients(NnBuffer codes, NnBuffer dCodes, in HashLayerShape shape, float quantisationWeight,
-        float balanceWeight);
+        float balanceWeight, float codeWeight = 1f);
 
     /// <summary>
     /// Given dL/dcodes of the last forward (codes = its output): dz = dCodes·β·(1 − h²); dWeight += dzᵀ·embeddings;

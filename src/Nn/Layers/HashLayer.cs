@@ -87,9 +87,12 @@ public sealed class HashLayer : IDisposable
         return signed;
     }
 
-    /// <summary>Adds the quantisation and bit-balance terms' gradients to <paramref name="dCodes"/>; returns their values.</summary>
-    public HashPenalties AddPenalties(NnBuffer dCodes, float quantisationWeight, float balanceWeight) =>
-        _op.AddPenaltyGradients(_codes ?? throw NoForward(), dCodes, _shape, quantisationWeight, balanceWeight);
+    /// <summary>
+    /// Weighs the code loss's gradient in <paramref name="dCodes"/> by <paramref name="codeWeight"/> and adds the
+    /// quantisation and bit-balance terms' gradients to it; returns their values.
+    /// </summary>
+    public HashPenalties AddPenalties(NnBuffer dCodes, float quantisationWeight, float balanceWeight, float codeWeight = 1f) =>
+        _op.AddPenaltyGradients(_codes ?? throw NoForward(), dCodes, _shape, quantisationWeight, balanceWeight, codeWeight);
 
     /// <summary>Given dL/dcodes of the last forward: accumulates the parameters' gradients and adds dL/dembeddings into <paramref name="dEmbeddings"/>.</summary>
     public void Backward(NnBuffer dCodes, NnBuffer dEmbeddings) =>

@@ -54,7 +54,7 @@ internal sealed class CpuHashLayer(CpuNnOps ops) : IHashLayerOp
     }
 
     public HashPenalties AddPenaltyGradients(NnBuffer codes, NnBuffer dCodes, in HashLayerShape shape, float quantisationWeight,
-        float balanceWeight)
+        float balanceWeight, float codeWeight = 1f)
     {
         var h = ops.SpanOf(codes);
         var g = ops.SpanOf(dCodes);
@@ -79,7 +79,7 @@ internal sealed class CpuHashLayer(CpuNnOps ops) : IHashLayerOp
             for (int row = 0; row < batch; row++)
             {
                 float v = h[row * p + i];
-                g[row * p + i] += quantisationWeight * scale * (v - (v >= 0f ? 1f : -1f)) + balanceGradient;
+                g[row * p + i] = codeWeight * g[row * p + i] + (quantisationWeight * scale * (v - (v >= 0f ? 1f : -1f)) + balanceGradient);
             }
         }
         return new HashPenalties((float)(quantisation / ((double)batch * p)), (float)(balance / p));

@@ -9,7 +9,7 @@ namespace Lshk.Kernels.Nn.Gpu;
 /// the normalised form's Z projections B×P and Norm 2P per plane (RMS s, then mean_b(dL/du·u)).
 /// </summary>
 internal readonly record struct HashLayerArgs(int Batch, int Dim, int Planes, float Beta, float QuantisationWeight, float BalanceWeight,
-    ArrayView<float> E, ArrayView<float> W, ArrayView<float> Bias, ArrayView<float> H, ArrayView<float> G, ArrayView<float> Dz,
+    float CodeWeight, ArrayView<float> E, ArrayView<float> W, ArrayView<float> Bias, ArrayView<float> H, ArrayView<float> G, ArrayView<float> Dz,
     ArrayView<float> DE, ArrayView<float> DW, ArrayView<float> DBias, ArrayView<float> Stats, ArrayView<float> Z, ArrayView<float> Norm);
 
 /// <summary>Arguments of <see cref="HashLayerKernels.SignRows"/>: H codes B×P, Signed its straight-through view.</summary>
@@ -116,7 +116,7 @@ internal static class HashLayerKernels
         }
     }
 
-    /// <summary>G[b,i] += λq·2(h − sign h)/(BP) + λb·2·mean_i/(BP).</summary>
+    /// <summary>G[b,i] ← w·G[b,i] + (λq·2(h − sign h)/(BP) + λb·2·mean_i/(BP)), w the code loss's weight.</summary>
     [GpuKernel]
     public static void PenaltyGradient(HashLayerArgs a)
     {
@@ -126,7 +126,7 @@ internal static class HashLayerKernels
         {
             int i = t % a.Planes;
             float v = a.H[t];
-            a.G[t] += a.QuantisationWeight * scale * (v - (v >= 0f ? 1f : -1f)) + a.BalanceWeight * scale * a.Stats[i];
+            a.G[t] = a.CodeWeight * a.G[t] + (a.QuantisationWeight * scale * (v - (v >= 0f ? 1f : -1f)) + a.BalanceWeight * scale * a.Stats[i]);
         }
     }
 
@@ -206,10 +206,10 @@ internal sealed class IlgpuHashLayer(IlgpuNnOps ops) : IHashLayerOp, IDisposable
     }
 
     public HashPenalties AddPenaltyGradients(NnBuffer codes, NnBuffer dCodes, in HashLayerShape shape, float quantisationWeight,
-        float balanceWeight)
+        float balanceWeight, float codeWeight = 1f)
     {
         var scratch = Scratch(shape);
-        var args = Args(shape, 0f, quantisationWeight, balanceWeight, codes, codes, codes, codes, dCodes, scratch.Dz, codes, codes, codes, scratch.Stats);
+        var args = Args(shape, 0f, quantisationWeight, balanceWeight, codes, codes, codes, codes, dCodes, scratch.Dz, codes, codes, codes, scratch.Stats, codeWeight);
         ops.Run(HashLayerKernels.PenaltyStats, shape.Planes, args);
         ops.Run(HashLayerKernels.PenaltyGradient, shape.Codes, args);
         // The values are summed on the host in double from the per-plane sums, in plane order as the CPU form.
@@ -251,8 +251,8 @@ internal sealed class IlgpuHashLayer(IlgpuNnOps ops) : IHashLayerOp, IDisposable
     }
 
     private HashLayerArgs Args(in HashLayerShape s, float beta, float quantisationWeight, float balanceWeight, NnBuffer e, NnBuffer w,
-        NnBuffer bias, NnBuffer h, NnBuffer g, NnBuffer dz, NnBuffer de, NnBuffer dw, NnBuffer dBias, NnBuffer stats) =>
-        new(s.Batch, s.Dim, s.Planes, beta, quantisationWeight, balanceWeight, ops.ViewOf(e), ops.ViewOf(w), ops.ViewOf(bias), ops.ViewOf(h),
+        NnBuffer bias, NnBuffer h, NnBuffer g, NnBuffer dz, NnBuffer de, NnBuffer dw, NnBuffer dBias, NnBuffer stats, float codeWeight = 1f) =>
+        new(s.Batch, s.Dim, s.Planes, beta, quantisationWeight, balanceWeight, codeWeight, ops.ViewOf(e), ops.ViewOf(w), ops.ViewOf(bias), ops.ViewOf(h),
             ops.ViewOf(g), ops.ViewOf(dz), ops.ViewOf(de), ops.ViewOf(dw), ops.ViewOf(dBias), ops.ViewOf(stats), ops.ViewOf(_z!), ops.ViewOf(_norm!));
 
     public void Dispose()
