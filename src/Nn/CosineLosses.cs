@@ -18,14 +18,16 @@ public sealed class MatchingLoss(INnOps ops, float scale = CosineLoss.DefaultSca
 
 /// <summary>
 /// The cosine-mean loss (<see cref="INnOps.CosineMeanLoss"/>): softmax over classes of the mean cosine to the
-/// class's supports times a fixed <paramref name="scale"/>.
+/// class's supports times a fixed <paramref name="scale"/>, the true class's cosine lowered by <paramref name="margin"/>
+/// in the loss (0: none).
 /// </summary>
-public sealed class CosineMeanLoss(INnOps ops, float scale = CosineLoss.DefaultScale) : EpisodeLoss(ops)
+public sealed class CosineMeanLoss(INnOps ops, float scale = CosineLoss.DefaultScale, float margin = 0f) : EpisodeLoss(ops)
 {
     public override string Name => "cosine-mean";
 
     public float Scale => scale;
+    public float Margin => margin;
 
     protected override (float Loss, float Accuracy) Evaluate(NnBuffer embeddings, in EpisodeShape episode, NnBuffer gradient) =>
-        Ops.CosineMeanLoss(embeddings, episode, scale, gradient);
+        Ops.CosineMeanLoss(embeddings, episode, scale, gradient, margin);
 }

@@ -15,13 +15,16 @@ namespace Lshk.Nn;
 /// plane's projections divided by their RMS over the episode (see <see cref="IHashLayerOp"/>), so the quantisation
 /// term measures closeness to a plane against the spread of the projections, which scaling the planes cannot change.
 /// <see cref="StraightThrough"/> scores some rows' codes as sign() gives them (below). <see cref="CodeWeight"/> weighs
-/// the code loss against the embedding loss.
+/// the code loss against the embedding loss. <see cref="DecorrelationWeight"/> weighs a term that drives every pair of
+/// bits towards uncorrelated over the episode (<see cref="Lshk.Kernels.Nn.IHashLayerOp.AddDecorrelationGradient"/>; 0: none).
+/// <see cref="CodeMargin"/> is the cosine-mean code loss's additive margin: on ±1 codes a cosine margin m asks the
+/// true class to lead by m·P/2 bits of Hamming distance (0: none).
 /// </summary>
 public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTrainingSettings.DefaultCodeLoss,
     float QuantisationWeight = HashTrainingSettings.DefaultQuantisationWeight, float BalanceWeight = HashTrainingSettings.DefaultBalanceWeight,
     int BetaEpisodes = HashTrainingSettings.DefaultBetaEpisodes, int CodeShots = HashTrainingSettings.EpisodeShots,
     float CodeScale = CosineLoss.DefaultScale, bool Normalise = false, StraightThrough StraightThrough = StraightThrough.Off,
-    float CodeWeight = HashTrainingSettings.DefaultCodeWeight)
+    float CodeWeight = HashTrainingSettings.DefaultCodeWeight, float DecorrelationWeight = 0f, float CodeMargin = 0f)
 {
     /// <summary><see cref="CodeShots"/> meaning "as many as the episode has".</summary>
     public const int EpisodeShots = 0;
@@ -54,6 +57,9 @@ public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTraini
         if (CodeShots < 0) throw new Lshk.Core.InputException($"the code loss's shots must be 0 (the episode's) or more (got {CodeShots})");
         if (!(CodeWeight > 0 && float.IsFinite(CodeWeight))) throw new Lshk.Core.InputException($"the code loss's weight must be a positive number (got {CodeWeight})");
         if (!(CodeScale > 0 && float.IsFinite(CodeScale))) throw new Lshk.Core.InputException($"the code loss's scale must be a positive number (got {CodeScale})");
+        if (!(CodeMargin >= 0 && CodeMargin < 2 && float.IsFinite(CodeMargin))) throw new Lshk.Core.InputException($"the code loss's margin must be a cosine from 0 to below 2 (got {CodeMargin})");
+        if (CodeMargin != 0f && CodeLoss != "cosine-mean") throw new Lshk.Core.InputException($"the code loss's margin applies to cosine-mean, not {CodeLoss}");
+        if (!(DecorrelationWeight >= 0 && float.IsFinite(DecorrelationWeight))) throw new Lshk.Core.InputException($"the bit-decorrelation weight must be a non-negative number (got {DecorrelationWeight})");
         if (CodeScale != CosineLoss.DefaultScale && CodeLoss == "proto")
             throw new Lshk.Core.InputException("the code loss's scale applies to the cosine code losses (matching, cosine-mean), not proto");
     }
@@ -84,7 +90,9 @@ public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTraini
         (CodeScale == CosineLoss.DefaultScale ? "" : string.Create(CultureInfo.InvariantCulture, $",code-scale={CodeScale:R}")) +
         (Normalise ? ",normalise" : "") +
         (StraightThrough == StraightThrough.Off ? "" : $",straight-through={StraightThrough.Name()}") +
-        (CodeWeight == DefaultCodeWeight ? "" : string.Create(CultureInfo.InvariantCulture, $",code-weight={CodeWeight:R}"));
+        (CodeWeight == DefaultCodeWeight ? "" : string.Create(CultureInfo.InvariantCulture, $",code-weight={CodeWeight:R}")) +
+        (DecorrelationWeight == 0f ? "" : string.Create(CultureInfo.InvariantCulture, $",decorrelation={DecorrelationWeight:R}")) +
+        (CodeMargin == 0f ? "" : string.Create(CultureInfo.InvariantCulture, $",code-margin={CodeMargin:R}"));
 
     /// <summary>
     /// The first row of each class's block (its supports, then its queries, in the code loss's episode) that the code
@@ -134,7 +142,7 @@ public sealed class HashTrainingLoss : IEpisodeLoss
     {
         settings.Validate();
         _embeddingLoss = embeddingLoss;
-        _codeLoss = EpisodeLosses.Create(settings.CodeLoss, ops, settings.CodeScale);
+        _codeLoss = EpisodeLosses.Create(settings.CodeLoss, ops, settings.CodeScale, settings.CodeMargin);
         Layer = layer;
         Settings = settings;
     }
@@ -163,9 +171,11 @@ public sealed class HashTrainingLoss : IEpisodeLoss
         var (codeLoss, codeAccuracy) = _codeLoss.Compute(scored, codeEpisode);
         var dCodes = _codeLoss.Gradient;
         var penalties = Layer.AddPenalties(dCodes, Settings.QuantisationWeight, Settings.BalanceWeight, Settings.CodeWeight);
+        if (Settings.DecorrelationWeight > 0f) penalties = penalties with { Decorrelation = Layer.AddDecorrelation(dCodes, Settings.DecorrelationWeight) };
         Layer.Backward(dCodes, _embeddingLoss.Gradient);
         LastParts = (embeddingLoss, codeLoss, penalties);
-        float total = embeddingLoss + Settings.CodeWeight * codeLoss + Settings.QuantisationWeight * penalties.Quantisation + Settings.BalanceWeight * penalties.Balance;
+        float total = embeddingLoss + Settings.CodeWeight * codeLoss + Settings.QuantisationWeight * penalties.Quantisation + Settings.BalanceWeight * penalties.Balance +
+                      Settings.DecorrelationWeight * penalties.Decorrelation;
         return (total, codeAccuracy);
     }
 

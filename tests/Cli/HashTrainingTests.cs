@@ -76,9 +76,18 @@ public class HashTrainingTests(ITestOutputHelper testLog)
         Assert.Contains("must be a positive number (got -1)", negative.Message);
         // The code loss's weight: named in the metadata when asked, a one-line error when not positive.
         var weighted = TrainingJob.Settings(omniglot with { HashBits = Bits, HashCodeWeight = 2 }).Settings;
-        Assert.EndsWith(",code-weight=2", weighted.ToMetadata(0, null)["lshk.train.hash"]);
+        Assert.Contains(",code-weight=2,", weighted.ToMetadata(0, null)["lshk.train.hash"]);
         var zeroWeight = Assert.Throws<SettingException>(() => TrainingJob.Settings(omniglot with { HashBits = Bits, HashCodeWeight = 0 }));
         Assert.Equal("hash-code-weight must be a positive number (got 0)", zeroWeight.Message);
+        // The decorrelation term and the code margin: named when asked, one-line errors for values out of range.
+        var decorrelated = TrainingJob.Settings(omniglot with { HashBits = Bits, HashDecorrelation = 10, HashCodeMargin = 0.1f }).Settings;
+        Assert.EndsWith(",decorrelation=10,code-margin=0.1", decorrelated.ToMetadata(0, null)["lshk.train.hash"]);
+        Assert.Equal("hash-decorrelation must be a non-negative number (got -2)",
+            Assert.Throws<SettingException>(() => TrainingJob.Settings(omniglot with { HashBits = Bits, HashDecorrelation = -2 })).Message);
+        Assert.Equal("hash-code-margin must be a cosine from 0 to below 2 (got 3)",
+            Assert.Throws<SettingException>(() => TrainingJob.Settings(omniglot with { HashBits = Bits, HashCodeMargin = 3 })).Message);
+        Assert.Equal("hash-code-margin applies to the cosine-mean code loss, not proto",
+            Assert.Throws<SettingException>(() => TrainingJob.Settings(omniglot with { HashBits = Bits, HashCodeMargin = 0.1f, HashCodeLoss = "proto" })).Message);
 
         var mnist = omniglot with { Data = DatasetSpec.Parse("mnist:" + DataFiles.MnistFolder) };
         Assert.Null(TrainingJob.Settings(mnist).Settings.Hash);
@@ -87,6 +96,12 @@ public class HashTrainingTests(ITestOutputHelper testLog)
         Assert.Equal(3f, TrainingJob.Settings(omniglot).Settings.Hash?.CodeWeight);
         Assert.Equal(1f, TrainingJob.Settings(omniglot with { HashCodeWeight = 1 }).Settings.Hash?.CodeWeight);
         Assert.Equal(1f, TrainingJob.Settings(mnist with { HashBits = Bits }).Settings.Hash?.CodeWeight);
+        // So does the code loss's margin (0.15 on Omniglot, "Session 25"), where the code loss is cosine-mean.
+        Assert.Equal(0.15f, TrainingJob.Settings(omniglot).Settings.Hash?.CodeMargin);
+        Assert.EndsWith(",code-weight=3,code-margin=0.15", TrainingJob.Settings(omniglot).Settings.ToMetadata(0, null)["lshk.train.hash"]);
+        Assert.Equal(0f, TrainingJob.Settings(omniglot with { HashCodeMargin = 0 }).Settings.Hash?.CodeMargin);
+        Assert.Equal(0f, TrainingJob.Settings(omniglot with { HashCodeLoss = "proto" }).Settings.Hash?.CodeMargin);
+        Assert.Equal(0f, TrainingJob.Settings(mnist with { HashBits = Bits }).Settings.Hash?.CodeMargin);
     }
 
     [Fact]

@@ -10,8 +10,9 @@ namespace Lshk.Tests.Nn;
 /// </summary>
 public class CpuCosineLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
 {
-    private static (float Loss, float Accuracy) Run(INnOps ops, CosineLossMode mode, NnBuffer e, EpisodeShape ep, float scale, NnBuffer de) =>
-        mode == CosineLossMode.Matching ? ops.MatchingLoss(e, ep, scale, de) : ops.CosineMeanLoss(e, ep, scale, de);
+    private static (float Loss, float Accuracy) Run(INnOps ops, CosineLossMode mode, NnBuffer e, EpisodeShape ep, float scale, NnBuffer de,
+        float margin = 0f) =>
+        mode == CosineLossMode.Matching ? ops.MatchingLoss(e, ep, scale, de) : ops.CosineMeanLoss(e, ep, scale, de, margin);
 
     /// <summary>Uniform test values rounded to float32, so the reference sees exactly what the op sees.</summary>
     private static double[] Embeddings(int seed, int count) => TestData.Uniform(seed, count).ToFloat().Select(v => (double)v).ToArray();
@@ -21,18 +22,19 @@ public class CpuCosineLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
     [InlineData(CosineLossMode.Matching, 2.5f)]
     [InlineData(CosineLossMode.CosineMean, 10f)]
     [InlineData(CosineLossMode.CosineMean, 2.5f)]
-    public void LossAccuracyAndGradientMatchTheFloat64Reference(CosineLossMode mode, float scale)
+    [InlineData(CosineLossMode.CosineMean, 10f, 0.3f)] // --hash-code-margin
+    public void LossAccuracyAndGradientMatchTheFloat64Reference(CosineLossMode mode, float scale, float margin = 0f)
     {
         var ops = fx.Ops;
         var ep = new EpisodeShape(4, 3, 2, 6);
         double[] e = Embeddings(11, ep.Batch * ep.Dim);
         using var be = ops.Upload(e);
         using var bd = ops.Allocate(e.Length);
-        var (loss, accuracy) = Run(ops, mode, be, ep, scale, bd);
+        var (loss, accuracy) = Run(ops, mode, be, ep, scale, bd, margin);
 
-        Assert.Equal(CosineLossReference.Loss(e, ep, mode, scale), loss, 1e-5);
-        Assert.Equal(CosineLossReference.Accuracy(e, ep, mode, scale), accuracy, 1e-6);
-        var numeric = CentralDifferences(v => CosineLossReference.Loss(v, ep, mode, scale), e);
+        Assert.Equal(CosineLossReference.Loss(e, ep, mode, scale, margin), loss, 1e-5);
+        Assert.Equal(CosineLossReference.Accuracy(e, ep, mode, scale, margin), accuracy, 1e-6);
+        var numeric = CentralDifferences(v => CosineLossReference.Loss(v, ep, mode, scale, margin), e);
         AssertClose(numeric, bd.ToDoubles(), 1e-4, "de");
     }
 
@@ -148,5 +150,31 @@ public class CpuCosineLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         var error = Assert.Throws<ArgumentException>(() => ops.MatchingLoss(be, ep, 0f, bd));
         Assert.Contains("scale must be positive", error.Message);
         Assert.Throws<ArgumentException>(() => ops.CosineMeanLoss(be, ep, float.NaN, bd));
+    }
+
+    [Fact]
+    public void AMarginIsAHandComputedShiftOfTheTrueLogit()
+    {
+        // Two classes, one shot, one query; 2-d rows: support 0 = (1, 0), support 1 = (0, 1), the class-0 query at
+        // 60° from support 0 and 30° from support 1 (so it is misranked). Logits 10·cos: 5 and 10·√3/2. With a margin
+        // of 0.2 the loss's softmax sees 10·(0.5 − 0.2) = 3 for the true class: L = log(e³ + e^(5√3)) − 3.
+        var ops = fx.Ops;
+        var ep = new EpisodeShape(2, 1, 1, 2);
+        double c30 = Math.Sqrt(3) / 2;
+        float[] rows = [1f, 0f, 0.5f, (float)c30, 0f, 1f, 0f, 1f];
+        using var be = ops.Upload(rows.Select(v => (double)v).ToArray());
+        using var bd = ops.Allocate(rows.Length);
+        var plain = ops.CosineMeanLoss(be, ep, 10f, bd);
+        var margined = ops.CosineMeanLoss(be, ep, 10f, bd, 0.2f);
+        double query0 = Math.Log(Math.Exp(3) + Math.Exp(10 * c30)) - 3;
+        double query0Plain = Math.Log(Math.Exp(5) + Math.Exp(10 * c30)) - 5;
+        // The class-1 query sits on its support: cosines 0 and 1.
+        double query1 = Math.Log(Math.Exp(0) + Math.Exp(10 - 2)) - 8, query1Plain = Math.Log(1 + Math.Exp(10)) - 10;
+        Assert.Equal((query0Plain + query1Plain) / 2, plain.Loss, 1e-5);
+        Assert.Equal((query0 + query1) / 2, margined.Loss, 1e-5);
+        // The accuracy is of the plain logits: one of two right either way.
+        Assert.Equal(0.5f, plain.Accuracy);
+        Assert.Equal(0.5f, margined.Accuracy);
+        Assert.Throws<ArgumentException>(() => ops.CosineMeanLoss(be, ep, 10f, bd, -0.1f));
     }
 }

@@ -17,6 +17,8 @@ public class HashLayerTests(SimulatorFixture fx)
 {
     private const int Batch = 6, Dim = 5, Planes = 4;
     private const float Beta = 1.7f, QuantisationWeight = 0.3f, BalanceWeight = 0.7f;
+    /// <summary>A bit-decorrelation weight for the cases that add the term (--hash-decorrelation).</summary>
+    private const float DecorrelationWeight = 0.9f;
 
     /// <summary>Inputs of one check: embeddings, weights, bias, the upstream weights r of L = Σ r·h, and prior gradient contents.</summary>
     private sealed record Case(double[] E, double[] W, double[] B, double[] R, double[] PriorDe, double[] PriorDw, double[] PriorDb);
@@ -64,12 +66,29 @@ public class HashLayerTests(SimulatorFixture fx)
         return (q / (Batch * Planes), balance / Planes);
     }
 
-    /// <summary>L = w·Σ r·h + λq·Q + λb·B (w the code loss's weight), all in float64.</summary>
-    private static double ReferenceLoss(double[] e, double[] w, double[] b, double[] r, bool normalise = false, double codeWeight = 1)
+    /// <summary>D = mean over bit pairs i ≠ j of C[i,j]², C[i,j] = mean over the batch of h[·,i]·h[·,j], from its definition.</summary>
+    private static double ReferenceDecorrelation(double[] h)
+    {
+        double sum = 0;
+        for (int i = 0; i < Planes; i++)
+            for (int j = 0; j < Planes; j++)
+            {
+                if (i == j) continue;
+                double c = 0;
+                for (int n = 0; n < Batch; n++) c += h[n * Planes + i] * h[n * Planes + j];
+                c /= Batch;
+                sum += c * c;
+            }
+        return sum / (Planes * (Planes - 1));
+    }
+
+    /// <summary>L = w·Σ r·h + λq·Q + λb·B + λd·D (w the code loss's weight), all in float64.</summary>
+    private static double ReferenceLoss(double[] e, double[] w, double[] b, double[] r, bool normalise = false, double codeWeight = 1,
+        double decorrelationWeight = 0)
     {
         var h = ReferenceCodes(e, w, b, normalise);
         var (q, balance) = ReferencePenalties(h);
-        return codeWeight * Weighted(h, r) + QuantisationWeight * q + BalanceWeight * balance;
+        return codeWeight * Weighted(h, r) + QuantisationWeight * q + BalanceWeight * balance + decorrelationWeight * ReferenceDecorrelation(h);
     }
 
     // ------------------------------------------------------------------ the op under test
@@ -77,7 +96,7 @@ public class HashLayerTests(SimulatorFixture fx)
     private sealed record Result(float[] Codes, HashPenalties Penalties, float[] De, float[] Dw, float[] Db);
 
     /// <summary>Forward, penalties and backward through the layer on <paramref name="ops"/>, with L = w·Σ r·h + penalties.</summary>
-    private static Result Run(INnOps ops, Case c, bool normalise = false, float codeWeight = 1f)
+    private static Result Run(INnOps ops, Case c, bool normalise = false, float codeWeight = 1f, float decorrelationWeight = 0f)
     {
         using var layer = new HashLayer(ops, Dim, Planes);
         layer.Weight.Value.CopyFrom(F(c.W));
@@ -92,6 +111,7 @@ public class HashLayerTests(SimulatorFixture fx)
         de.CopyFrom(F(c.PriorDe));
         float[] codes = layer.Forward(e, Batch, Beta, normalise).ToArray();
         var penalties = layer.AddPenalties(dCodes, QuantisationWeight, BalanceWeight, codeWeight);
+        if (decorrelationWeight > 0f) penalties = penalties with { Decorrelation = layer.AddDecorrelation(dCodes, decorrelationWeight) };
         layer.Backward(dCodes, de);
         return new Result(codes, penalties, de.ToArray(), layer.Weight.Grad.ToArray(), layer.Bias.Grad.ToArray());
     }
@@ -106,14 +126,18 @@ public class HashLayerTests(SimulatorFixture fx)
     public void ForwardAndPenaltiesMatchTheFloat64Reference(bool normalise)
     {
         var c = MakeCase(11);
-        var result = Run(IlgpuNnOpsTests.Cpu(fx), c, normalise);
+        var result = Run(IlgpuNnOpsTests.Cpu(fx), c, normalise, decorrelationWeight: DecorrelationWeight);
         var h = ReferenceCodes(c.E, c.W, c.B, normalise);
         AssertClose(h, result.Codes, 1e-6, "codes");
         var (q, balance) = ReferencePenalties(h);
+        double decorrelation = ReferenceDecorrelation(h);
         Assert.Equal(q, result.Penalties.Quantisation, 1e-6);
         Assert.Equal(balance, result.Penalties.Balance, 1e-6);
-        // Not trivially satisfied: the codes are far from ±1 and far from balanced in this case.
-        Assert.True(q > 0.05 && balance > 1e-3, $"q = {q}, balance = {balance}");
+        Assert.Equal(decorrelation, result.Penalties.Decorrelation, 1e-6);
+        // Not trivially satisfied: the codes are far from ±1, balanced and uncorrelated in this case.
+        Assert.True(q > 0.05 && balance > 1e-3 && decorrelation > 1e-3, $"q = {q}, balance = {balance}, decorrelation = {decorrelation}");
+        // Without the term the layer leaves it at 0 and the gradient as it was.
+        Assert.Equal(0f, Run(IlgpuNnOpsTests.Cpu(fx), c, normalise).Penalties.Decorrelation);
     }
 
     [Theory]
@@ -121,15 +145,17 @@ public class HashLayerTests(SimulatorFixture fx)
     [InlineData(true, 1f)]
     [InlineData(false, 2.5f)] // --hash-code-weight: the code loss's gradient weighed, the penalties' not
     [InlineData(true, 0.4f)]
-    public void GradientsMatchCentralDifferences(bool normalise, float codeWeight)
+    [InlineData(false, 2.5f, DecorrelationWeight)] // --hash-decorrelation
+    [InlineData(true, 1f, DecorrelationWeight)]
+    public void GradientsMatchCentralDifferences(bool normalise, float codeWeight, float decorrelationWeight = 0f)
     {
         var c = MakeCase(21);
-        var result = Run(IlgpuNnOpsTests.Cpu(fx), c, normalise, codeWeight);
+        var result = Run(IlgpuNnOpsTests.Cpu(fx), c, normalise, codeWeight, decorrelationWeight);
         // No code sits at 0, where |h| − 1 has its kink.
         Assert.All(ReferenceCodes(c.E, c.W, c.B, normalise), v => Assert.True(Math.Abs(v) > 1e-3));
-        var numericE = CentralDifferences(e => ReferenceLoss(e, c.W, c.B, c.R, normalise, codeWeight), (double[])c.E.Clone());
-        var numericW = CentralDifferences(w => ReferenceLoss(c.E, w, c.B, c.R, normalise, codeWeight), (double[])c.W.Clone());
-        var numericB = CentralDifferences(b => ReferenceLoss(c.E, c.W, b, c.R, normalise, codeWeight), (double[])c.B.Clone());
+        var numericE = CentralDifferences(e => ReferenceLoss(e, c.W, c.B, c.R, normalise, codeWeight, decorrelationWeight), (double[])c.E.Clone());
+        var numericW = CentralDifferences(w => ReferenceLoss(c.E, w, c.B, c.R, normalise, codeWeight, decorrelationWeight), (double[])c.W.Clone());
+        var numericB = CentralDifferences(b => ReferenceLoss(c.E, c.W, b, c.R, normalise, codeWeight, decorrelationWeight), (double[])c.B.Clone());
         // The op accumulates into gradients that already hold values: subtract them to get its own contribution.
         AssertClose(numericE, Minus(result.De, c.PriorDe), 2e-5, "dL/dembeddings");
         AssertClose(numericW, Minus(result.Dw, c.PriorDw), 2e-5, "dL/dweight");
@@ -140,14 +166,16 @@ public class HashLayerTests(SimulatorFixture fx)
     [InlineData(false, 1f)]
     [InlineData(true, 1f)]
     [InlineData(false, 2.5f)]
-    public void TheGpuKernelsAgreeWithTheCpuForm(bool normalise, float codeWeight)
+    [InlineData(true, 2.5f, DecorrelationWeight)]
+    public void TheGpuKernelsAgreeWithTheCpuForm(bool normalise, float codeWeight, float decorrelationWeight = 0f)
     {
         var c = MakeCase(31);
-        var cpu = Run(IlgpuNnOpsTests.Cpu(fx), c, normalise, codeWeight);
-        var gpu = Run(IlgpuNnOpsTests.Gpu(fx), c, normalise, codeWeight);
+        var cpu = Run(IlgpuNnOpsTests.Cpu(fx), c, normalise, codeWeight, decorrelationWeight);
+        var gpu = Run(IlgpuNnOpsTests.Gpu(fx), c, normalise, codeWeight, decorrelationWeight);
         AssertClose(cpu.Codes.Select(v => (double)v).ToArray(), gpu.Codes, 1e-5, "codes");
         Assert.Equal(cpu.Penalties.Quantisation, gpu.Penalties.Quantisation, 1e-5f);
         Assert.Equal(cpu.Penalties.Balance, gpu.Penalties.Balance, 1e-5f);
+        Assert.Equal(cpu.Penalties.Decorrelation, gpu.Penalties.Decorrelation, 1e-5f);
         AssertClose(cpu.De.Select(v => (double)v).ToArray(), gpu.De, 1e-5, "dL/dembeddings");
         AssertClose(cpu.Dw.Select(v => (double)v).ToArray(), gpu.Dw, 1e-5, "dL/dweight");
         AssertClose(cpu.Db.Select(v => (double)v).ToArray(), gpu.Db, 1e-5, "dL/dbias");

@@ -145,6 +145,12 @@ public class HashTrainingLossTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixtu
         Assert.EndsWith(",normalise,straight-through=all", new HashTrainingSettings(64, Normalise: true, StraightThrough: StraightThrough.All).Describe());
         Assert.EndsWith(",beta-episodes=100,code-weight=2", new HashTrainingSettings(64, CodeWeight: 2).Describe());
         Assert.EndsWith(",straight-through=all,code-weight=3", new HashTrainingSettings(64, StraightThrough: StraightThrough.All, CodeWeight: 3).Describe());
+        Assert.EndsWith(",code-weight=3,decorrelation=10,code-margin=0.1",
+            new HashTrainingSettings(64, CodeWeight: 3, DecorrelationWeight: 10, CodeMargin: 0.1f).Describe());
+        Assert.Contains("must be a non-negative number (got -1)",
+            Assert.Throws<Lshk.Core.InputException>(() => new HashTrainingSettings(64, DecorrelationWeight: -1).Validate()).Message);
+        Assert.Contains("applies to cosine-mean, not proto",
+            Assert.Throws<Lshk.Core.InputException>(() => new HashTrainingSettings(64, CodeLoss: "proto", CodeMargin: 0.1f).Validate()).Message);
     }
 
     [Fact]

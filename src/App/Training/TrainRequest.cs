@@ -70,6 +70,13 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     /// dataset's, <see cref="Lshk.Data.Datasets.TrainingDefaults.HashCodeWeight"/>).
     /// </summary>
     public float? HashCodeWeight { get; init; }
+    /// <summary>The bit-decorrelation term's weight (<see cref="HashTrainingSettings.DecorrelationWeight"/>; 0: none).</summary>
+    public float HashDecorrelation { get; init; }
+    /// <summary>
+    /// The cosine-mean code loss's margin (<see cref="HashTrainingSettings.CodeMargin"/>; 0: none; null: the dataset's,
+    /// <see cref="Lshk.Data.Datasets.TrainingDefaults.HashCodeMargin"/>, where the code loss is cosine-mean).
+    /// </summary>
+    public float? HashCodeMargin { get; init; }
 
     /// <summary>A fitted family (pca, itq) whose planes are fitted to the training classes at the end and stored with the model; null: none.</summary>
     public string? FitHash { get; init; }

@@ -56,10 +56,12 @@ public static class TrainingJob
             reporter.Message($"hash-aware training: {hash.Bits}-bit hash layer, codes scored by {hash.CodeLoss}" +
                              (hash.CodeShots == HashTrainingSettings.EpisodeShots ? "" : $" on {hash.CodeShots}-shot views of the episodes") +
                              (hash.CodeScale == Lshk.Kernels.Nn.CosineLoss.DefaultScale ? "" : $" at scale {hash.CodeScale}") +
+                             (hash.CodeMargin == 0f ? "" : $" with a margin of {hash.CodeMargin} in cosine") +
                              (hash.CodeWeight == HashTrainingSettings.DefaultCodeWeight ? "" : $", weighted {hash.CodeWeight} against the embedding loss") +
                              (hash.Normalise ? ", projections divided by their RMS over the episode" : "") +
                              (hash.StraightThrough == StraightThrough.Off ? "" : $", {hash.StraightThrough.Name()} scored as sign() codes (straight-through)") +
                              $", quantisation weight {hash.QuantisationWeight}, " +
+                             (hash.DecorrelationWeight == 0f ? "" : $"bit-decorrelation weight {hash.DecorrelationWeight}, ") +
                              $"bit-balance weight {hash.BalanceWeight}, β = √(1 + episode/{hash.BetaEpisodes}); the planes are saved with the model as family 'learned'");
         if (settings.Augment is { } augment)
             reporter.Message($"augmentation: every training image distorted at random within {augment.Describe()} (shift in pixels, rotate in degrees)");
@@ -127,7 +129,7 @@ public static class TrainingJob
             Hash = HashBits(r, d) is > 0 and var bits
                 ? new HashTrainingSettings(bits, r.HashCodeLoss.Trim().ToLowerInvariant(), r.HashQuantisation, r.HashBalance, r.HashBetaEpisodes,
                     r.HashCodeShots, r.HashCodeScale ?? Lshk.Kernels.Nn.CosineLoss.DefaultScale, r.HashNormalise,
-                    r.HashStraightThrough, r.HashCodeWeight ?? d.HashCodeWeight)
+                    r.HashStraightThrough, r.HashCodeWeight ?? d.HashCodeWeight, r.HashDecorrelation, CodeMargin(r, d))
                 : null,
             LshSigmoid = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName ? r.LshSigmoid : null,
             Scale = r.Scale ?? Lshk.Kernels.Nn.CosineLoss.DefaultScale,
@@ -156,6 +158,13 @@ public static class TrainingJob
         bool excluded = r.Loss.Trim().ToLowerInvariant() == LshSigmoidLoss.LossName || fitsPlanes;
         return excluded ? 0 : d.HashBits;
     }
+
+    /// <summary>
+    /// The code loss's margin: as asked, else the dataset's where the code loss is cosine-mean (the margin's loss) and
+    /// none otherwise, so asking for another code loss does not also need --hash-code-margin 0.
+    /// </summary>
+    private static float CodeMargin(TrainRequest r, TrainingDefaults d) =>
+        r.HashCodeMargin ?? (r.HashCodeLoss.Trim().ToLowerInvariant() == HashTrainingSettings.DefaultCodeLoss ? d.HashCodeMargin : 0f);
 
     /// <summary>The family <c>--fit-hash</c> names, checked before any training (null when not asked for).</summary>
     private static Lshk.Lsh.IHashFamily? FitFamily(TrainRequest request, TrainSettings settings)

@@ -129,6 +129,16 @@ internal sealed class TrainOptions
         Description = "Weight of the code loss beside the embedding loss (weight 1): higher shapes the embedding more for sign() " +
                       $"(default {DatasetRegistry.DescribeDefault(d => d.HashCodeWeight)})",
     };
+    public Option<float?> HashCodeMargin { get; } = new("--hash-code-margin")
+    {
+        Description = "Additive cosine margin of the cosine-mean code loss: a query's class must lead the others by this much (on ±1 codes, margin·P/2 bits of Hamming distance); 0: none " +
+                      $"(default {DatasetRegistry.DescribeDefault(d => d.HashCodeMargin)}, with the cosine-mean code loss)",
+    };
+    public Option<float> HashDecorrelation { get; } = new("--hash-decorrelation")
+    {
+        Description = "Weight of the bit-decorrelation term, the mean squared correlation of every pair of code bits over the episode (0: none)",
+        DefaultValueFactory = _ => 0f,
+    };
     public Option<bool> HashNormalise { get; } = new("--hash-normalise")
     {
         Description = "Relax each plane's projections divided by their RMS over the episode, so the quantisation term pushes images away from the planes rather than scaling them (sign, and so the stored planes, unchanged)",
@@ -178,7 +188,7 @@ internal sealed class TrainOptions
     [
         Data, Split, Ways, Shots, Queries, ImageSize, Loss, Scale, Layers, Filters, Dropout, DropoutAt, BatchNorm, FinalPool, Lr, Schedule, Augment, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
-        HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, HashCodeShots, HashCodeScale, HashCodeWeight, HashNormalise, HashStraightThrough, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
+        HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, HashCodeShots, HashCodeScale, HashCodeWeight, HashCodeMargin, HashDecorrelation, HashNormalise, HashStraightThrough, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
         .. Source.All, CheckpointPause, EpisodePause, Device, .. Tracing.All,
     ];
 
@@ -231,6 +241,8 @@ internal sealed class TrainOptions
         HashCodeShots = parse.GetValue(HashCodeShots),
         HashCodeScale = parse.GetValue(HashCodeScale),
         HashCodeWeight = parse.GetValue(HashCodeWeight),
+        HashDecorrelation = parse.GetValue(HashDecorrelation),
+        HashCodeMargin = parse.GetValue(HashCodeMargin),
         HashNormalise = parse.GetValue(HashNormalise),
         HashStraightThrough = StraightThroughNames.Parse(parse.GetValue(HashStraightThrough)!)
             ?? throw new UsageException($"--hash-straight-through values are off, queries and all (got '{parse.GetValue(HashStraightThrough)}')"),

@@ -9,11 +9,12 @@ namespace Lshk.Data.Datasets;
 /// how many training classes are held out for validation, the filters of each conv, the bits of hash-aware training
 /// (0: none) and the learning-rate schedule (see <c>TrainSettings.CreateSchedule</c>; "cosine" runs over the budget, episodes or minutes)
 /// and the training images' random distortions (<see cref="Imaging.RandomAffine.Parse"/>; "none": off), and the
-/// weight of hash-aware training's code loss beside the embedding loss.
+/// weight of hash-aware training's code loss beside the embedding loss, and that loss's cosine margin (0: none; it
+/// applies where the code loss is cosine-mean, the default).
 /// </summary>
 public sealed record TrainingDefaults(int Ways, int Shots, int Queries, int ImageSize, int ValidationClasses, int HashBits = 0,
     string Schedule = TrainingDefaults.PaperSchedule, string Augment = Imaging.RandomAffine.NoneName, int Filters = TrainingDefaults.PaperFilters,
-    float HashCodeWeight = TrainingDefaults.EvenCodeWeight)
+    float HashCodeWeight = TrainingDefaults.EvenCodeWeight, float HashCodeMargin = 0f)
 {
     /// <summary>The code loss weighed as the embedding loss (Lshk.Nn's HashTrainingSettings.DefaultCodeWeight).</summary>
     public const float EvenCodeWeight = 1f;

@@ -186,15 +186,16 @@ public abstract class CheckedNnOps : INnOps
         CosineLoss(embeddings, episode, CosineLossMode.Matching, scale, dEmbeddings);
 
     public (float Loss, float Accuracy) CosineMeanLoss(NnBuffer embeddings, in EpisodeShape episode, float scale,
-        NnBuffer dEmbeddings) =>
-        CosineLoss(embeddings, episode, CosineLossMode.CosineMean, scale, dEmbeddings);
+        NnBuffer dEmbeddings, float margin = 0f) =>
+        CosineLoss(embeddings, episode, CosineLossMode.CosineMean, scale, dEmbeddings, margin);
 
     private (float Loss, float Accuracy) CosineLoss(NnBuffer embeddings, in EpisodeShape episode, CosineLossMode mode,
-        float scale, NnBuffer dEmbeddings)
+        float scale, NnBuffer dEmbeddings, float margin = 0f)
     {
         NnChecks.ValidateEpisodeLoss(embeddings, episode, dEmbeddings);
         NnChecks.CheckScale(scale);
-        return CosineLossCore(embeddings, episode, mode, scale, dEmbeddings);
+        if (!(margin >= 0f && float.IsFinite(margin))) throw new ArgumentException($"the cosine margin must be a non-negative number (got {margin})", nameof(margin));
+        return CosineLossCore(embeddings, episode, mode, scale, dEmbeddings, margin);
     }
 
     public abstract void Dispose();
@@ -247,5 +248,5 @@ public abstract class CheckedNnOps : INnOps
         NnBuffer dEmbeddings);
 
     private protected abstract (float Loss, float Accuracy) CosineLossCore(NnBuffer embeddings, in EpisodeShape episode,
-        CosineLossMode mode, float scale, NnBuffer dEmbeddings);
+        CosineLossMode mode, float scale, NnBuffer dEmbeddings, float margin);
 }

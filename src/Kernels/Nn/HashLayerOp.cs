@@ -8,8 +8,11 @@ public readonly record struct HashLayerShape(int Batch, int Dim, int Planes)
     public int Weights => Planes * Dim;
 }
 
-/// <summary>The two regularisers of hash-aware training (see <see cref="IHashLayerOp.AddPenaltyGradients"/>).</summary>
-public readonly record struct HashPenalties(float Quantisation, float Balance);
+/// <summary>
+/// The regularisers of hash-aware training (see <see cref="IHashLayerOp.AddPenaltyGradients"/> and
+/// <see cref="IHashLayerOp.AddDecorrelationGradient"/>; the last is 0 where it is not asked for).
+/// </summary>
+public readonly record struct HashPenalties(float Quantisation, float Balance, float Decorrelation = 0f);
 
 /// <summary>
 /// The trainable hash layer's operation (hash-aware training): a linear map D→P whose rows are hyperplane normals
@@ -47,6 +50,15 @@ public interface IHashLayerOp
     /// </summary>
     HashPenalties AddPenaltyGradients(NnBuffer codes, NnBuffer dCodes, in HashLayerShape shape, float quantisationWeight,
         float balanceWeight, float codeWeight = 1f);
+
+    /// <summary>
+    /// Adds the bit-decorrelation term's gradient, times <paramref name="weight"/>, to <paramref name="dCodes"/> and
+    /// returns its value: with C = HᵀH/B the codes' P×P second moments over the batch, D = mean over i ≠ j of C[i,j]²
+    /// (0 when every pair of bits is uncorrelated; with balanced bits C is their covariance). ∂D/∂H[b,k] =
+    /// 4/(B·P(P − 1))·Σ_{j≠k} C[k,j]·H[b,j]. Why: Hamming distance counts bits, so two bits that always agree count one
+    /// difference twice and P bits carry fewer than P independent answers; the balance term alone leaves them free to.
+    /// </summary>
+    float AddDecorrelationGradient(NnBuffer codes, NnBuffer dCodes, in HashLayerShape shape, float weight);
 
     /// <summary>
     /// Given dL/dcodes of the last forward (codes = its output): dz = dCodes·β·(1 − h²); dWeight += dzᵀ·embeddings;

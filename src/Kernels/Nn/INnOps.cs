@@ -127,7 +127,11 @@ public interface INnOps : IDisposable
     /// <summary>
     /// Cosine-mean loss of one episode: each query's class logit is scale × the mean cosine between the query and the
     /// class's supports (norms with the same ε as <see cref="MatchingLoss"/>); the loss is the mean softmax
-    /// cross-entropy over queries. Writes dL/dembeddings and returns the loss and the queries' accuracy.
+    /// cross-entropy over queries. Writes dL/dembeddings and returns the loss and the queries' accuracy. With a
+    /// <paramref name="margin"/> m &gt; 0 the loss sees the true class's logit as scale × (mean cosine − m) (an additive
+    /// cosine margin, as CosFace/AM-softmax): a query counts as learnt only once its class leads every other by m in
+    /// cosine. The accuracy is of the plain logits.
     /// </summary>
-    (float Loss, float Accuracy) CosineMeanLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings);
+    (float Loss, float Accuracy) CosineMeanLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings,
+        float margin = 0f);
 }

@@ -172,10 +172,11 @@ public sealed class TracingNnOps(INnOps inner, TraceRecorder recorder, Action? s
         return result;
     }
 
-    public (float Loss, float Accuracy) CosineMeanLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings)
+    public (float Loss, float Accuracy) CosineMeanLoss(NnBuffer embeddings, in EpisodeShape episode, float scale, NnBuffer dEmbeddings,
+        float margin = 0f)
     {
         long start = recorder.Now();
-        var result = Inner.CosineMeanLoss(embeddings, episode, scale, dEmbeddings);
+        var result = Inner.CosineMeanLoss(embeddings, episode, scale, dEmbeddings, margin);
         Loss("cosine-mean-loss", start, episode);
         return result;
     }

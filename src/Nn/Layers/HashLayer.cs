@@ -94,6 +94,13 @@ public sealed class HashLayer : IDisposable
     public HashPenalties AddPenalties(NnBuffer dCodes, float quantisationWeight, float balanceWeight, float codeWeight = 1f) =>
         _op.AddPenaltyGradients(_codes ?? throw NoForward(), dCodes, _shape, quantisationWeight, balanceWeight, codeWeight);
 
+    /// <summary>
+    /// Adds the bit-decorrelation term's gradient, times <paramref name="weight"/>, to <paramref name="dCodes"/> and
+    /// returns its value (see <see cref="IHashLayerOp.AddDecorrelationGradient"/>).
+    /// </summary>
+    public float AddDecorrelation(NnBuffer dCodes, float weight) =>
+        _op.AddDecorrelationGradient(_codes ?? throw NoForward(), dCodes, _shape, weight);
+
     /// <summary>Given dL/dcodes of the last forward: accumulates the parameters' gradients and adds dL/dembeddings into <paramref name="dEmbeddings"/>.</summary>
     public void Backward(NnBuffer dCodes, NnBuffer dEmbeddings) =>
         _op.Backward(_input ?? throw NoForward(), Weight.Value, _codes!, dCodes, dEmbeddings, Weight.Grad, Bias.Grad, _shape, _beta, _normalise);

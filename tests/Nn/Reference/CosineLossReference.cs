@@ -5,12 +5,13 @@ namespace Lshk.Tests.Nn.Reference;
 /// <summary>
 /// The matching and cosine-mean losses written from their definitions in float64, forward only (tests take the
 /// gradient by central differences): cosines with norms √(‖e‖² + ε), then for matching a softmax over the supports
-/// whose probabilities are summed per class, for cosine-mean a softmax over the classes' mean cosines.
+/// whose probabilities are summed per class, for cosine-mean a softmax over the classes' mean cosines (with a margin m,
+/// the loss's softmax sees the true class's mean cosine minus m; the predicted class is of the plain cosines).
 /// </summary>
 public static class CosineLossReference
 {
     /// <summary>The loss (mean over queries) and each query's predicted class (ties to the lower class).</summary>
-    public static (double Loss, int[] Predicted) Evaluate(double[] e, EpisodeShape ep, CosineLossMode mode, double scale)
+    public static (double Loss, int[] Predicted) Evaluate(double[] e, EpisodeShape ep, CosineLossMode mode, double scale, double margin = 0)
     {
         int d = ep.Dim, queries = ep.Ways * ep.Queries;
         double Cosine(int a, int b)
@@ -49,20 +50,23 @@ public static class CosineLossReference
                     logits[c] *= scale / ep.Shots;
                 }
                 classProbability = Softmax(logits);
+                logits[y] -= scale * margin;
+                loss -= Math.Log(Softmax(logits)[y]) / queries;
             }
-            loss -= Math.Log(classProbability[y]) / queries;
+            if (mode == CosineLossMode.Matching) loss -= Math.Log(classProbability[y]) / queries;
             for (int c = 1; c < ep.Ways; c++)
                 if (classProbability[c] > classProbability[predicted[q]]) predicted[q] = c;
         }
         return (loss, predicted);
     }
 
-    public static double Loss(double[] e, EpisodeShape ep, CosineLossMode mode, double scale) => Evaluate(e, ep, mode, scale).Loss;
+    public static double Loss(double[] e, EpisodeShape ep, CosineLossMode mode, double scale, double margin = 0) =>
+        Evaluate(e, ep, mode, scale, margin).Loss;
 
     /// <summary>The fraction of queries whose predicted class is their own.</summary>
-    public static double Accuracy(double[] e, EpisodeShape ep, CosineLossMode mode, double scale)
+    public static double Accuracy(double[] e, EpisodeShape ep, CosineLossMode mode, double scale, double margin = 0)
     {
-        var predicted = Evaluate(e, ep, mode, scale).Predicted;
+        var predicted = Evaluate(e, ep, mode, scale, margin).Predicted;
         return (double)predicted.Where((c, q) => c == q / ep.Queries).Count() / predicted.Length;
     }
 

@@ -24,7 +24,7 @@ internal sealed unsafe class CpuCosineLoss
         _means = new(), _dMeans = new();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public (float Loss, float Accuracy) Compute(float* e, in EpisodeShape ep, CosineLossMode mode, float scale, float* de)
+    public (float Loss, float Accuracy) Compute(float* e, in EpisodeShape ep, CosineLossMode mode, float scale, float* de, float margin = 0f)
     {
         int d = ep.Dim;
         double* n = _normal.Ensure(ep.Batch * d);
@@ -40,7 +40,7 @@ internal sealed unsafe class CpuCosineLoss
             TensorPrimitives.Divide(ni, r[i], ni);
         }
 
-        var (loss, correct) = mode == CosineLossMode.Matching ? Matching(n, dn, ep, scale) : CosineMean(n, dn, ep, scale);
+        var (loss, correct) = mode == CosineLossMode.Matching ? Matching(n, dn, ep, scale) : CosineMean(n, dn, ep, scale, margin);
 
         // through the normalisation
         for (int i = 0; i < ep.Batch; i++)
@@ -89,8 +89,12 @@ internal sealed unsafe class CpuCosineLoss
         return (loss, correct);
     }
 
-    /// <summary>The cosine-mean loss summed over queries and its gradient with respect to the normalised rows (into dn).</summary>
-    private (double Loss, int Correct) CosineMean(double* n, double* dn, in EpisodeShape ep, double scale)
+    /// <summary>
+    /// The cosine-mean loss summed over queries and its gradient with respect to the normalised rows (into dn). A
+    /// margin m lowers the true class's logit by scale·m in the loss (not in the accuracy); dz has the same form on
+    /// the lowered logits, as the shift is a constant.
+    /// </summary>
+    private (double Loss, int Correct) CosineMean(double* n, double* dn, in EpisodeShape ep, double scale, double margin)
     {
         int d = ep.Dim, ways = ep.Ways, queries = ways * ep.Queries;
         double* means = _means.EnsureZeroed(ways * d);
@@ -116,11 +120,12 @@ internal sealed unsafe class CpuCosineLoss
                 z[c] = scale * TensorPrimitives.Dot<double>(nq, Row(means, c, d));
                 if (z[c] > max) { max = z[c]; best = c; }
             }
+            if (best == y) correct++;
+            z[y] -= scale * margin;
             double total = 0;
             for (int c = 0; c < ways; c++) total += Math.Exp(z[c] - max);
             double logSum = max + Math.Log(total);
             loss += logSum - z[y];
-            if (best == y) correct++;
 
             var dnq = Row(dn, QueryRow(ep, q), d);
             for (int c = 0; c < ways; c++)

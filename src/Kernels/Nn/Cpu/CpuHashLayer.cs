@@ -14,6 +14,9 @@ internal sealed class CpuHashLayer(CpuNnOps ops) : IHashLayerOp
     // The normalised form's projections z (B×P) and per-plane RMS s (P) of the last forward, for its backward.
     private float[] _z = [];
     private float[] _rms = [];
+    // The decorrelation term's P×P second moments (diagonal 0) and the codes' columns (P×B), of the last call.
+    private float[] _moments = [];
+    private float[] _columns = [];
 
     public void Forward(NnBuffer embeddings, NnBuffer weight, NnBuffer bias, NnBuffer codes, in HashLayerShape shape, float beta,
         bool normalise = false)
@@ -83,6 +86,52 @@ internal sealed class CpuHashLayer(CpuNnOps ops) : IHashLayerOp
             }
         }
         return new HashPenalties((float)(quantisation / ((double)batch * p)), (float)(balance / p));
+    }
+
+    public float AddDecorrelationGradient(NnBuffer codes, NnBuffer dCodes, in HashLayerShape shape, float weight)
+    {
+        var h = ops.SpanOf(codes);
+        var g = ops.SpanOf(dCodes);
+        int batch = shape.Batch, p = shape.Planes;
+        if (p < 2) return 0f;
+        if (_moments.Length < p * p) _moments = new float[p * p];
+        if (_columns.Length < shape.Codes) _columns = new float[shape.Codes];
+        var c = _moments.AsSpan(0, p * p);
+        var columns = _columns.AsSpan(0, shape.Codes);
+        for (int row = 0; row < batch; row++)
+            for (int i = 0; i < p; i++) columns[i * batch + row] = h[row * p + i];
+
+        // C[i,j] = Σ_b h[b,i]·h[b,j] / B in batch order (as the GPU's kernel, one thread per pair), mirrored.
+        double value = 0;
+        for (int i = 0; i < p; i++)
+        {
+            c[i * p + i] = 0f;
+            var a = columns.Slice(i * batch, batch);
+            for (int j = i + 1; j < p; j++)
+            {
+                var b = columns.Slice(j * batch, batch);
+                float sum = 0f;
+                for (int row = 0; row < batch; row++) sum += a[row] * b[row];
+                float moment = sum / batch;
+                c[i * p + j] = c[j * p + i] = moment;
+            }
+        }
+        for (int i = 0; i < p * p; i++) value += (double)c[i] * c[i];
+
+        // g[b,k] += w·4/(B·P(P − 1))·Σ_j C[k,j]·h[b,j], in plane order (C[k,k] = 0).
+        float scale = weight * 4f / ((float)batch * p * (p - 1));
+        for (int row = 0; row < batch; row++)
+        {
+            var codesOfRow = h.Slice(row * p, p);
+            for (int k = 0; k < p; k++)
+            {
+                var momentsOfK = c.Slice(k * p, p);
+                float sum = 0f;
+                for (int j = 0; j < p; j++) sum += momentsOfK[j] * codesOfRow[j];
+                g[row * p + k] += scale * sum;
+            }
+        }
+        return (float)(value / ((double)p * (p - 1)));
     }
 
     public void Backward(NnBuffer embeddings, NnBuffer weight, NnBuffer codes, NnBuffer dCodes, NnBuffer dEmbeddings, NnBuffer dWeight,

@@ -282,8 +282,8 @@ public sealed unsafe class CpuNnOps : CheckedNnOps
         _loss.Compute(Ptr(embeddings), episode, Ptr(dEmbeddings));
 
     private protected override (float Loss, float Accuracy) CosineLossCore(NnBuffer embeddings, in EpisodeShape episode,
-        CosineLossMode mode, float scale, NnBuffer dEmbeddings) =>
-        _cosineLoss.Compute(Ptr(embeddings), episode, mode, scale, Ptr(dEmbeddings));
+        CosineLossMode mode, float scale, NnBuffer dEmbeddings, float margin) =>
+        _cosineLoss.Compute(Ptr(embeddings), episode, mode, scale, Ptr(dEmbeddings), margin);
 
     // ------------------------------------------------------------------ helpers
 

@@ -8,9 +8,9 @@ namespace Lshk.Kernels.Nn.Gpu;
 /// <see cref="INnOps.MatchingLoss"/>): E the embeddings (Batch × D), N their normalised rows and Norm their norms
 /// √(‖e‖² + ε), G the cosines and then dL/dcos (Queries·Ways × Shots·Ways, supports numbered class by class),
 /// PerQuery the loss and correctness of each query (2 × Queries·Ways), DN the gradient of N, DE the embedding gradient.
-/// Mode is a <see cref="CosineLossMode"/>.
+/// Mode is a <see cref="CosineLossMode"/>; Margin the cosine-mean loss's additive margin on the true class (0: none).
 /// </summary>
-internal readonly record struct CosineLossArgs(int Ways, int Shots, int Queries, int Dim, int Mode, float Scale,
+internal readonly record struct CosineLossArgs(int Ways, int Shots, int Queries, int Dim, int Mode, float Scale, float Margin,
     ArrayView<float> E, ArrayView<float> N, ArrayView<float> Norm, ArrayView<float> G, ArrayView<float> PerQuery,
     ArrayView<float> DN, ArrayView<float> DE)
 {
@@ -121,18 +121,23 @@ internal static class CosineLossKernels
                 best = c;
             }
         }
+        // The loss's logits: the true class's lowered by scale × margin (best above is of the plain ones); the max
+        // stays a bound of them all, as the CPU form's.
         float total = 0f;
-        for (int c = 0; c < a.Ways; c++) total += Exp(ClassLogit(a, gq, c) - max);
+        for (int c = 0; c < a.Ways; c++) total += Exp(LossLogit(a, gq, c, y) - max);
         float logSum = max + Log(total);
-        a.PerQuery[q] = logSum - ClassLogit(a, gq, y);
+        a.PerQuery[q] = logSum - LossLogit(a, gq, y, y);
         a.PerQuery[queries + q] = best == y ? 1f : 0f;
         // class c's logit is read before its entries of G are overwritten
         for (int c = 0; c < a.Ways; c++)
         {
-            float dz = (Exp(ClassLogit(a, gq, c) - logSum) - (c == y ? 1f : 0f)) / queries;
+            float dz = (Exp(LossLogit(a, gq, c, y) - logSum) - (c == y ? 1f : 0f)) / queries;
             for (int s = c * a.Shots; s < (c + 1) * a.Shots; s++) a.G[gq + s] = a.Scale * dz / a.Shots;
         }
     }
+
+    /// <summary>Class c's logit as the loss sees it for a query of class y: lowered by scale × margin when c = y.</summary>
+    private static float LossLogit(CosineLossArgs a, long gq, int c, int y) => ClassLogit(a, gq, c) - (c == y ? a.Scale * a.Margin : 0f);
 
     /// <summary>scale × the mean of class c's cosines in the query's row of G.</summary>
     private static float ClassLogit(CosineLossArgs a, long gq, int c)

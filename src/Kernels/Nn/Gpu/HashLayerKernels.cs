@@ -17,6 +17,13 @@ internal readonly record struct HashSignArgs(int Batch, int Planes, int RowsPerB
     ArrayView<float> Signed);
 
 /// <summary>
+/// Arguments of the decorrelation kernels: H codes B×P, G dL/dcodes B×P, Moments P×P (C = HᵀH/B, diagonal 0), Scale
+/// the gradient's factor w·4/(B·P(P − 1)).
+/// </summary>
+internal readonly record struct HashDecorrelationArgs(int Batch, int Planes, float Scale, ArrayView<float> H, ArrayView<float> G,
+    ArrayView<float> Moments);
+
+/// <summary>
 /// The GPU form's kernels, one thread per output value, every sum in the CPU form's order
 /// (<see cref="Cpu.CpuHashLayer"/>), so both backends agree to rounding of tanh.
 /// </summary>
@@ -130,6 +137,35 @@ internal static class HashLayerKernels
         }
     }
 
+    /// <summary>One thread per pair: Moments[i,j] = Σ_b H[b,i]·H[b,j] / B in batch order (as the CPU form), 0 on the diagonal.</summary>
+    [GpuKernel]
+    public static void DecorrelationMoments(HashDecorrelationArgs a)
+    {
+        int total = a.Planes * a.Planes;
+        for (int t = Threads.Global; t < total; t += Threads.Total)
+        {
+            int i = t / a.Planes, j = t % a.Planes;
+            float sum = 0f;
+            if (i != j)
+                for (int row = 0; row < a.Batch; row++) sum += a.H[(long)row * a.Planes + i] * a.H[(long)row * a.Planes + j];
+            a.Moments[t] = i == j ? 0f : sum / a.Batch;
+        }
+    }
+
+    /// <summary>G[b,k] += Scale·Σ_j Moments[k,j]·H[b,j], in plane order.</summary>
+    [GpuKernel]
+    public static void DecorrelationGradient(HashDecorrelationArgs a)
+    {
+        int total = a.Batch * a.Planes;
+        for (int t = Threads.Global; t < total; t += Threads.Total)
+        {
+            int row = t / a.Planes, k = t % a.Planes;
+            float sum = 0f;
+            for (int j = 0; j < a.Planes; j++) sum += a.Moments[(long)k * a.Planes + j] * a.H[(long)row * a.Planes + j];
+            a.G[t] += a.Scale * sum;
+        }
+    }
+
     /// <summary>Signed[b,i] = sign(H[b,i]) (±1, sign(0) = +1) in rows b with b mod RowsPerBlock ≥ FirstSignedRow, else H[b,i].</summary>
     [GpuKernel]
     public static void SignRows(HashSignArgs a)
@@ -188,7 +224,7 @@ internal static class HashLayerKernels
 /// <summary>The GPU form of <see cref="IHashLayerOp"/> (CPU form: <see cref="Cpu.CpuHashLayer"/>).</summary>
 internal sealed class IlgpuHashLayer(IlgpuNnOps ops) : IHashLayerOp, IDisposable
 {
-    private NnBuffer? _dz, _stats, _z, _norm;
+    private NnBuffer? _dz, _stats, _z, _norm, _moments;
 
     public void Forward(NnBuffer embeddings, NnBuffer weight, NnBuffer bias, NnBuffer codes, in HashLayerShape shape, float beta,
         bool normalise = false)
@@ -221,6 +257,22 @@ internal sealed class IlgpuHashLayer(IlgpuNnOps ops) : IHashLayerOp, IDisposable
             balance += (double)stats[i] * stats[i];
         }
         return new HashPenalties((float)(quantisation / ((double)shape.Batch * shape.Planes)), (float)(balance / shape.Planes));
+    }
+
+    public float AddDecorrelationGradient(NnBuffer codes, NnBuffer dCodes, in HashLayerShape shape, float weight)
+    {
+        int p = shape.Planes;
+        if (p < 2) return 0f;
+        var moments = ops.Reuse(ref _moments, p * p);
+        var args = new HashDecorrelationArgs(shape.Batch, p, weight * 4f / ((float)shape.Batch * p * (p - 1)), ops.ViewOf(codes),
+            ops.ViewOf(dCodes), ops.ViewOf(moments));
+        ops.Run(HashLayerKernels.DecorrelationMoments, p * p, args);
+        ops.Run(HashLayerKernels.DecorrelationGradient, shape.Codes, args);
+        // The value is summed on the host in double, in the CPU form's order.
+        float[] c = moments.ToArray();
+        double value = 0;
+        for (int i = 0; i < p * p; i++) value += (double)c[i] * c[i];
+        return (float)(value / ((double)p * (p - 1)));
     }
 
     public void Backward(NnBuffer embeddings, NnBuffer weight, NnBuffer codes, NnBuffer dCodes, NnBuffer dEmbeddings, NnBuffer dWeight,
@@ -261,6 +313,7 @@ internal sealed class IlgpuHashLayer(IlgpuNnOps ops) : IHashLayerOp, IDisposable
         _stats?.Dispose();
         _z?.Dispose();
         _norm?.Dispose();
-        _dz = _stats = _z = _norm = null;
+        _moments?.Dispose();
+        _dz = _stats = _z = _norm = _moments = null;
     }
 }

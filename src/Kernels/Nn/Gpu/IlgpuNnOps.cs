@@ -395,7 +395,7 @@ public sealed class IlgpuNnOps : CheckedNnOps
     }
 
     private protected override (float Loss, float Accuracy) CosineLossCore(NnBuffer embeddings, in EpisodeShape episode,
-        CosineLossMode mode, float scale, NnBuffer dEmbeddings)
+        CosineLossMode mode, float scale, NnBuffer dEmbeddings, float margin)
     {
         int queries = episode.Ways * episode.Queries, supports = episode.Ways * episode.Shots;
         long values = (long)episode.Batch * episode.Dim;
@@ -403,7 +403,7 @@ public sealed class IlgpuNnOps : CheckedNnOps
         lock (_gate)
         {
             ThrowIfDisposed();
-            var args = new CosineLossArgs(episode.Ways, episode.Shots, episode.Queries, episode.Dim, (int)mode, scale, V(embeddings),
+            var args = new CosineLossArgs(episode.Ways, episode.Shots, episode.Queries, episode.Dim, (int)mode, scale, margin, V(embeddings),
                 Scratch(ref _normal, values), Scratch(ref _norms, episode.Batch), Scratch(ref _cosines, (long)queries * supports),
                 Scratch(ref _perQuery, 2L * queries), Scratch(ref _dNormal, values), V(dEmbeddings));
             Launch(KernelRegistry.CosineLossNormalise, episode.Batch, args);
