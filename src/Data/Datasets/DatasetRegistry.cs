@@ -67,12 +67,12 @@ public static class DatasetRegistry
 
     /// <summary>
     /// A training default as help text: the one value when every dataset shares it, else each dataset's
-    /// ("omniglot 64, mnist 0, …").
+    /// ("omniglot 64, mnist 0, …"). Numbers are written as the command line takes them (0.15, whatever the culture).
     /// </summary>
     public static string DescribeDefault<T>(Func<TrainingDefaults, T> value)
     {
         var kinds = All;
-        var values = kinds.Select(k => value(k.Defaults)).ToArray();
-        return values.Distinct().Count() == 1 ? $"{values[0]}" : string.Join(", ", kinds.Select((k, i) => $"{k.Id} {values[i]}"));
+        var values = kinds.Select(k => FormattableString.Invariant($"{value(k.Defaults)}")).ToArray();
+        return values.Distinct().Count() == 1 ? values[0] : string.Join(", ", kinds.Select((k, i) => $"{k.Id} {values[i]}"));
     }
 }

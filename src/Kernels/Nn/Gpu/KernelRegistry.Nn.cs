@@ -47,6 +47,8 @@ internal static partial class KernelRegistry
     public static readonly Action<HashLayerArgs> HashLayerNormalisationStats = HashLayerKernels.NormalisationStats;
     public static readonly Action<HashLayerArgs> HashLayerNormalisationGradient = HashLayerKernels.NormalisationGradient;
     public static readonly Action<HashSignArgs> HashLayerSignRows = HashLayerKernels.SignRows;
+    public static readonly Action<HashDecorrelationArgs> HashLayerDecorrelationMoments = HashLayerKernels.DecorrelationMoments;
+    public static readonly Action<HashDecorrelationArgs> HashLayerDecorrelationGradient = HashLayerKernels.DecorrelationGradient;
     public static readonly Action<LshSigmoidArgs> LshSigmoidProject = LshSigmoidLossKernels.Project;
     public static readonly Action<LshSigmoidArgs> LshSigmoidLogits = LshSigmoidLossKernels.Logits;
     public static readonly Action<LshSigmoidArgs> LshSigmoidSoftmax = LshSigmoidLossKernels.Softmax;
