@@ -23,7 +23,10 @@ public sealed class MatchingLoss(INnOps ops, float scale = CosineLoss.DefaultSca
 /// </summary>
 public sealed class CosineMeanLoss(INnOps ops, float scale = CosineLoss.DefaultScale, float margin = 0f) : EpisodeLoss(ops)
 {
-    public override string Name => "cosine-mean";
+    /// <summary>The loss's --loss name; the one loss that takes a margin.</summary>
+    public const string LossName = "cosine-mean";
+
+    public override string Name => LossName;
 
     public float Scale => scale;
     public float Margin => margin;

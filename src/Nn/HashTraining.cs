@@ -33,7 +33,7 @@ public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTraini
     /// The relaxed codes are scored by cosine: on ±1 codes cos = 1 − 2·Hamming/P, so the loss ranks supports as the
     /// Hamming kernels will.
     /// </summary>
-    public const string DefaultCodeLoss = "cosine-mean";
+    public const string DefaultCodeLoss = CosineMeanLoss.LossName;
     public const float DefaultQuantisationWeight = 0.1f;
     public const float DefaultBalanceWeight = 0.1f;
     public const int DefaultBetaEpisodes = 100;
@@ -58,7 +58,7 @@ public sealed record HashTrainingSettings(int Bits, string CodeLoss = HashTraini
         if (!(CodeWeight > 0 && float.IsFinite(CodeWeight))) throw new Lshk.Core.InputException($"the code loss's weight must be a positive number (got {CodeWeight})");
         if (!(CodeScale > 0 && float.IsFinite(CodeScale))) throw new Lshk.Core.InputException($"the code loss's scale must be a positive number (got {CodeScale})");
         if (!(CodeMargin >= 0 && CodeMargin < 2 && float.IsFinite(CodeMargin))) throw new Lshk.Core.InputException($"the code loss's margin must be a cosine from 0 to below 2 (got {CodeMargin})");
-        if (CodeMargin != 0f && CodeLoss != "cosine-mean") throw new Lshk.Core.InputException($"the code loss's margin applies to cosine-mean, not {CodeLoss}");
+        if (CodeMargin != 0f && CodeLoss != CosineMeanLoss.LossName) throw new Lshk.Core.InputException($"the code loss's margin applies to cosine-mean, not {CodeLoss}");
         if (!(DecorrelationWeight >= 0 && float.IsFinite(DecorrelationWeight))) throw new Lshk.Core.InputException($"the bit-decorrelation weight must be a non-negative number (got {DecorrelationWeight})");
         if (CodeScale != CosineLoss.DefaultScale && CodeLoss == "proto")
             throw new Lshk.Core.InputException("the code loss's scale applies to the cosine code losses (matching, cosine-mean), not proto");

@@ -85,7 +85,7 @@ public sealed record TrainSettings(
             if (!(hash.CodeWeight > 0 && float.IsFinite(hash.CodeWeight))) throw new SettingException("hash-code-weight", $"must be a positive number (got {hash.CodeWeight})");
             if (!(hash.CodeMargin >= 0 && hash.CodeMargin < 2 && float.IsFinite(hash.CodeMargin)))
                 throw new SettingException("hash-code-margin", $"must be a cosine from 0 to below 2 (got {hash.CodeMargin})");
-            if (hash.CodeMargin != 0f && hash.CodeLoss != "cosine-mean")
+            if (hash.CodeMargin != 0f && hash.CodeLoss != CosineMeanLoss.LossName)
                 throw new SettingException("hash-code-margin", $"applies to the cosine-mean code loss, not {hash.CodeLoss}");
             if (!(hash.DecorrelationWeight >= 0 && float.IsFinite(hash.DecorrelationWeight)))
                 throw new SettingException("hash-decorrelation", $"must be a non-negative number (got {hash.DecorrelationWeight})");

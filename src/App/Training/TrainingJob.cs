@@ -164,7 +164,7 @@ public static class TrainingJob
     /// none otherwise, so asking for another code loss does not also need --hash-code-margin 0.
     /// </summary>
     private static float CodeMargin(TrainRequest r, TrainingDefaults d) =>
-        r.HashCodeMargin ?? (r.HashCodeLoss.Trim().ToLowerInvariant() == HashTrainingSettings.DefaultCodeLoss ? d.HashCodeMargin : 0f);
+        r.HashCodeMargin ?? (r.HashCodeLoss.Trim().ToLowerInvariant() == CosineMeanLoss.LossName ? d.HashCodeMargin : 0f);
 
     /// <summary>The family <c>--fit-hash</c> names, checked before any training (null when not asked for).</summary>
     private static Lshk.Lsh.IHashFamily? FitFamily(TrainRequest request, TrainSettings settings)
