@@ -93,9 +93,10 @@ public static class EvaluationPlot
             foreach (var method in rows.Where(r => Hashed(r.Method)).Select(r => r.Method).Distinct())
                 for (int f = 0; f < families.Count; f++)
                 {
-                    var line = planes.Select(p => rows.FirstOrDefault(r => series.Label(r) == families[f] && r.Planes == p && r.Method == method)).ToArray();
-                    if (line.Any(r => r is null)) continue;
-                    AddLine(plot, xs, line!, ColorOf(method, m), Patterns[f % Patterns.Length], Legend(models[m], $"{method}, {families[f]}"));
+                    var line = PointsOf(rows, planes, r => series.Label(r) == families[f] && r.Method == method);
+                    if (line.Length == 0) continue;
+                    AddLine(plot, line.Select(point => xs[point.Column]).ToArray(), line.Select(point => point.Row).ToArray(),
+                        ColorOf(method, m), Patterns[f % Patterns.Length], Legend(models[m], $"{method}, {families[f]}"));
                 }
             for (int b = 0; b < Baselines.Length; b++)
                 if (rows.FirstOrDefault(r => r.Method == Baselines[b]) is { } row)
@@ -140,6 +141,15 @@ public static class EvaluationPlot
     }
 
     /// <summary>A line of mean accuracies with its 95% interval as a band.</summary>
+    /// <summary>
+    /// The rows of one line, in the order of <paramref name="planes"/> (the panel's columns), with the column each
+    /// stands at. A family evaluated at only some lengths (a trained layer has one: `--hash learned` at its 64 bits
+    /// beside ITQ at 16–256) is drawn at those, a single one as a lone marker, rather than left out.
+    /// </summary>
+    internal static (int Column, EvaluationRow Row)[] PointsOf(IReadOnlyList<EvaluationRow> rows, int[] planes, Func<EvaluationRow, bool> ofLine) =>
+        planes.Select((p, column) => (Column: column, Row: rows.FirstOrDefault(r => r.Planes == p && ofLine(r))))
+            .Where(point => point.Row is not null).Select(point => (point.Column, point.Row!)).ToArray();
+
     private static void AddLine(ScottPlot.Plot plot, double[] xs, EvaluationRow[] line, ScottPlot.Color color,
         ScottPlot.LinePattern pattern, string legend)
     {
