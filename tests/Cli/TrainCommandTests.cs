@@ -104,8 +104,9 @@ public class TrainCommandTests(ITestOutputHelper testLog)
         Assert.Contains(Directory.GetFiles(dir.Path), f => Path.GetFileName(f).StartsWith(".model.safetensors.ckpt.", StringComparison.Ordinal));
 
         // 2: resumed, then killed between checkpoints, right after the one of episode 12 (the hook slows the episodes
-        // down so that the kill surely comes before the next checkpoint).
-        using (var child = Child(Args(model, "--resume", "--debug-episode-pause-ms", "300")))
+        // down so that the kill surely comes before the next checkpoint: four paused episodes, 4 s, between the line
+        // and that checkpoint; 1.2 s was once too little on a loaded 2-core CI machine).
+        using (var child = Child(Args(model, "--resume", "--debug-episode-pause-ms", "1000")))
             KillAfter(child, "checkpoint: saved episode 12");
         Assert.Equal(12, CheckpointEpisode(checkpoint));
 
