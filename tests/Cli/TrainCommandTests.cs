@@ -103,10 +103,10 @@ public class TrainCommandTests(ITestOutputHelper testLog)
         Assert.Equal(4, CheckpointEpisode(checkpoint));
         Assert.Contains(Directory.GetFiles(dir.Path), f => Path.GetFileName(f).StartsWith(".model.safetensors.ckpt.", StringComparison.Ordinal));
 
-        // 2: resumed, then killed between checkpoints, right after the one of episode 12 (the hook slows the episodes
-        // down so that the kill surely comes before the next checkpoint: four paused episodes, 4 s, between the line
-        // and that checkpoint; 1.2 s was once too little on a loaded 2-core CI machine).
-        using (var child = Child(Args(model, "--resume", "--debug-episode-pause-ms", "1000")))
+        // 2: resumed, then killed between checkpoints, right after the one of episode 12 (the hook holds the run there
+        // until the kill comes: a pause after each episode was outrun on a loaded 2-core CI machine, the kill landing
+        // after the checkpoint of episode 16 or 20).
+        using (var child = Child(Args(model, "--resume", "--debug-hold-after-checkpoint", "12")))
             KillAfter(child, "checkpoint: saved episode 12");
         Assert.Equal(12, CheckpointEpisode(checkpoint));
 

@@ -103,7 +103,11 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     /// <summary>CPU worker threads (0: one per core).</summary>
     public int Threads { get; init; }
 
-    /// <summary>Test hooks: pause half-way through writing each checkpoint, and after each episode.</summary>
+    /// <summary>
+    /// Test hooks: pause half-way through writing each checkpoint, after each episode, and (to be killed there) after
+    /// saving the checkpoint of one episode (0: none).
+    /// </summary>
     public int CheckpointPauseMs { get; init; }
     public int EpisodePauseMs { get; init; }
+    public long HoldAfterCheckpoint { get; init; }
 }

@@ -21,8 +21,15 @@ public sealed record RunPlan(
     int CheckpointPauseMs = 0,
     int EpisodePauseMs = 0,
     int PaceEpisodes = RunPlan.DefaultPaceEpisodes,
-    long PausedEpisodes = long.MaxValue)
+    long PausedEpisodes = long.MaxValue,
+    long HoldAfterCheckpoint = 0)
 {
+    /// <summary>
+    /// How long a run waits after saving the checkpoint of <see cref="HoldAfterCheckpoint"/> (a test hook): a test kills
+    /// it there, so the checkpoint it finds is that one however late the kill comes on a loaded machine.
+    /// </summary>
+    public const int CheckpointHoldMs = 120_000;
+
     /// <summary>
     /// Episodes a minutes budget's cosine schedule times before it sets its length (at the full rate meanwhile): 3–6 %
     /// of a 12-minute Omniglot run. The first episodes are slower (the JIT) and validations are not in this first
@@ -162,6 +169,7 @@ public sealed class TrainRunner(EpisodeTraining run, RunPlan plan, FewShotTasks?
                 var bytes = Checkpoint.Serialize(run, new RunProgress(e, BestScore, BestEpisode, spent + clock.Elapsed.TotalSeconds));
                 Checkpoint.Write(path, bytes, plan.CheckpointPauseMs, () => reporter.Message($"checkpoint: writing episode {e} to {path}"));
                 reporter.Message($"checkpoint: saved episode {e} to {path}");
+                if (e == plan.HoldAfterCheckpoint) Thread.Sleep(RunPlan.CheckpointHoldMs);
             }
         }
         TrainingSeconds = spent + clock.Elapsed.TotalSeconds;

@@ -79,7 +79,7 @@ public static class TrainingJob
                 : $"validation: off (fewer than {MinValidationClasses} validation classes); the final model is kept");
         var plan = new RunPlan(outPath, episodeBudget, minuteBudget, checkpointPath, request.CheckpointEvery, request.Resume,
             request.LogEvery, spec.Id, new ImagePreprocessing(network.InputSize, network.InputChannels, spec.Kind.InvertsImages),
-            request.CheckpointPauseMs, request.EpisodePauseMs);
+            request.CheckpointPauseMs, request.EpisodePauseMs, HoldAfterCheckpoint: request.HoldAfterCheckpoint);
         using var csv = request.Log is { } logPath
             ? new TrainLog(logPath, validation?.Tasks.Select(t => t.Name).ToArray() ?? [], request.Resume && checkpointPath is not null ? Checkpoint.EpisodeOf(checkpointPath) : 0)
             : null;

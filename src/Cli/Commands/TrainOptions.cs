@@ -97,6 +97,7 @@ internal sealed class TrainOptions
     public DataSourceOptions Source { get; } = new();
     public Option<int> CheckpointPause { get; } = new("--debug-checkpoint-pause-ms") { Hidden = true, Description = "Test hook: pause half-way through writing each checkpoint" };
     public Option<int> EpisodePause { get; } = new("--debug-episode-pause-ms") { Hidden = true, Description = "Test hook: pause after each episode" };
+    public Option<long> HoldAfterCheckpoint { get; } = new("--debug-hold-after-checkpoint") { Hidden = true, Description = "Test hook: wait to be killed after saving the checkpoint of this episode" };
     public Option<string> Device { get; } = CommonOptions.Device();
     public TraceOptions Tracing { get; } = new();
     public Option<int?> HashBits { get; } = new("--hash-bits")
@@ -189,7 +190,7 @@ internal sealed class TrainOptions
         Data, Split, Ways, Shots, Queries, ImageSize, Loss, Scale, Layers, Filters, Dropout, DropoutAt, BatchNorm, FinalPool, Lr, Schedule, Augment, Episodes, Minutes, Seed, Output,
         ValidationClasses, ValidateEvery, ValidationEpisodes, Checkpoint, CheckpointEvery, Resume, Log, LogEvery, SummaryEpisodes, Threads,
         HashBits, HashCodeLoss, HashQuantisation, HashBalance, HashBetaEpisodes, HashCodeShots, HashCodeScale, HashCodeWeight, HashCodeMargin, HashDecorrelation, HashNormalise, HashStraightThrough, FitHash, FitPlanes, LshPlanes, LshSharpness, LshTrainable,
-        .. Source.All, CheckpointPause, EpisodePause, Device, .. Tracing.All,
+        .. Source.All, CheckpointPause, EpisodePause, HoldAfterCheckpoint, Device, .. Tracing.All,
     ];
 
     /// <summary>--dropout-at's value: blocks or embedding.</summary>
@@ -233,6 +234,7 @@ internal sealed class TrainOptions
         Threads = parse.GetValue(Threads),
         CheckpointPauseMs = parse.GetValue(CheckpointPause),
         EpisodePauseMs = parse.GetValue(EpisodePause),
+        HoldAfterCheckpoint = parse.GetValue(HoldAfterCheckpoint),
         HashBits = parse.GetValue(HashBits),
         HashCodeLoss = parse.GetValue(HashCodeLoss)!,
         HashQuantisation = parse.GetValue(HashQuantisation),
