@@ -140,7 +140,6 @@ public static class EvaluationPlot
         plot.Axes.Bottom.Label.Text = "supports per class (shots)";
     }
 
-    /// <summary>A line of mean accuracies with its 95% interval as a band.</summary>
     /// <summary>
     /// The rows of one line, in the order of <paramref name="planes"/> (the panel's columns), with the column each
     /// stands at. A family evaluated at only some lengths (a trained layer has one: `--hash learned` at its 64 bits
@@ -150,6 +149,7 @@ public static class EvaluationPlot
         planes.Select((p, column) => (Column: column, Row: rows.FirstOrDefault(r => r.Planes == p && ofLine(r))))
             .Where(point => point.Row is not null).Select(point => (point.Column, point.Row!)).ToArray();
 
+    /// <summary>A line of mean accuracies with its 95% interval as a band.</summary>
     private static void AddLine(ScottPlot.Plot plot, double[] xs, EvaluationRow[] line, ScottPlot.Color color,
         ScottPlot.LinePattern pattern, string legend)
     {
