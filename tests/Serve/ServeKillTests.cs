@@ -15,11 +15,17 @@ public sealed class ServeKillTests
     private const int Clients = 4;
     private const int AnsweredBeforeKill = 12;
 
+    /// <summary>
+    /// Drawings per character (10 characters, two classes each): 160 requests, so the kill after the 12th answer lands
+    /// mid-burst even when a loaded machine wakes the watching loop late (with 40 the burst could end first).
+    /// </summary>
+    private const int DrawingsPerCharacter = 16;
+
     [Fact]
     public async Task EveryAnsweredEnrolmentSurvivesAKillDuringABurst()
     {
         using var folder = new TempFolder();
-        var classes = ClassifyTestModels.ExtractEvaluation(folder.File("images"), characters: 10, drawings: 4);
+        var classes = ClassifyTestModels.ExtractEvaluation(folder.File("images"), characters: 10, drawings: DrawingsPerCharacter);
         string model = ClassifyTestModels.SaveRandom(folder.File("model.safetensors"), ClassifyTestModels.Omniglot);
         string index = folder.File("index.lshi");
         // Distinct drawings, one per request, shared out among the clients: (class, drawing file); two classes per character.
