@@ -11,9 +11,10 @@ from torch import nn
 
 
 def conv_net(blocks=4, filters=64, in_channels=1, kernel=3, bias=True, dropout=0.0, batch_norm=True, dropout_at="blocks",
-             final_pool=True):
+             final_pool=True, global_average=False):
     """batch_norm=False drops each block's BatchNorm2d (the 2018 study's network); dropout_at="embedding" puts one
-    Dropout after the Flatten instead of one per block; final_pool=False leaves out the last block's MaxPool2d."""
+    Dropout after the Flatten instead of one per block; final_pool=False leaves out the last block's MaxPool2d;
+    global_average=True averages the last map over its positions (AdaptiveAvgPool2d(1)) before the Flatten."""
     layers = []
     channels = in_channels
     for b in range(blocks):
@@ -26,6 +27,8 @@ def conv_net(blocks=4, filters=64, in_channels=1, kernel=3, bias=True, dropout=0
         if dropout > 0 and dropout_at == "blocks":
             layers.append(nn.Dropout(dropout))
         channels = filters
+    if global_average:
+        layers.append(nn.AdaptiveAvgPool2d(1))
     layers.append(nn.Flatten())
     if dropout > 0 and dropout_at == "embedding":
         layers.append(nn.Dropout(dropout))
@@ -99,4 +102,5 @@ def net_from_metadata(metadata):
                     bias=metadata["lshk.conv_bias"] == "true", dropout=float(metadata["lshk.dropout"]),
                     batch_norm=metadata.get("lshk.batch_norm", "true") == "true",
                     dropout_at=metadata.get("lshk.dropout_at", "blocks"),
-                    final_pool=metadata.get("lshk.final_pool", "true") == "true")
+                    final_pool=metadata.get("lshk.final_pool", "true") == "true",
+                    global_average=metadata.get("lshk.global_average", "false") == "true")

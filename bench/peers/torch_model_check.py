@@ -69,6 +69,7 @@ VARIANTS = [
     "--batch-norm off --dropout 0.2 --dropout-at embedding",
     "--size 32",
     "--final-pool off",
+    "--final-pool average",
 ]
 
 

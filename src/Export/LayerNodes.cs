@@ -37,6 +37,7 @@ internal static class LayerNodes
             MaxPool2d => graph.Node("MaxPool", output, [input], Ints("kernel_shape", PoolSize, PoolSize), Ints("strides", PoolSize, PoolSize)),
             // The identity at inference: no node.
             Dropout => input,
+            GlobalAveragePool => graph.Node("GlobalAveragePool", output, [input]),
             Flatten => graph.Node("Flatten", output, [input], Int("axis", 1)),
             _ => throw new NotSupportedException($"layer {index} ({layer.Kind}) has no ONNX form yet: add a case for it to {nameof(LayerNodes)}"),
         };

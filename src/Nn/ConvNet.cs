@@ -20,10 +20,13 @@ public enum DropoutPlacement
 /// (→ dropout when placed on the embedding). The default is "Conv-4": 4 blocks of 64 3×3 filters on 1×28×28 images,
 /// a 64-d embedding. With <see cref="FinalPool"/> off the last block keeps its map (Conv-4 on 28×28: 3×3×64, a 576-d
 /// embedding) at the same cost per image: a wider embedding gives a trained hash layer more room than 64 dimensions
-/// for 64 bits (bench/RESULTS.md, short codes).
+/// for 64 bits (bench/RESULTS.md, short codes). With <see cref="GlobalAverage"/> the last block's map is averaged over
+/// its positions instead (<see cref="GlobalAveragePool"/>): an embedding of <see cref="Filters"/> dimensions that every
+/// position feeds (Omniglot's default: its codes lose less to sign(), bench/RESULTS.md Session 27).
 /// </summary>
 public sealed record ConvNetConfig(int Blocks = 4, int Filters = 64, float Dropout = 0f, int InputChannels = 1,
-    int InputSize = 28, int Kernel = 3, bool ConvBias = true, bool BatchNorm = true, DropoutPlacement DropoutAt = DropoutPlacement.Blocks, bool FinalPool = true)
+    int InputSize = 28, int Kernel = 3, bool ConvBias = true, bool BatchNorm = true, DropoutPlacement DropoutAt = DropoutPlacement.Blocks, bool FinalPool = true,
+    bool GlobalAverage = false)
 {
     public void Validate()
     {
@@ -59,13 +62,13 @@ public sealed record ConvNetConfig(int Blocks = 4, int Filters = 64, float Dropo
         }
     }
 
-    public int EmbeddingDim => Filters * OutputSize * OutputSize;
+    public int EmbeddingDim => GlobalAverage ? Filters : Filters * OutputSize * OutputSize;
 
     /// <summary>A one-line description, e.g. "conv4: 4×[conv3x3(64)+bn+relu+maxpool2], input 1×28×28, embedding 64".</summary>
     public string Describe() =>
         $"conv{Blocks}: {Blocks}×[conv{Kernel}x{Kernel}({Filters}{(ConvBias ? "" : ", no bias")}){(BatchNorm ? "+bn" : "")}+relu+maxpool2" +
         $"{(Dropout > 0 && DropoutAt == DropoutPlacement.Blocks ? $"+dropout({Dropout})" : "")}]" +
-        $"{(FinalPool ? "" : " (no pool after the last)")}" +
+        $"{(FinalPool ? "" : " (no pool after the last)")}{(GlobalAverage ? ", averaged over its positions" : "")}" +
         $"{(Dropout > 0 && DropoutAt == DropoutPlacement.Embedding ? $"+dropout({Dropout})" : "")}, input {InputChannels}×{InputSize}×{InputSize}, embedding {EmbeddingDim}";
 }
 
@@ -89,6 +92,7 @@ public static class ConvNet
             if (config is { Dropout: > 0, DropoutAt: DropoutPlacement.Blocks }) layers.Add(new Dropout(ops, config.Dropout, seed, (ulong)layers.Count));
             channels = config.Filters;
         }
+        if (config.GlobalAverage) layers.Add(new GlobalAveragePool(ops));
         layers.Add(new Flatten(ops));
         if (config is { Dropout: > 0, DropoutAt: DropoutPlacement.Embedding }) layers.Add(new Dropout(ops, config.Dropout, seed, (ulong)layers.Count));
         var network = new Sequential(ops, layers, fusion);

@@ -104,9 +104,10 @@ public sealed class DatasetDefaultsTrainTests : IDisposable
     }
 
     [Fact]
-    public void FiltersFollowTheDatasetUnlessGiven()
+    public void FiltersAndTheLastPoolFollowTheDatasetUnlessGiven()
     {
-        // Omniglot trains a wider Conv-4 by default (bench/RESULTS.md, "Session 19"); MNIST keeps the paper's 64 filters.
+        // Omniglot trains a wider Conv-4 by default (bench/RESULTS.md, "Session 19") whose last map is averaged over its
+        // positions (Session 27); MNIST keeps the paper's 64 filters and 2×2 pool.
         string omniglot = _tmp.File("omniglot-default.safetensors"), mnist = _tmp.File("mnist-default.safetensors");
         string[] shortRun = ["--episodes", "2", "--validate-every", "0", "--checkpoint-every", "0", "--summary-episodes", "0", "--hash-bits", "0"];
         var run = CliRunner.Run(["train", "--data", "omniglot:" + DataFiles.OmniglotFolder, "--cache-dir", _tmp.File("cache"), "--ways", "5",
@@ -118,12 +119,13 @@ public sealed class DatasetDefaultsTrainTests : IDisposable
         Assert.True(run.Code == 0, run.Err);
 
         using var backend = new CpuBackend();
-        foreach (var (model, filters) in new[] { (omniglot, 128), (mnist, 64) })
+        foreach (var (model, filters, averaged) in new[] { (omniglot, 128, true), (mnist, 64, false) })
         {
             using var embedder = Embedder.Load(model, backend);
             Assert.Equal($"{filters}", embedder.Metadata["lshk.filters"]);
-            // Two blocks on 28×28: 28 → 14 → 7, so the embedding is filters × 7 × 7.
-            Assert.Equal(filters * 7 * 7, embedder.Dim);
+            Assert.Equal(averaged, embedder.Config.GlobalAverage);
+            // Two blocks on 28×28: 28 → 14 → 7, so the embedding is filters × 7 × 7, or the 7 × 7 map averaged.
+            Assert.Equal(averaged ? filters : filters * 7 * 7, embedder.Dim);
         }
     }
 
@@ -139,5 +141,6 @@ public sealed class DatasetDefaultsTrainTests : IDisposable
         Assert.Contains("Filters per conv (default omniglot 128, mnist 64, fashion-mnist 64, cifar10 64, cifar100 64", flat);
         Assert.Contains("(default omniglot 3, mnist 1, fashion-mnist 1, cifar10 1, cifar100 1", flat);
         Assert.Contains("(default omniglot 0.15, mnist 0, fashion-mnist 0, cifar10 0, cifar100 0", flat);
+        Assert.Contains("(default omniglot average, mnist on, fashion-mnist on, cifar10 on, cifar100 on", flat);
     }
 }

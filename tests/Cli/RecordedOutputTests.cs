@@ -32,7 +32,7 @@ public class RecordedOutputTests
         string omniglot = DataFiles.OmniglotFolder;
         string model = dir.File("model.safetensors");
         var train = CliRunner.Run("train", "--data", "omniglot:" + omniglot, "--cache-dir", Cache, "--ways", "5", "--shots", "2",
-            "--queries", "3", "--layers", "2", "--filters", "8", "--dropout", "0.1", "--hash-bits", "0", "--lr-schedule", "step:2000:0.5", "--augment", "none",
+            "--queries", "3", "--layers", "2", "--filters", "8", "--dropout", "0.1", "--hash-bits", "0", "--lr-schedule", "step:2000:0.5", "--augment", "none", "--final-pool", "on",
             "--episodes", "30", "--validate-every", "10", "--validation-episodes", "20", "--summary-episodes", "0", "--checkpoint-every", "0", "--threads", "2", "--seed", "7",
             "--device", "cpu", "--out", model);
         Assert.True(train.Code == 0, train.Err);

@@ -56,6 +56,25 @@ public sealed class StudyVariantTrainTests : IDisposable
     }
 
     [Fact]
+    public void AnAveragedLastMapTrainsReloadsAndEvaluates()
+    {
+        string model = _tmp.File("averaged.safetensors");
+        var (code, output, error) = CliRunner.Run(Train(model, "--final-pool", "average"));
+        Assert.True(code == 0, error);
+        Assert.Contains("conv2: 2×[conv3x3(8)+bn+relu+maxpool2] (no pool after the last), averaged over its positions, input 1×28×28, embedding 8", output);
+        using (var backend = new CpuBackend())
+        using (var embedder = Embedder.Load(model, backend))
+        {
+            Assert.Equal(("false", "true", "8"), (embedder.Metadata["lshk.final_pool"], embedder.Metadata["lshk.global_average"], embedder.Metadata["lshk.embedding_dim"]));
+            Assert.True(embedder.Config.GlobalAverage);
+        }
+        (code, output, error) = CliRunner.Run("eval", "--model", model, "--data", "mnist:" + DataFiles.MnistFolder, "--cache-dir", _tmp.File("cache"),
+            "--ways", "5", "--shots", "1", "--planes", "16", "--hash", "gaussian", "--episodes", "5");
+        Assert.True(code == 0, error);
+        Assert.Contains("5-way 1-shot", output);
+    }
+
+    [Fact]
     public void DefaultRunsWriteNoVariantKeys()
     {
         string model = _tmp.File("plain.safetensors");
@@ -63,13 +82,15 @@ public sealed class StudyVariantTrainTests : IDisposable
         Assert.True(code == 0, error);
         using var backend = new CpuBackend();
         using var embedder = Embedder.Load(model, backend);
-        Assert.DoesNotContain(embedder.Metadata.Keys, k => k is "lshk.batch_norm" or "lshk.dropout_at" or "lshk.train.scale" or "lshk.train.augment");
+        Assert.DoesNotContain(embedder.Metadata.Keys, k => k is "lshk.batch_norm" or "lshk.dropout_at" or "lshk.train.scale" or "lshk.train.augment"
+            or "lshk.final_pool" or "lshk.global_average");
         Assert.Equal("0", embedder.Metadata["lshk.dropout"]);
     }
 
     [Theory]
     [InlineData("--dropout-at,middle", "--dropout-at must be blocks or embedding (got 'middle')")]
     [InlineData("--batch-norm,sometimes", "--batch-norm must be on or off (got 'sometimes')")]
+    [InlineData("--final-pool,sometimes", "--final-pool must be on, off or average (got 'sometimes')")]
     [InlineData("--scale,2", "--scale applies to the cosine losses (matching, cosine-mean), not proto")]
     [InlineData("--loss,matching,--scale,0", "--scale must be a positive number (got 0)")]
     [InlineData("--hash-straight-through,sideways", "--hash-straight-through values are off, queries and all (got 'sideways')")]

@@ -28,6 +28,7 @@ public class OnnxEmbeddingTests
             new ImagePreprocessing(32, 3, Invert: false, [0.49f, 0.48f, 0.45f], [0.25f, 0.24f, 0.26f])),
         ["dropout 0.25 (identity at inference)"] = (new ConvNetConfig(Dropout: 0.25f), new ImagePreprocessing(28, 1, Invert: false)),
         ["no pool after the last block (576-d)"] = (new ConvNetConfig(FinalPool: false), new ImagePreprocessing(28, 1, Invert: true)),
+        ["the last map averaged (64-d)"] = (new ConvNetConfig(FinalPool: false, GlobalAverage: true), new ImagePreprocessing(28, 1, Invert: true)),
     };
 
     public static TheoryData<string> VariantNames => [.. Variants.Keys];

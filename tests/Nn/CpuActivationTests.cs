@@ -4,7 +4,7 @@ using static Lshk.Tests.Nn.Reference.GradientCheck;
 
 namespace Lshk.Tests.Nn;
 
-/// <summary>CPU ReLU, 2×2 max-pooling (with ties) and inverted dropout against the reference and known properties.</summary>
+/// <summary>CPU ReLU, 2×2 max-pooling (with ties), global average pooling and inverted dropout against the reference and known properties.</summary>
 public class CpuActivationTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
 {
     [Theory]
@@ -23,6 +23,27 @@ public class CpuActivationTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         ops.ReluBackward(by, bdy, bdx, count);
         Assert.Equal(NnReference.Relu(x).ToFloat(), by.ToArray());
         Assert.Equal(NnReference.ReluBackward(x, dy).ToFloat(), bdx.ToArray());
+    }
+
+    [Theory]
+    [InlineData(2, 3, 3, 3)]   // Conv-4's last map at 28×28
+    [InlineData(3, 5, 7, 5)]
+    [InlineData(1, 2, 1, 1)]   // a 1×1 map: the identity
+    [InlineData(4, 3, 9, 11)]  // 99 positions: vector lanes and a tail
+    public void AveragePoolMatchesTheReference(int n, int c, int h, int w)
+    {
+        var ops = fx.Ops;
+        var s = new Nchw(n, c, h, w);
+        double[] x = TestData.Uniform(5, s.Length), dy = TestData.Uniform(6, n * c);
+        using var bx = ops.Upload(x);
+        using var by = ops.Allocate(n * c);
+        using var bdy = ops.Upload(dy);
+        using var bdx = ops.Upload(Enumerable.Repeat(9.0, s.Length).ToArray()); // overwritten, not accumulated
+        var op = NnOpRegistry.Create<IAveragePoolOp>(ops);
+        op.Forward(s, bx, by);
+        op.Backward(s, bdy, bdx);
+        AssertClose(NnReference.AveragePool(s, x), by.ToArray().Select(v => (double)v).ToArray(), 1e-6, "y");
+        AssertClose(NnReference.AveragePoolBackward(s, dy), bdx.ToArray().Select(v => (double)v).ToArray(), 1e-6, "dx");
     }
 
     [Theory]

@@ -136,6 +136,30 @@ public class IlgpuNnOpsTests(SimulatorFixture fx)
     }
 
     [Theory]
+    [InlineData(2, 3, 3, 3)]
+    [InlineData(3, 4, 9, 11)]
+    public void AveragePoolAgreesWithCpuAndTheReference(int n, int c, int h, int w)
+    {
+        var s = new Nchw(n, c, h, w);
+        double[] xs = TestData.Uniform(18, s.Length), dys = TestData.Uniform(19, n * c);
+        var (x, dy, y, dx) = (Pair(xs), Pair(dys), Zeros(n * c), Zeros(s.Length));
+        foreach (INnOps ops in new INnOps[] { C, G })
+        {
+            bool cpu = ops == C;
+            NnBuffer Of((NnBuffer Cpu, NnBuffer Gpu) p) => cpu ? p.Cpu : p.Gpu;
+            var op = NnOpRegistry.Create<IAveragePoolOp>(ops);
+            op.Forward(s, Of(x), Of(y));
+            op.Backward(s, Of(dy), Of(dx));
+        }
+        // The sums run in another order on each backend (the CPU's in vector lanes): equal to float rounding.
+        GradientCheck.AssertClose(NnReference.AveragePool(s, xs), y.Gpu.ToArray().Select(v => (double)v).ToArray(), 1e-6, "gpu y");
+        GradientCheck.AssertClose(NnReference.AveragePool(s, xs), y.Cpu.ToArray().Select(v => (double)v).ToArray(), 1e-6, "cpu y");
+        // The backward only divides: bit for bit.
+        Assert.Equal(dx.Cpu.ToArray(), dx.Gpu.ToArray());
+        GradientCheck.AssertClose(NnReference.AveragePoolBackward(s, dys), dx.Gpu.ToArray().Select(v => (double)v).ToArray(), 1e-6, "gpu dx");
+    }
+
+    [Theory]
     [InlineData(1, 1)]
     [InlineData(2, 1)]
     public void FusedNormReluPoolAndConvBlockAgreeWithCpu(int stride, int seed)

@@ -65,6 +65,15 @@ public class IlgpuTrainingTests(SimulatorFixture fx)
         AssertStepMatchesTheCpuBackend(config, imageSeed: 5);
     }
 
+    /// <summary>The last map averaged over its positions (<see cref="ConvNetConfig.GlobalAverage"/>) on both backends.</summary>
+    [Fact]
+    public void TheGlobalAverageTrainingStepMatchesTheCpuBackend()
+    {
+        var config = Config with { FinalPool = false, GlobalAverage = true };
+        Assert.Equal(8, config.EmbeddingDim);
+        AssertStepMatchesTheCpuBackend(config, imageSeed: 6);
+    }
+
     /// <summary>One cosine-mean training step's loss and gradients, and the embeddings after it, on the simulator and the CPU backend.</summary>
     private void AssertStepMatchesTheCpuBackend(ConvNetConfig config, int imageSeed)
     {

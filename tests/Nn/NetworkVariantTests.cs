@@ -78,12 +78,38 @@ public class NetworkVariantTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture
     }
 
     [Fact]
+    public void TheGlobalAverageMakesTheLastMapOneValuePerFilter()
+    {
+        var config = new ConvNetConfig(FinalPool: false, GlobalAverage: true);
+        using var net = ConvNet.Create(fx.Ops, config, seed: 1);
+        Assert.Equal(new[] { "Conv2d", "BatchNorm2d", "ReLU", "AdaptiveAvgPool2d", "Flatten" }, net.Layers.TakeLast(5).Select(l => l.Kind));
+        // The parameters and their PyTorch names are those of the unpooled network: the average has none.
+        Assert.Equal(ConvNet.Create(fx.Ops, new ConvNetConfig(FinalPool: false), seed: 1).NamedParameters().Select(p => p.Name),
+            net.NamedParameters().Select(p => p.Name));
+        Assert.Equal(64, config.EmbeddingDim);
+        Assert.Equal("conv4: 4×[conv3x3(64)+bn+relu+maxpool2] (no pool after the last), averaged over its positions, input 1×28×28, embedding 64",
+            config.Describe());
+        // Each embedding value is the mean of its filter's 3×3 map in the unpooled network with the same weights.
+        using var unpooled = ConvNet.Create(fx.Ops, new ConvNetConfig(FinalPool: false), seed: 1);
+        var shape = ConvNet.InputShape(config, 2);
+        using var x = fx.Ops.Upload(TestData.Uniform(4, shape.Length));
+        float[] maps = unpooled.Forward(x, shape, training: false).ToArray(), averaged = net.Forward(x, shape, training: false).ToArray();
+        Assert.Equal(2 * 64, averaged.Length);
+        for (int i = 0; i < averaged.Length; i++)
+            Assert.Equal(maps.Skip(9 * i).Take(9).Select(v => (double)v).Average(), averaged[i], 5);
+    }
+
+    [Fact]
     public void DefaultMetadataHasNoVariantKeysSoOldFilesStayByteIdentical()
     {
         var m = ModelFile.Metadata(new ConvNetConfig());
         Assert.False(m.ContainsKey(ModelFile.BatchNormKey));
         Assert.False(m.ContainsKey(ModelFile.DropoutAtKey));
         Assert.False(m.ContainsKey(ModelFile.FinalPoolKey));
+        Assert.False(m.ContainsKey(ModelFile.GlobalAverageKey));
+        var averaged = new ConvNetConfig(FinalPool: false, GlobalAverage: true);
+        Assert.Equal("true", ModelFile.Metadata(averaged)[ModelFile.GlobalAverageKey]);
+        Assert.Equal(averaged, ModelFile.ConfigFrom(ModelFile.Metadata(averaged), "m.safetensors"));
         var unpooled = new ConvNetConfig(FinalPool: false);
         Assert.Equal("false", ModelFile.Metadata(unpooled)[ModelFile.FinalPoolKey]);
         Assert.Equal(unpooled, ModelFile.ConfigFrom(ModelFile.Metadata(unpooled), "m.safetensors"));
@@ -107,6 +133,9 @@ public class NetworkVariantTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture
         m = new Dictionary<string, string>(ModelFile.Metadata(Study)) { [ModelFile.FinalPoolKey] = "no" };
         e = Assert.Throws<InvalidDataException>(() => ModelFile.ConfigFrom(m, "m.safetensors"));
         Assert.Equal("m.safetensors: metadata 'lshk.final_pool' = 'no' is not true or false", e.Message);
+        m = new Dictionary<string, string>(ModelFile.Metadata(Study)) { [ModelFile.GlobalAverageKey] = "mean" };
+        e = Assert.Throws<InvalidDataException>(() => ModelFile.ConfigFrom(m, "m.safetensors"));
+        Assert.Equal("m.safetensors: metadata 'lshk.global_average' = 'mean' is not true or false", e.Message);
     }
 
     [Fact]

@@ -80,6 +80,16 @@ public class NnReferenceGradientTests
             NnReference.MaxPoolBackward(s, x, r), Tolerance, "dx");
     }
 
+    [Theory]
+    [InlineData(3, 3)]
+    [InlineData(4, 5)]
+    public void AveragePoolGradientMatchesCentralDifferences(int h, int w)
+    {
+        var s = new Nchw(2, 3, h, w);
+        double[] x = TestData.Uniform(14, s.Length), r = TestData.Uniform(15, s.Batch * s.Channels);
+        AssertClose(CentralDifferences(v => Weighted(NnReference.AveragePool(s, v), r), x), NnReference.AveragePoolBackward(s, r), Tolerance, "dx");
+    }
+
     [Fact]
     public void DropoutGradientMatchesCentralDifferences()
     {

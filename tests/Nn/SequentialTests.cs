@@ -87,6 +87,19 @@ public class SequentialTests(CpuOpsFixture fx) : IClassFixture<CpuOpsFixture>
         AssertMatchesReference(config, fusion, batch: 3);
     }
 
+    /// <summary>The unpooled last block's map averaged over its positions (<see cref="ConvNetConfig.GlobalAverage"/>), with and without fusion and dropout.</summary>
+    [Theory]
+    [InlineData(Fusion.ConvBlock, true, DropoutPlacement.Blocks)]
+    [InlineData(Fusion.ConvBlock, true, DropoutPlacement.Embedding)]
+    [InlineData(Fusion.None, false, DropoutPlacement.Embedding)]
+    public void GlobalAverageMatchesTheFloat64ReferenceWhoseGradientsMatchCentralDifferences(Fusion fusion, bool batchNorm,
+        DropoutPlacement placement)
+    {
+        var config = Small with { FinalPool = false, GlobalAverage = true, BatchNorm = batchNorm, DropoutAt = placement };
+        Assert.Equal(6, config.EmbeddingDim); // the second block's 5×5 map, averaged
+        AssertMatchesReference(config, fusion, batch: 3);
+    }
+
     /// <summary>Without batch norm the fused step pools before rectifying; max and ReLU commute, so it equals the layers bit for bit.</summary>
     [Fact]
     public void ConvReluPoolStepEqualsTheLayersExactly()

@@ -37,8 +37,11 @@ public sealed record TrainRequest(DatasetSpec Data, string Output)
     public const float StudyEmbeddingDropout = 0.2f;
     /// <summary>Batch norm after each conv (off: the conv bias alone, as the study's network).</summary>
     public bool BatchNorm { get; init; } = true;
-    /// <summary>The last block's 2×2 max-pool (off: its map is flattened as it is, a wider embedding at the same cost).</summary>
-    public bool FinalPool { get; init; } = true;
+    /// <summary>
+    /// How the last block ends (<see cref="Lshk.Nn.FinalPools"/>: on, its 2×2 max-pool; off, its map flattened as it is;
+    /// average, its map averaged over its positions); null: the dataset's default.
+    /// </summary>
+    public string? FinalPool { get; init; }
     /// <summary>The cosine losses' scale (null: <see cref="Lshk.Kernels.Nn.CosineLoss.DefaultScale"/>).</summary>
     public float? Scale { get; init; }
     public string Loss { get; init; } = DefaultLoss;

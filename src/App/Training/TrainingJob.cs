@@ -120,8 +120,9 @@ public static class TrainingJob
         // to the run, which times its first episodes (TrainRunner).
         if (schedule == TrainSettings.BudgetCosine && r.Episodes is { } n) schedule = $"cosine:{n}";
         float dropout = r.Dropout ?? (r.DropoutAt == DropoutPlacement.Embedding ? TrainRequest.StudyEmbeddingDropout : 0f);
+        var (finalPool, globalAverage) = FinalPools.Parse(r.FinalPool ?? d.FinalPool);
         var network = new ConvNetConfig(r.Layers, r.Filters ?? d.Filters, dropout, InputSize: r.ImageSize ?? d.ImageSize, BatchNorm: r.BatchNorm, DropoutAt: r.DropoutAt,
-            FinalPool: r.FinalPool);
+            FinalPool: finalPool, GlobalAverage: globalAverage);
         var settings = new TrainSettings(r.Data.Id, network,
             r.Ways ?? d.Ways, r.Shots ?? d.Shots, r.Queries ?? d.Queries, r.Loss.Trim().ToLowerInvariant(), r.LearningRate, schedule, r.Seed,
             r.ValidationClasses ?? d.ValidationClasses, r.ValidateEvery, r.ValidationEpisodes)

@@ -39,7 +39,7 @@ internal static class BenchTrainCommand
         var batchNorm = new Option<string>("--batch-norm") { Description = "on, or off (conv bias only, the 2018 study's network)", DefaultValueFactory = _ => "on" };
         var dropout = new Option<float>("--dropout") { Description = "Dropout probability (0: none)", DefaultValueFactory = _ => 0f };
         var dropoutAt = new Option<string>("--dropout-at") { Description = "blocks or embedding", DefaultValueFactory = _ => "blocks" };
-        var finalPool = new Option<string>("--final-pool") { Description = "on, or off (the last block unpooled: a wider embedding)", DefaultValueFactory = _ => "on" };
+        var finalPool = new Option<string>("--final-pool") { Description = "on, off (the last block unpooled: a wider embedding) or average (its map averaged over its positions)", DefaultValueFactory = _ => "on" };
         var noFuse = new Option<bool>("--no-fuse") { Description = "Run batch norm, ReLU and max-pool as separate layers" };
         var seed = new Option<ulong>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1UL };
         var json = new Option<string?>("--json") { Description = "Write the result as JSON to this file" };
@@ -65,10 +65,10 @@ internal static class BenchTrainCommand
             UsageException.RequireNonNegative(parse.GetValue(threads), "--threads");
             if (b % (s + q) != 0 || b / (s + q) < 2)
                 throw new UsageException($"--batch {b} must be a multiple of --shots + --queries = {s + q} giving at least 2 classes");
+            var (pooled, averaged) = FinalPools.Parse(TrainOptions.ParseFinalPool(parse.GetValue(finalPool))!);
             var config = new ConvNetConfig(parse.GetValue(blocks), parse.GetValue(filters), parse.GetValue(dropout), InputSize: parse.GetValue(size),
                 BatchNorm: CommonOptions.ParseOnOff(parse.GetValue(batchNorm)!, "--batch-norm"),
-                DropoutAt: TrainOptions.ParsePlacement(parse.GetValue(dropoutAt)!),
-                FinalPool: CommonOptions.ParseOnOff(parse.GetValue(finalPool)!, "--final-pool"));
+                DropoutAt: TrainOptions.ParsePlacement(parse.GetValue(dropoutAt)!), FinalPool: pooled, GlobalAverage: averaged);
             config.Validate();
             var episode = new EpisodeShape(b / (s + q), s, q, config.EmbeddingDim);
             ulong seedValue = parse.GetValue(seed);

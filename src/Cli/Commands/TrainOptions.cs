@@ -58,11 +58,13 @@ internal sealed class TrainOptions
         Description = "on: batch norm after each conv; off: none, the conv bias alone (the 2018 study's network)",
         DefaultValueFactory = _ => "on",
     };
-    public Option<string> FinalPool { get; } = new("--final-pool")
+    public Option<string?> FinalPool { get; } = new("--final-pool")
     {
         Description = "on: every block ends with a 2×2 max-pool; off: the last block's map is flattened as it is " +
-                      "(Omniglot at 28×28: a 3×3×filters map, 1,152-d with the default 128 filters, at the same cost, more room for a hash layer's bits)",
-        DefaultValueFactory = _ => "on",
+                      "(Omniglot at 28×28: a 3×3×filters map, 1,152-d with 128 filters, at the same cost); " +
+                      "average: the last block's map averaged over its positions (a filters-d embedding that every position feeds, " +
+                      "where the 2×2 pool of a 3×3 map reads only its top-left 4) " +
+                      $"(default {DatasetRegistry.DescribeDefault(d => d.FinalPool)})",
     };
     public Option<float> Lr { get; } = new("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => TrainRequest.DefaultLearningRate };
     public Option<string?> Schedule { get; } = new("--lr-schedule")
@@ -201,6 +203,10 @@ internal sealed class TrainOptions
         _ => throw new UsageException($"--dropout-at must be blocks or embedding (got '{text}')"),
     };
 
+    /// <summary>--final-pool's value as <see cref="FinalPools"/> names it (null when not given: the dataset's default).</summary>
+    public static string? ParseFinalPool(string? text) => text is null ? null
+        : FinalPools.Normalise(text) ?? throw new UsageException($"--final-pool must be on, off or average (got '{text}')");
+
     public TrainRequest Read(ParseResult parse) => new(DatasetSpec.Parse(parse.GetValue(Data)!), parse.GetValue(Output)!)
     {
         Split = parse.GetValue(Split),
@@ -214,7 +220,7 @@ internal sealed class TrainOptions
         Dropout = parse.GetValue(Dropout),
         DropoutAt = ParsePlacement(parse.GetValue(DropoutAt)!),
         BatchNorm = CommonOptions.ParseOnOff(parse.GetValue(BatchNorm)!, "--batch-norm"),
-        FinalPool = CommonOptions.ParseOnOff(parse.GetValue(FinalPool)!, "--final-pool"),
+        FinalPool = ParseFinalPool(parse.GetValue(FinalPool)),
         Scale = parse.GetValue(Scale),
         Loss = parse.GetValue(Loss)!,
         LearningRate = parse.GetValue(Lr),

@@ -10,12 +10,16 @@ namespace Lshk.Data.Datasets;
 /// (0: none) and the learning-rate schedule (see <c>TrainSettings.CreateSchedule</c>; "cosine" runs over the budget, episodes or minutes)
 /// and the training images' random distortions (<see cref="Imaging.RandomAffine.Parse"/>; "none": off), and the
 /// weight of hash-aware training's code loss beside the embedding loss, and that loss's cosine margin (0: none; it
-/// applies where the code loss is cosine-mean, the default).
+/// applies where the code loss is cosine-mean, the default), and how the last block ends (<c>lshk train --final-pool</c>:
+/// on, off or average).
 /// </summary>
 public sealed record TrainingDefaults(int Ways, int Shots, int Queries, int ImageSize, int ValidationClasses, int HashBits = 0,
     string Schedule = TrainingDefaults.PaperSchedule, string Augment = Imaging.RandomAffine.NoneName, int Filters = TrainingDefaults.PaperFilters,
-    float HashCodeWeight = TrainingDefaults.EvenCodeWeight, float HashCodeMargin = 0f)
+    float HashCodeWeight = TrainingDefaults.EvenCodeWeight, float HashCodeMargin = 0f, string FinalPool = TrainingDefaults.PooledLastBlock)
 {
+    /// <summary>Every block, the last too, ends with its 2×2 max-pool (the paper's Conv-4).</summary>
+    public const string PooledLastBlock = "on";
+
     /// <summary>The code loss weighed as the embedding loss (Lshk.Nn's HashTrainingSettings.DefaultCodeWeight).</summary>
     public const float EvenCodeWeight = 1f;
 

@@ -24,6 +24,7 @@ public static class NnOpRegistry
     {
         [typeof(IHashLayerOp)] = Pair<IHashLayerOp>(ops => new CpuHashLayer(ops), ops => new IlgpuHashLayer(ops)),
         [typeof(ILshSigmoidLossOp)] = Pair<ILshSigmoidLossOp>(ops => new CpuLshSigmoidLoss(ops), ops => new IlgpuLshSigmoidLoss(ops)),
+        [typeof(IAveragePoolOp)] = Pair<IAveragePoolOp>(ops => new CpuAveragePool(ops), ops => new IlgpuAveragePool(ops)),
     };
 
     /// <summary>

@@ -56,6 +56,8 @@ public static class ModelFile
     private const string EmbeddingPlacement = "embedding";
     /// <summary>Metadata key of a network whose last block has no max-pool ("false"); absent (files before it, and the default) means it pools.</summary>
     public const string FinalPoolKey = "lshk.final_pool";
+    /// <summary>Metadata key of a network whose last map is averaged over its positions ("true"); absent (files before it, and the default) means it is not.</summary>
+    public const string GlobalAverageKey = "lshk.global_average";
 
     /// <summary>
     /// The architecture as metadata strings (plus "format": "pt", the safetensors convention for PyTorch). The keys of
@@ -68,6 +70,7 @@ public static class ModelFile
         if (!c.BatchNorm) m[BatchNormKey] = "false";
         if (c.DropoutAt == DropoutPlacement.Embedding) m[DropoutAtKey] = EmbeddingPlacement;
         if (!c.FinalPool) m[FinalPoolKey] = "false";
+        if (c.GlobalAverage) m[GlobalAverageKey] = "true";
         return m;
     }
 
@@ -106,13 +109,13 @@ public static class ModelFile
         };
         if (!float.TryParse(Get("lshk.dropout"), NumberStyles.Float, CultureInfo.InvariantCulture, out float dropout))
             throw new InvalidDataException($"{source}: metadata 'lshk.dropout' = '{Get("lshk.dropout")}' is not a number");
-        bool Flag(string key) => !metadata.TryGetValue(key, out var v) || v switch
+        bool Flag(string key, bool absent = true) => !metadata.TryGetValue(key, out var v) ? absent : v switch
         {
             "true" => true,
             "false" => false,
             _ => throw new InvalidDataException($"{source}: metadata '{key}' = '{v}' is not true or false"),
         };
-        bool batchNorm = Flag(BatchNormKey), finalPool = Flag(FinalPoolKey);
+        bool batchNorm = Flag(BatchNormKey), finalPool = Flag(FinalPoolKey), globalAverage = Flag(GlobalAverageKey, absent: false);
         var placement = metadata.TryGetValue(DropoutAtKey, out var at) ? at switch
         {
             "blocks" => DropoutPlacement.Blocks,
@@ -120,7 +123,7 @@ public static class ModelFile
             _ => throw new InvalidDataException($"{source}: metadata '{DropoutAtKey}' = '{at}' is not blocks or embedding"),
         } : DropoutPlacement.Blocks;
         var config = new ConvNetConfig(Int("lshk.blocks"), Int("lshk.filters"), dropout, Int("lshk.input_channels"),
-            Int("lshk.input_size"), Int("lshk.kernel"), bias, batchNorm, placement, finalPool);
+            Int("lshk.input_size"), Int("lshk.kernel"), bias, batchNorm, placement, finalPool, globalAverage);
         try
         {
             config.Validate();

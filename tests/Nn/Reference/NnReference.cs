@@ -156,6 +156,29 @@ public static class NnReference
         return dx;
     }
 
+    /// <summary>y[n, c] = the mean of plane (n, c): global average pooling.</summary>
+    public static double[] AveragePool(Nchw s, double[] x)
+    {
+        int size = s.Height * s.Width;
+        var y = new double[s.Batch * s.Channels];
+        for (int p = 0; p < y.Length; p++)
+        {
+            double sum = 0;
+            for (int k = 0; k < size; k++) sum += x[p * size + k];
+            y[p] = sum / size;
+        }
+        return y;
+    }
+
+    /// <summary>dx = dy[n, c] / (H·W) at every position of plane (n, c).</summary>
+    public static double[] AveragePoolBackward(Nchw s, double[] dy)
+    {
+        int size = s.Height * s.Width;
+        var dx = new double[s.Length];
+        for (int i = 0; i < dx.Length; i++) dx[i] = dy[i / size] / size;
+        return dx;
+    }
+
     /// <summary>Index of the first maximum of window (i, j), scanning the window row by row (PyTorch's rule).</summary>
     public static int FirstMaxIndex(Nchw s, double[] x, int nc, int i, int j)
     {

@@ -7,7 +7,8 @@ namespace Lshk.Tests.Nn.Reference;
 /// The embedding network composed from <see cref="NnReference"/> in float64 (training mode: batch statistics), with
 /// its backward chained by hand. Parameters are in <see cref="Sequential.NamedParameters"/> order. Covers the 2018
 /// study's switches too: no batch norm (conv → ReLU → pool) and one dropout on the flattened embedding; and a last
-/// block without its pool (<see cref="ConvNetConfig.FinalPool"/> off).
+/// block without its pool (<see cref="ConvNetConfig.FinalPool"/> off), and the last map averaged over its positions
+/// (<see cref="ConvNetConfig.GlobalAverage"/>).
 /// </summary>
 public sealed class ReferenceConvNet(ConvNetConfig config, ulong dropoutSeed)
 {
@@ -29,7 +30,7 @@ public sealed class ReferenceConvNet(ConvNetConfig config, ulong dropoutSeed)
     {
         int layerIndex = 0;
         for (int b = 0; b < block; b++) layerIndex += LayersIn(b) + BlockDropouts;
-        layerIndex += block < config.Blocks ? LayersIn(block) : 1; // the embedding's dropout follows Flatten
+        layerIndex += block < config.Blocks ? LayersIn(block) : config.GlobalAverage ? 2 : 1; // the embedding's dropout follows (the average and) Flatten
         return new DropoutMask(1f - config.Dropout, dropoutSeed, ((ulong)layerIndex << 32) + 0);
     }
 
@@ -81,6 +82,12 @@ public sealed class ReferenceConvNet(ConvNetConfig config, ulong dropoutSeed)
                 backward.Push(d => NnReference.Dropout(d, mask));
             }
             if (pools) size /= 2;
+        }
+        if (config.GlobalAverage)
+        {
+            var map = new Nchw(batch, config.Filters, size, size);
+            x = NnReference.AveragePool(map, x);
+            backward.Push(d => NnReference.AveragePoolBackward(map, d));
         }
         if (config is { Dropout: > 0, DropoutAt: DropoutPlacement.Embedding })
         {

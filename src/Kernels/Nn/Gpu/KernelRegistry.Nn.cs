@@ -21,6 +21,8 @@ internal static partial class KernelRegistry
     public static readonly Action<PoolArgs> PoolForward = PoolKernels.Forward;
     public static readonly Action<PoolArgs> PoolFusedPartials = PoolKernels.FusedPartials;
     public static readonly Action<PoolArgs> PoolBackward = PoolKernels.Backward;
+    public static readonly Action<AveragePoolArgs> AveragePoolForward = AveragePoolKernels.Forward;
+    public static readonly Action<AveragePoolArgs> AveragePoolBackward = AveragePoolKernels.Backward;
     public static readonly Action<ElementwiseArgs> Fill = ElementwiseKernels.Fill;
     public static readonly Action<ElementwiseArgs> ReluForward = ElementwiseKernels.ReluForward;
     public static readonly Action<ElementwiseArgs> ReluBackward = ElementwiseKernels.ReluBackward;
